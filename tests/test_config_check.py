@@ -1,0 +1,146 @@
+"""`textback config check` and `textback config example`, driven through the real CLI."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from textback import config as cfg
+from textback.cli import main
+
+GOOD = """
+[business]
+name = "Example Plumbing"
+callback_number = "(212) 555-0100"
+[staff]
+numbers = ["+12125550123"]
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_site_config(monkeypatch, tmp_path):
+    monkeypatch.delenv(cfg.ENV_VAR, raising=False)
+    monkeypatch.setattr(cfg, "DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def write(tmp_path, text, name="textback.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def assert_clean_failure(result, *needles):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for needle in needles:
+        assert needle in result.output
+
+
+def test_the_example_passes_the_check(tmp_path):
+    example = run("config", "example")
+    assert example.exit_code == 0 and "[business]" in example.output
+    path = write(tmp_path, example.output)
+    result = run("--config", path, "config", "check")
+    assert result.exit_code == 0, result.output
+    assert "Configuration: " + path in result.output
+    assert "first text, business hours [GSM-7," in result.output
+    assert "Hi, this is Example Plumbing & Heating. Sorry we missed your call!" in result.output
+    assert "OK: the configuration is valid" in result.output
+    # the shipped texts are plain: no text in the example draws a warning of its own
+    assert "    warning:" not in result.output
+
+
+def test_check_takes_config_on_the_subcommand_too(tmp_path):
+    result = run("config", "check", "--config", write(tmp_path, GOOD))
+    assert result.exit_code == 0, result.output
+    assert 'name = "Example Plumbing"' in result.output
+    assert "OK: the configuration is valid (0 warnings)." in result.output
+
+
+def test_check_reads_the_environment(tmp_path):
+    result = run("config", "check", env={cfg.ENV_VAR: write(tmp_path, GOOD)})
+    assert result.exit_code == 0 and "Example Plumbing" in result.output
+
+
+def test_no_file_shows_the_defaults_and_asks_for_a_name():
+    result = run("config", "check")
+    assert result.exit_code == 0, result.output
+    assert "showing the built-in defaults" in result.output
+    assert "[business] name is empty" in result.output
+
+
+def test_a_wrong_value_fails_naming_the_key(tmp_path):
+    result = run("config", "check", "--config", write(tmp_path, '[quiet_hours]\nstart = "25:00"'))
+    assert_clean_failure(result, 'error: ', '[quiet_hours] start = "25:00": expected HH:MM')
+
+
+def test_an_unknown_key_suggests_the_right_one(tmp_path):
+    result = run("config", "check", "--config", write(tmp_path, '[textback]\ndealy = "45s"'))
+    assert_clean_failure(result, 'unknown key "dealy" (did you mean "delay"?)')
+
+
+def test_a_missing_named_file_is_a_clear_error(tmp_path):
+    missing = str(tmp_path / "nope.toml")
+    result = run("--config", missing, "config", "check")
+    assert_clean_failure(result, f"{missing}: no such file", "textback config example")
+
+
+def test_bad_templates_draw_warnings(tmp_path):
+    path = write(tmp_path, GOOD + """
+[textback]
+template = "Thanks for calling 🙂 We'll text you soon, {caller}!"
+after_hours_template = "Hi from {business}. We’re closed — back {opens_at}."
+[followups]
+opt_out_line = ""
+max_messages = 2
+[[followups.steps]]
+after = "2h"
+template = "{business} here. Still need help?"
+[[followups.steps]]
+at = "07:00"
+template = "Morning from {business}!"
+""" + '[lines."+12125550199"]\nname = "Example Drains"\ntemplate = "' + "A very long text. " * 20 + '"\n')
+    result = run("config", "check", "--config", path)
+    assert result.exit_code == 0, result.output     # warnings are allowed
+    out = result.output
+    assert 'does not name the business ("Example Plumbing")' in out
+    assert "contains emoji: sent as UCS-2" in out
+    assert "unknown placeholder {caller}" in out
+    assert "because of: ’ (U+2019 RIGHT SINGLE QUOTATION MARK), — (U+2014 EM DASH)" in out
+    assert "has no opt-out line" in out
+    assert "3 SMS parts (each one is billed)" in out
+    assert 'first text for line "+12125550199", business hours' in out
+    assert "2 steps but max_messages = 2" in out
+    assert '[[followups.steps]] #2 at = "07:00" falls in quiet hours' in out
+
+
+def test_quiet_hours_step_is_flagged(tmp_path):
+    path = write(tmp_path, GOOD + '[[followups.steps]]\nat = "07:00"\ntemplate = "Morning from {business}!"\n')
+    result = run("config", "check", "--config", path)
+    assert result.exit_code == 0
+    assert '[[followups.steps]] #1 at = "07:00" falls in quiet hours (21:00-08:00)' in result.output
+
+
+def test_emoji_replace_makes_the_text_gsm7(tmp_path):
+    path = write(tmp_path, GOOD + '[textback]\nemoji = "replace"\n'
+                 'template = "Hi, it’s {business} 🙂 Sorry we missed you!"\n')
+    result = run("config", "check", "--config", path)
+    assert result.exit_code == 0
+    assert "Hi, it's Example Plumbing :) Sorry we missed you!" in result.output
+    assert "first text, business hours [GSM-7," in result.output
+
+
+def test_pin_is_not_printed(tmp_path):
+    result = run("config", "check", "--config", write(tmp_path, GOOD + '[modem]\npin = "4321"\n'))
+    assert result.exit_code == 0
+    assert "4321" not in result.output and 'pin = "****"' in result.output
+
+
+def test_booking_link_placeholder_without_a_link(tmp_path):
+    path = write(tmp_path, GOOD + '[textback]\ntemplate = "Hi, this is {business}. Book at {booking_link}"\n')
+    result = run("config", "check", "--config", path)
+    assert "uses {booking_link} but [business] booking_link is empty" in result.output

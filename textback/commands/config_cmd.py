@@ -1,0 +1,236 @@
+"""`textback config`: check the configuration and print the commented example.
+
+`config check` is what a technician runs after every edit: it shows the settings in
+effect, renders every text a caller or staff member can receive with sample values,
+and says how each one travels (GSM-7 or UCS-2, how many billed SMS parts) before the
+first real caller pays for a mistake. Rendering here is deliberately minimal (plain
+str.format_map); the worker's rules render the real messages.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import time, timedelta
+from importlib import resources
+
+import click
+
+from modem.sms_text import describe, explain_non_gsm, replace_emoji
+from textback import config as cfg
+
+log = logging.getLogger(__name__)
+
+SAMPLE_CALLER_NUMBER = "+12125550123"
+SAMPLE_CALLER_NAME = "Sam"
+SAMPLE_REPLY = "Hi, do you do boiler repairs on Saturdays?"
+MAX_SEGMENTS = 2
+
+
+@dataclass(frozen=True)
+class Rendered:
+    label: str
+    text: str
+    warnings: tuple[str, ...]
+
+
+class _Sample(dict):
+    """Placeholder values; an unknown {name} stays visible in the output instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _opens_at(hours: cfg.BusinessHours) -> str:
+    starts = [spans[0][0] for day in range(7) if (spans := hours.spans(day))]
+    return f"tomorrow at {min(starts):%H:%M}" if starts else "soon"
+
+
+def _render(label: str, template: str, values: dict, allowed: tuple[str, ...], config: cfg.Config,
+            *, names_business: str | None = None, suffix: str = "") -> Rendered:
+    warnings = []
+    for name in cfg.template_placeholders(template):
+        if name not in allowed:
+            warnings.append(f"unknown placeholder {{{name}}}: it would be sent literally; "
+                            f"use one of {', '.join('{' + a + '}' for a in allowed)}")
+        elif name == "booking_link" and not config.business.booking_link:
+            warnings.append("uses {booking_link} but [business] booking_link is empty")
+    text = template.format_map(_Sample(values)) + (" " + suffix if suffix else "")
+    if config.textback.emoji == "replace":
+        text = replace_emoji(text)
+    if names_business and names_business.lower() not in text.lower():
+        warnings.append(f'does not name the business ("{names_business}"): callers ignore texts '
+                        "from numbers they cannot place; use {business}")
+    measure = describe(text)
+    if measure.has_emoji:
+        warnings.append('contains emoji: sent as UCS-2 (70 characters per SMS, not 160); '
+                        'remove them or set [textback] emoji = "replace"')
+    elif measure.encoding == "UCS-2":
+        warnings.append(f"sent as UCS-2 (70 characters per SMS, not 160) because of: {explain_non_gsm(text)}")
+    if measure.segments > MAX_SEGMENTS:
+        warnings.append(f"{measure.segments} SMS parts (each one is billed); shorten it to {MAX_SEGMENTS} or fewer")
+    return Rendered(f"{label} [{measure.summary()}]", text, tuple(warnings))
+
+
+def render_all(config: cfg.Config) -> list[Rendered]:
+    """Every text the configuration can produce, with sample values."""
+    b, tb, fu = config.business, config.textback, config.followups
+    values = {
+        "business": b.name, "caller_name": SAMPLE_CALLER_NAME,
+        "callback_number": b.callback_number or (b.own_numbers[0] if b.own_numbers else "+12125550100"),
+        "booking_link": b.booking_link or "https://example.com/book", "opens_at": _opens_at(b.hours),
+    }
+    msg = cfg.MESSAGE_PLACEHOLDERS
+    out = [_render("first text, business hours", tb.template, values, msg, config, names_business=b.name),
+           _render("first text, after hours", tb.after_hours_template, values, msg, config, names_business=b.name)]
+    for ln in config.lines:
+        eff = config.line(ln.did)
+        line_values = dict(values, business=eff.name, callback_number=eff.callback_number or values["callback_number"])
+        for label, tmpl in (("business hours", eff.template), ("after hours", eff.after_hours_template)):
+            out.append(_render(f'first text for line "{ln.did}", {label}', tmpl, line_values, msg, config,
+                               names_business=eff.name))
+    if fu.enabled:
+        for i, step in enumerate(fu.steps[: fu.max_messages - 1], start=1):
+            when = f"after {cfg.format_duration(step.after)}" if step.after else f"next business morning {step.at:%H:%M}"
+            r = _render(f"follow-up {i} ({when})", step.template, values, msg, config, suffix=fu.opt_out_line)
+            if "stop" not in r.text.lower():
+                r = Rendered(r.label, r.text, r.warnings + (
+                    'has no opt-out line: set [followups] opt_out_line = "Reply STOP to opt out."',))
+            out.append(r)
+    out.append(_render("HELP reply", b.help_text, values, msg, config))
+    out.append(_render("STOP confirmation", tb.stop_reply, values, msg, config))
+    out.append(_render("START confirmation", tb.start_reply, values, msg, config))
+    if config.staff.forward:
+        fwd = {"business": b.name, "number": SAMPLE_CALLER_NUMBER, "caller_name": SAMPLE_CALLER_NAME,
+               "body": SAMPLE_REPLY}
+        out.append(_render("reply forwarded to staff", config.staff.forward_template, fwd,
+                           cfg.FORWARD_PLACEHOLDERS, config))
+    return out
+
+
+def general_warnings(config: cfg.Config) -> list[str]:
+    """Settings that are valid but probably not what the shop wants."""
+    b, fu, staff = config.business, config.followups, config.staff
+    warnings = []
+    if not b.name.strip():
+        warnings.append('[business] name is empty: every text would start "Hi, this is ." Set your business name')
+    if not any(b.hours.spans(d) for d in range(7)):
+        warnings.append("[business.hours] closed every day: every caller gets the after-hours text")
+    if fu.enabled and len(fu.steps) > fu.max_messages - 1:
+        warnings.append(f"[followups] {len(fu.steps)} steps but max_messages = {fu.max_messages} (counting the "
+                        f"first text) leaves room for {fu.max_messages - 1}: the rest are never sent")
+    for i, step in enumerate(fu.steps if fu.enabled else (), start=1):
+        if step.at is not None and config.quiet_hours.contains(step.at):
+            warnings.append(f"[[followups.steps]] #{i} at = \"{step.at:%H:%M}\" falls in quiet hours "
+                            f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): it waits until they end")
+    if staff.forward and not staff.numbers:
+        warnings.append("[staff] forward = true but no numbers: replies are only kept for `textback` on this box")
+    return warnings
+
+
+def _value(v) -> str:
+    if isinstance(v, timedelta):
+        return f'"{cfg.format_duration(v)}"'
+    if isinstance(v, time):
+        return f'"{v:%H:%M}"'
+    if isinstance(v, tuple) and not v:
+        return "[]"
+    if isinstance(v, tuple) and not is_dataclass(v[0]):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f'"{v}"' if isinstance(v, str) else str(v)
+
+
+def _section_lines(title: str, obj) -> list[str]:
+    lines, nested = [f"[{title}]"], []
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if f.metadata.get("internal"):
+            continue
+        if isinstance(obj, cfg.BusinessHours):
+            lines.append(f'  {f.name} = "{cfg.format_hours(v)}"')
+        elif "table" in f.metadata:
+            nested += _section_lines(f"{title}.{f.name}", v)
+        elif "tables" in f.metadata:
+            for i, step in enumerate(v, start=1):
+                when = f'after = "{cfg.format_duration(step.after)}"' if step.after else f'at = "{step.at:%H:%M}"'
+                nested.append(f"[[{title}.{f.name}]] #{i}: {when} (text below)")
+        elif "placeholders" in f.metadata:
+            lines.append(f"  {f.name} = (text below)")
+        elif f.name == "pin" and v:
+            lines.append(f'  {f.name} = "****"')
+        else:
+            lines.append(f"  {f.name} = {_value(v)}")
+    if title == "guard" and not obj.allowed_regions:
+        lines[1 + [f.name for f in fields(obj)].index("allowed_regions")] += "  (the [business] country)"
+    return lines + nested
+
+
+def settings_report(config: cfg.Config) -> list[str]:
+    out = []
+    for f in fields(config):
+        if f.metadata.get("internal"):
+            continue
+        value = getattr(config, f.name)
+        if f.name == "lines":
+            for ln in value:
+                overrides = [f'{k} = {_value(getattr(ln, k))}' for k in ("name", "callback_number")
+                             if getattr(ln, k) is not None]
+                out.append(f'[lines."{ln.did}"] ' + (", ".join(overrides) or "(templates only)"))
+            continue
+        out += _section_lines(f.name, value)
+    return out
+
+
+@click.group("config")
+def config() -> None:
+    """Check the configuration, or print a commented example to start from."""
+
+
+@config.command("check")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="File to check [default: the one textback uses].")
+@click.pass_context
+def check(ctx: click.Context, config_path: str | None) -> None:
+    """Validate the configuration and preview every text it produces."""
+    root = ctx.find_root().obj or {}
+    path = config_path or root.get("config_path")
+    try:
+        conf = cfg.load_config(path)
+    except cfg.ConfigError as e:
+        click.echo(f"error: {e}", err=True)
+        ctx.exit(1)
+        return
+    shown, _ = cfg.resolve_path(path)
+    if conf.source == "built-in defaults":
+        click.echo(f"No file at {shown}: showing the built-in defaults.\n")
+    else:
+        click.echo(f"Configuration: {conf.source}\n")
+    click.echo("\n".join(settings_report(conf)))
+
+    click.echo("\nTexts, rendered with sample values:")
+    count = 0
+    for r in render_all(conf):
+        click.echo(f"\n  {r.label}")
+        click.echo("    " + r.text.replace("\n", "\n    "))
+        for w in r.warnings:
+            click.echo(f"    warning: {w}")
+        count += len(r.warnings)
+
+    general = general_warnings(conf)
+    click.echo("")
+    for w in general:
+        click.echo(f"warning: {w}")
+    warnings = count + len(general)
+    noun = "warning" if warnings == 1 else "warnings"
+    click.echo(f"OK: the configuration is valid ({warnings} {noun}).")
+
+
+@config.command("example")
+def example() -> None:
+    """Print the commented example configuration (every key with its default)."""
+    click.echo(example_text(), nl=False)
+
+
+def example_text() -> str:
+    return resources.files("textback").joinpath("textback.example.toml").read_text(encoding="utf-8")
