@@ -1,0 +1,98 @@
+"""Open the database a URL names: an SQLite file (default) or PostgreSQL.
+
+SQLite is tuned for a queue shared by a few processes on one box (the AGI
+hook, the worker, the CLI): WAL so readers never block the writer, a busy
+timeout so writers wait for each other instead of failing, FULL sync so a
+recorded call survives a power cut, and every transaction BEGIN IMMEDIATE so a
+read-then-write transaction takes the write lock up front (a deferred one can
+fail with "database is locked" at once when it upgrades).
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import peewee as pw
+
+from store.errors import DatabaseNotWritable, DriverMissing, NotADatabase, StoreError
+from store.url import DEFAULT_URL, DatabaseURL, parse_database_url
+
+log = logging.getLogger(__name__)
+
+
+def open_database(url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> pw.Database:
+    """Return a connected peewee database for `url`, or raise a StoreError subclass."""
+    parsed = parse_database_url(url)
+    if parsed.scheme == "sqlite":
+        return _open_sqlite(parsed.path, busy_timeout)
+    return _open_postgresql(parsed)
+
+
+def sqlite_error(exc: Exception, path: str) -> StoreError:
+    """Turn an sqlite3/peewee error into a StoreError that says what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return NotADatabase(f"{path} is not a usable SQLite database ({text}): "
+                            "restore it from a backup or move it aside to start a new one")
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return DatabaseNotWritable(f"cannot write the database {path} ({text}): "
+                                   "give the textback user write access to the file and its directory")
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(f"the database {path} stayed locked by another process ({text}): "
+                          "try again; if it persists, look for a stuck textback process")
+    if "disk is full" in lowered or "disk full" in lowered:
+        return StoreError(f"the disk holding {path} is full ({text}): free some space")
+    return StoreError(f"database error on {path}: {text}")
+
+
+def _open_sqlite(path: str, busy_timeout: float) -> pw.SqliteDatabase:
+    if path != ":memory:":
+        parent = Path(path).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseNotWritable(
+                f"cannot create the database directory {parent} ({exc.strerror or exc}): "
+                "create it and give the textback user write access") from None
+        if not Path(path).exists() and not os.access(parent, os.W_OK | os.X_OK):
+            raise DatabaseNotWritable(f"cannot create the database {path}: the directory {parent} "
+                                      "is not writable; give the textback user write access")
+    db = pw.SqliteDatabase(
+        path,
+        timeout=busy_timeout,
+        lock_type="IMMEDIATE",
+        pragmas=[
+            ("journal_mode", "wal"),
+            ("busy_timeout", int(busy_timeout * 1000)),
+            ("foreign_keys", 1),
+            ("synchronous", 2),  # FULL
+        ],
+    )
+    try:
+        db.connect()
+        # Touch the schema: a file that is not SQLite fails here, not later.
+        db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        db.close()
+        raise sqlite_error(exc, path) from None
+    return db
+
+
+def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
+    # Untested against a real server yet (a later issue adds one to the tests).
+    if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg") is None:
+        raise DriverMissing("a postgresql:// database needs a driver that is not installed: "
+                            "pip install psycopg2-binary (or use an sqlite:// URL)")
+    kwargs = {k: v for k, v in (("user", parsed.user), ("password", parsed.password),
+                                ("host", parsed.host), ("port", parsed.port)) if v is not None}
+    db = pw.PostgresqlDatabase(parsed.database, **kwargs)
+    try:
+        db.connect()
+    except pw.DatabaseError as exc:
+        raise StoreError(f"cannot connect to PostgreSQL database {parsed.database!r} on "
+                         f"{parsed.host or 'localhost'} ({exc}): check the URL and that the server runs") from None
+    return db

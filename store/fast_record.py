@@ -1,0 +1,125 @@
+"""The lean write path for the AGI hook: record one call with stdlib sqlite3.
+
+The hook runs once per call on a small board and pays the interpreter start
+each time, so this module imports no peewee (a test checks it). It writes the
+same row `Store.record_call` writes: the columns come from CALL_FACT_FIELDS
+and the times go through store.times, like the models. Only when the database
+file or schema is missing or old does it call `Store.open` (the rare path,
+which may import peewee). Any failure becomes StoreUnavailable within about
+`timeout` seconds, so the hook can spool the fact and let the call go on.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+
+from store import times
+from store.errors import StoreError, StoreUnavailable
+from store.facts import CALL_FACT_FIELDS, CallFact
+from store.schema import SCHEMA_VERSION
+from store.url import parse_database_url
+
+log = logging.getLogger(__name__)
+
+# Fields a second record may fill when the first left them empty; the same
+# rule as store.calls.FILLABLE_FIELDS (a test checks both paths agree).
+_FILLABLE = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))
+_COLUMNS = CALL_FACT_FIELDS + ("state", "recorded_at")
+_INSERT = (
+    f"INSERT INTO call ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    "ON CONFLICT(uniqueid) DO UPDATE SET "
+    + ", ".join(f"{n} = CASE WHEN call.{n} = '' THEN excluded.{n} ELSE call.{n} END" for n in _FILLABLE)
+    + " WHERE call.state = 'new'"
+)
+
+
+def record_call(url: str, fact: CallFact, timeout: float = 2.0) -> int:
+    """Record `fact` in the database at `url`; return the call id. Raises StoreUnavailable."""
+    try:
+        parsed = parse_database_url(url)
+    except StoreError as exc:
+        raise StoreUnavailable(str(exc)) from None
+    if parsed.scheme != "sqlite":
+        return _record_with_store(url, fact, timeout)
+    deadline = time.monotonic() + timeout
+    path = parsed.path
+    if not os.path.exists(path):
+        _create_with_store(url, timeout)
+    try:
+        conn = sqlite3.connect(path, timeout=max(deadline - time.monotonic(), 0.05), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(_reason(exc, path, timeout)) from None
+    try:
+        try:
+            version = _schema_version(conn)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            version = 0
+        if version != SCHEMA_VERSION:
+            conn.close()
+            _create_with_store(url, max(deadline - time.monotonic(), 0.05))
+            conn = sqlite3.connect(path, timeout=max(deadline - time.monotonic(), 0.05), isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(max(deadline - time.monotonic(), 0.05) * 1000)}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            values = [getattr(fact, n) for n in CALL_FACT_FIELDS]
+            values[CALL_FACT_FIELDS.index("happened_at")] = times.to_db(fact.happened_at)
+            conn.execute(_INSERT, values + ["new", times.to_db(times.utcnow())])
+            (call_id,) = conn.execute("SELECT id FROM call WHERE uniqueid = ?", (fact.uniqueid,)).fetchone()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return call_id
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(_reason(exc, path, timeout)) from None
+    finally:
+        conn.close()
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _create_with_store(url: str, timeout: float) -> None:
+    """Rare path: create or migrate the schema through the full Store."""
+    from store.queue import Store  # imports peewee; only here
+
+    try:
+        Store.open(url, busy_timeout=timeout).close()
+    except StoreError as exc:
+        raise StoreUnavailable(str(exc)) from None
+
+
+def _record_with_store(url: str, fact: CallFact, timeout: float) -> int:
+    from store.queue import Store
+
+    try:
+        with Store.open(url, busy_timeout=timeout) as store:
+            return store.record_call(fact)
+    except StoreError as exc:
+        raise StoreUnavailable(str(exc)) from None
+    except Exception as exc:  # a driver error on a remote database: the hook spools
+        raise StoreUnavailable(f"cannot record the call in {url.split('@')[-1]}: {exc}") from None
+
+
+def _reason(exc: sqlite3.Error, path: str, timeout: float) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"the database {path} stayed locked by another writer for {timeout:g}s"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the database {path} is read-only: give the textback user write access"
+    if "unable to open" in lowered:
+        return f"cannot open the database {path}: check the directory exists and is writable"
+    if "full" in lowered:
+        return f"the disk holding {path} is full: free some space"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"{path} is damaged or not a textback database ({text}): restore it or move it aside"
+    return f"cannot record the call in {path}: {text}"

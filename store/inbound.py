@@ -1,0 +1,69 @@
+"""Inbound verbs: store a received SMS once, and reassemble multipart ones."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from store import times
+from store.errors import StoreError
+from store.models import IN_KINDS
+
+log = logging.getLogger(__name__)
+
+
+class InboundVerbs:
+    def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
+                       kind: str = "reply") -> tuple[int, bool]:
+        """Store a received text; with the same `key` twice it is stored once.
+
+        Returns (message_id, created). Delete the SIM copy only after this returns.
+        """
+        with self._write():
+            return self._record_inbound(sender, body, received_at, key, kind, parts=1)
+
+    def add_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
+                         smsc_timestamp: datetime | None, *, received_at: datetime | None = None,
+                         kind: str = "reply") -> str | None:
+        """Keep one part of a concatenated SMS; return the whole text when the last part arrives.
+
+        The part is committed on its own first (so the SIM copy may be deleted
+        after this returns). When all parts are in, the assembled message is
+        recorded as an inbound message and the parts deleted, in one
+        transaction. A part seen twice is a no-op; a whole message assembled a
+        second time (the SIM re-read after a crash) is recognised by its key
+        and gives None, so it is handled once.
+        """
+        if not (1 <= seq <= total):
+            raise StoreError(f"part {seq} of {total} from {sender} is out of range: a bad PDU")
+        Part = self.models.InboundPart
+        now = times.utcnow()
+        with self._write():
+            (Part.insert(sender=sender, reference=reference, total=total, seq=seq, body=body,
+                         smsc_timestamp=smsc_timestamp, received_at=now)
+             .on_conflict_ignore().execute())
+        with self._write():
+            group = (Part.sender == sender) & (Part.reference == reference) & (Part.total == total)
+            parts = list(Part.select().where(group).order_by(Part.seq))
+            if len(parts) < total:
+                return None
+            first = parts[0].smsc_timestamp
+            key = f"concat:{sender}:{reference}:{total}:{times.to_db(first) if first else ''}"
+            text = "".join(p.body for p in parts)
+            _, created = self._record_inbound(sender, text, received_at or now, key, kind, parts=total)
+            Part.delete().where(group).execute()
+        return text if created else None
+
+    def _record_inbound(self, sender, body, received_at, key, kind, parts) -> tuple[int, bool]:
+        if kind not in IN_KINDS:
+            raise StoreError(f"unknown inbound kind {kind!r}: use one of {', '.join(IN_KINDS)}")
+        Message = self.models.Message
+        if key is not None:
+            existing = Message.get_or_none(Message.inbound_key == key)
+            if existing is not None:
+                return existing.id, False
+        contact = self._contact_row(sender)
+        row = Message.create(contact=contact, number=sender, direction="in", kind=kind, body=body,
+                             status="received", received_at=received_at, inbound_key=key, parts=parts,
+                             created_at=times.utcnow())
+        log.info("inbound %s from %s stored as message %s", kind, sender, row.id)
+        return row.id, True

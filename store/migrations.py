@@ -1,0 +1,76 @@
+"""Schema versions: a list of forward steps, each run in its own transaction.
+
+STEPS[i] takes a database from version i to i+1. A database with no tables at
+all is built from the current models and stamped current (that is what the
+chain produces; tests/test_store_migrations.py proves a real v1 file migrates
+to the same columns). To change the schema: edit store/models.py, append a
+step here (for example with playhouse.migrate's SchemaMigrator), bump
+store.schema.SCHEMA_VERSION, and keep tests/fixtures/v1.db as it is.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import peewee as pw
+
+from store.errors import NotADatabase, SchemaTooNew
+from store.models import Models
+from store.schema import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+
+def _create_all(models: Models) -> None:
+    models.database.create_tables(models.all, safe=True)
+
+
+STEPS: list[Callable[[Models], None]] = [
+    _create_all,   # v0 -> v1: everything
+]
+
+CURRENT_VERSION = len(STEPS)
+assert CURRENT_VERSION == SCHEMA_VERSION, "bump store.schema.SCHEMA_VERSION with each new step"
+
+
+def schema_version(models: Models) -> int:
+    """0 for an empty database; else the stored schema_version."""
+    db = models.database
+    tables = db.get_tables()
+    if "meta" not in tables:
+        if tables:
+            raise NotADatabase(f"this database holds tables ({', '.join(tables[:5])}) but no textback "
+                               "schema version: point textback at its own database file")
+        return 0
+    row = models.Meta.get_or_none(models.Meta.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def migrate(models: Models) -> int:
+    """Bring the database to CURRENT_VERSION; return the version it had before."""
+    db = models.database
+    found = schema_version(models)
+    if found > CURRENT_VERSION:
+        raise SchemaTooNew(found, CURRENT_VERSION)
+    if found == CURRENT_VERSION:
+        return found
+    while True:
+        with db.atomic():
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = schema_version(models)
+            if version >= CURRENT_VERSION:
+                return found
+            if version == 0:
+                log.info("creating the textback schema v%d", CURRENT_VERSION)
+                _create_all(models)
+                _stamp(models, CURRENT_VERSION)
+                return found
+            log.info("migrating the database schema v%d -> v%d", version, version + 1)
+            STEPS[version](models)
+            _stamp(models, version + 1)
+
+
+def _stamp(models: Models, version: int) -> None:
+    (models.Meta.insert(key="schema_version", value=str(version))
+     .on_conflict(conflict_target=[models.Meta.key], update={models.Meta.value: str(version)})
+     .execute())

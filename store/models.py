@@ -1,0 +1,165 @@
+"""The schema: peewee models, built per database.
+
+Like huey's SQL storage, the models are created for one database object by
+`build_models(db)`, so two stores (two files, a test and a fixture...) can live
+in one process without rebinding a global. Only store/ touches these classes;
+everything the verbs return is a plain value (store.values).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from store import times
+
+# Call states. `logged` = kept for the record only, never texted and not a skip
+# decision by the rules (an ANSWER, a staff call-back, a repeat inside the window
+# recorded as such by the planner).
+CALL_STATES = ("new", "planned", "skipped", "logged")
+OUT_KINDS = ("text_back", "follow_up", "staff_reply", "keyword_reply", "forward")
+IN_KINDS = ("reply", "staff")
+OUT_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled")
+OPT_OUT_ACTIONS = ("opt_out", "opt_in", "block", "unblock")
+
+
+class UTCDateTimeField(pw.DateTimeField):
+    """Aware UTC in, aware UTC out; naive UTC text of one fixed width in SQLite."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return times.to_db(value)
+
+    def python_value(self, value):
+        return times.from_db(value)
+
+
+@dataclass(frozen=True)
+class Models:
+    database: pw.Database
+    Meta: type
+    Contact: type
+    Call: type
+    Message: type
+    InboundPart: type
+    OptOutEvent: type
+
+    @property
+    def all(self) -> list[type]:
+        return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent]
+
+
+def build_models(database: pw.Database) -> Models:
+    class Base(pw.Model):
+        class Meta:
+            pass
+
+    Base._meta.database = database
+
+    class MetaValue(Base):
+        key = pw.CharField(primary_key=True)
+        value = pw.TextField()
+
+        class Meta:
+            table_name = "meta"
+
+    class Contact(Base):
+        number = pw.CharField(unique=True)          # E.164
+        name = pw.TextField(default="")
+        opted_out = pw.BooleanField(default=False)
+        opted_out_at = UTCDateTimeField(null=True)
+        blocked = pw.BooleanField(default=False)    # staff `textback block`
+        created_at = UTCDateTimeField(default=times.utcnow)
+        updated_at = UTCDateTimeField(default=times.utcnow)
+
+        class Meta:
+            table_name = "contact"
+
+    class Call(Base):
+        # Every field of store.facts.CallFact, same names (the lean write path
+        # in store.fast_record builds its INSERT from CALL_FACT_FIELDS).
+        uniqueid = pw.CharField(unique=True)
+        linkedid = pw.TextField(default="")
+        caller_raw = pw.TextField(default="")
+        caller_name = pw.TextField(default="")
+        caller_presentation = pw.TextField(default="")
+        business_line = pw.TextField(default="")
+        disposition = pw.TextField(default="")
+        queue_status = pw.TextField(default="")
+        reason = pw.TextField(default="")
+        direction = pw.TextField(default="in")
+        happened_at = UTCDateTimeField()
+        source = pw.TextField(default="agi")
+        note = pw.TextField(default="")
+        # Set when the worker plans the call.
+        caller_number = pw.CharField(null=True, index=True)
+        region = pw.CharField(null=True)
+        contact = pw.ForeignKeyField(Contact, null=True, backref="calls", on_delete="SET NULL")
+        state = pw.CharField(default="new", index=True)
+        skip_reason = pw.TextField(null=True)
+        recorded_at = UTCDateTimeField()
+        planned_at = UTCDateTimeField(null=True)
+
+        class Meta:
+            table_name = "call"
+
+    class Message(Base):
+        contact = pw.ForeignKeyField(Contact, backref="messages")
+        call = pw.ForeignKeyField(Call, null=True, backref="messages", on_delete="SET NULL")
+        # The other party: recipient when out, sender when in. A forward goes to
+        # a staff number but belongs to the customer's thread (contact).
+        number = pw.CharField(index=True)
+        direction = pw.CharField()                  # out | in
+        kind = pw.CharField()
+        step = pw.IntegerField(default=0)
+        body = pw.TextField()
+        status = pw.CharField()
+        due_at = UTCDateTimeField(null=True)
+        attempts = pw.IntegerField(default=0)
+        lease_owner = pw.CharField(null=True)
+        lease_expires_at = UTCDateTimeField(null=True)
+        modem_reference = pw.IntegerField(null=True)
+        error = pw.TextField(null=True)
+        cancel_reason = pw.TextField(null=True)
+        created_at = UTCDateTimeField(default=times.utcnow)
+        sent_at = UTCDateTimeField(null=True)
+        delivered_at = UTCDateTimeField(null=True)
+        read_at = UTCDateTimeField(null=True)
+        received_at = UTCDateTimeField(null=True)
+        # Recording the same inbound SMS twice (the SIM copy read again after a
+        # crash, before its delete) must be a no-op.
+        inbound_key = pw.CharField(null=True, unique=True)
+        parts = pw.IntegerField(default=1)
+
+        class Meta:
+            table_name = "message"
+            indexes = ((("status", "due_at"), False),)   # the claim query
+
+    class InboundPart(Base):
+        sender = pw.CharField()
+        reference = pw.IntegerField()
+        total = pw.IntegerField()
+        seq = pw.IntegerField()
+        body = pw.TextField()
+        smsc_timestamp = UTCDateTimeField(null=True)
+        received_at = UTCDateTimeField(default=times.utcnow)
+
+        class Meta:
+            table_name = "inbound_part"
+            indexes = ((("sender", "reference", "total", "seq"), True),)
+
+    class OptOutEvent(Base):
+        contact = pw.ForeignKeyField(Contact, backref="opt_out_events")
+        number = pw.CharField()
+        action = pw.CharField()                     # opt_out | opt_in | block | unblock
+        keyword = pw.TextField(default="")
+        message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
+        source = pw.CharField(default="sms")        # sms | cli
+        at = UTCDateTimeField(default=times.utcnow)
+
+        class Meta:
+            table_name = "opt_out_event"
+
+    return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
+                  InboundPart=InboundPart, OptOutEvent=OptOutEvent)

@@ -1,0 +1,58 @@
+"""The Store: one object that owns the models and offers the shop's verbs.
+
+Modelled on huey's SQL storage: the loop that uses the queue (modem/worker)
+lives elsewhere and never writes SQL. The verbs are grouped by subject in
+store/calls.py, store/outbound.py, store/inbound.py and store/contacts.py;
+this module opens, migrates and closes.
+"""
+from __future__ import annotations
+
+import logging
+
+import peewee as pw
+
+from store.calls import CallVerbs
+from store.contacts import ContactVerbs
+from store.database import open_database
+from store.inbound import InboundVerbs
+from store.migrations import migrate
+from store.models import Models, build_models
+from store.outbound import OutboundVerbs
+from store.url import DEFAULT_URL
+
+log = logging.getLogger(__name__)
+
+
+class Store(CallVerbs, OutboundVerbs, InboundVerbs, ContactVerbs):
+    """Open with `Store.open(url)`; use as a context manager or call close()."""
+
+    def __init__(self, database: pw.Database, models: Models, url: str = ""):
+        self.db = database
+        self.models = models
+        self.url = url
+        self.is_postgresql = isinstance(database, pw.PostgresqlDatabase)
+
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> "Store":
+        db = open_database(url, busy_timeout=busy_timeout)
+        models = build_models(db)
+        try:
+            migrate(models)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, models, url)
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _write(self):
+        """A write transaction (BEGIN IMMEDIATE on SQLite, set on the database)."""
+        return self.db.atomic()

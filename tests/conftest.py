@@ -1,0 +1,18 @@
+"""Shared fixtures: a real SQLite database file per test (never a mock)."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """URL of a database file that does not exist yet, in a directory that does not either."""
+    return f"sqlite:///{tmp_path}/var/textback.db"
+
+
+@pytest.fixture
+def store(db_url):
+    from store import Store
+
+    with Store.open(db_url) as opened:
+        yield opened
