@@ -1,0 +1,387 @@
+"""The modem as the worker sees it: open, send, list and delete stored messages, health.
+
+This is the one place that drives python-gsmmodem-new (through modem/device_link.py,
+which repairs its transport). Plain values come out (modem/device_values.py); the
+worker glues them to the store. Every known fault of the library is named where it
+is handled (grep "FAULT"); DESIGN.md lists them.
+
+Messages are never lost here:
+- We stay in PDU mode and code PDUs ourselves with modem/pdu.py. FAULT text-mode:
+  the library's text-mode reply ends at any body line that starts with OK/ERROR.
+  FAULT emoji: its encoder raises ValueError above U+FFFF and its decoder returns
+  lone surrogates.
+- FAULT process-stored-deletes: GsmModem.processStoredSms (and its +CMTI handler)
+  deletes an SMS before the callback has stored it. We never call either: stored
+  messages are handed out with (memory, index) and deleted only by delete_stored(),
+  which the worker calls after its store commit.
+- FAULT cmt-ignored: the library drops +CMT (direct delivery). We ask for
+  store-and-notify (CNMI mt=1) so every SMS has a SIM copy, still decode a +CMT if a
+  modem sends one, and the worker sweeps with list_stored().
+- FAULT no-reassembly: each part comes out with its concat (ref, total, seq); the store
+  joins them.
+- FAULT cds-unmatched: the library never matches a +CDS to a message and
+  waitForDeliveryReport wakes on any report. We decode +CDS/+CDSI ourselves and hand
+  each report to on_status_report; waitForDeliveryReport is never used.
+- Huawei sticks expose several ports (e.g. ttyUSB0 modem, ttyUSB2 "PC UI") and send
+  unsolicited codes on one only: configure the udev name of the PC UI port
+  (systemd/ has the rule). If the wrong one is used, +CMTI never arrives but the
+  worker's sweep (list_stored) still finds every message.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import re
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from gsmmodem.exceptions import CommandError, TimeoutException
+
+from modem import pdu, sms_text
+from modem.device_health import read_health
+from modem.device_link import ModemLink
+from modem.device_parse import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
+                                read_reply)
+from modem.device_values import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms
+from modem.device_open import open_link, set_up
+
+log = logging.getLogger(__name__)
+
+CTRL_Z = "\x1a"
+ESC = "\x1b"
+# 27.005 <stat> 4: "all messages"; in PDU mode the listing takes the number, not "ALL".
+_LIST_ALL = 4
+_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
+
+
+@dataclass(frozen=True)
+class ModemSettings:
+    """How to open the modem; kept so reconnect() can build a new one the same way."""
+
+    port: str
+    baudrate: int = 115200
+    pin: str | None = None
+    smsc: str | None = None
+    flow_control: bool = False
+    cnmi: str | None = None
+    delivery_reports: bool = True
+    command_timeout: float = 10.0
+    send_timeout: float = 60.0          # the network may take this long to accept a message
+    on_sms: Callable[[StoredSms], None] | None = None
+    on_status_report: Callable[[StatusReport], None] | None = None
+
+
+class Modem:
+    """An opened, set-up modem. Thread-safe: one lock covers each whole exchange."""
+
+    def __init__(self, settings: ModemSettings, link: ModemLink):
+        self.settings = settings
+        self.port = settings.port
+        self._link = link
+        # FAULT cmgs-interleave: the library's _txLock covers one write, so a notification
+        # handler could slip AT+CMGR between AT+CMGS and its PDU. It is an RLock: we hold
+        # it across every multi-command exchange (CMGS + PDU, CPMS + CMGL, CPMS + CMGD).
+        self._lock = link._txLock
+        self._memory: str | None = None
+        self._concat_reference = random.randrange(256)
+        self.memories: tuple[str, ...] = ()        # where received SMS may sit (swept)
+        self.report_memories: tuple[str, ...] = ()  # where status reports may sit
+        self.cnmi = ""
+        self.manufacturer: str | None = None
+        self.model: str | None = None
+        self._events: queue.Queue = queue.Queue()
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, daemon=True,
+                                            name=f"modem-notifications {self.port}")
+
+    # -- opening and closing -------------------------------------------------------------
+    @classmethod
+    def open(cls, port: str, *, baudrate: int = 115200, pin: str | None = None,
+             smsc: str | None = None, flow_control: bool = False, cnmi: str | None = None,
+             delivery_reports: bool = True, command_timeout: float = 10.0,
+             send_timeout: float = 60.0,
+             on_sms: Callable[[StoredSms], None] | None = None,
+             on_status_report: Callable[[StatusReport], None] | None = None) -> "Modem":
+        """Open the port, set the modem up for SMS in PDU mode and return it.
+
+        Raises ModemSetupError with what to do (wrong port, PIN needed or refused, no
+        SIM, port busy); nothing is sent before the set-up has succeeded.
+        """
+        settings = ModemSettings(port=port, baudrate=baudrate, pin=pin, smsc=smsc,
+                                 flow_control=flow_control, cnmi=cnmi,
+                                 delivery_reports=delivery_reports,
+                                 command_timeout=command_timeout, send_timeout=send_timeout,
+                                 on_sms=on_sms, on_status_report=on_status_report)
+        return cls.from_settings(settings)
+
+    @classmethod
+    def from_settings(cls, settings: ModemSettings) -> "Modem":
+        pending: list[list[str]] = []
+        modem: Modem | None = None
+
+        def on_unsolicited(lines: list[str]) -> None:
+            # Notifications that arrive during set-up wait until the modem is ready.
+            (modem._events.put(lines) if modem is not None else pending.append(lines))
+
+        link = open_link(settings, on_unsolicited)
+        try:
+            modem = cls(settings, link)
+            set_up(modem, link, settings)
+        except BaseException:
+            link.close()
+            raise
+        for lines in pending:
+            modem._events.put(lines)
+        modem._dispatcher.start()
+        log.info("modem on %s ready: %s %s, CNMI=%s, memories %s", settings.port,
+                 modem.manufacturer, modem.model, modem.cnmi, ",".join(modem.memories))
+        return modem
+
+    def close(self) -> None:
+        self._events.put(None)
+        self._link.close()
+        if self._dispatcher.is_alive() and self._dispatcher is not threading.current_thread():
+            self._dispatcher.join(timeout=2)
+
+    def __enter__(self) -> "Modem":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def is_alive(self) -> bool:
+        """False once the port is gone, the reader died or the modem stopped answering."""
+        return self._link.is_alive()
+
+    @property
+    def healthy(self) -> bool:
+        return self.is_alive()
+
+    def ping(self) -> None:
+        """One AT round trip; ModemLost when the modem does not answer."""
+        self.command("AT", timeout=min(2.0, self.settings.command_timeout))
+
+    # -- one command ---------------------------------------------------------------------
+    def command(self, at: str, *, timeout: float | None = None, prompt: bool = False,
+                term: str = "\r") -> list[str]:
+        """Send one command and return its reply lines. Raises ModemError in the modem's
+        own words, or ModemLost when the modem is gone or hung."""
+        wait = self.settings.command_timeout if timeout is None else timeout
+        try:
+            return self._link.write(at, timeout=wait, writeTerm=term,
+                                    expectedResponseTermSeq="> " if prompt else None)
+        except ModemLost:
+            raise
+        except CommandError as exc:
+            raise modem_error(exc, at) from None
+        except TimeoutException:
+            raise self._timed_out(at, wait) from None
+
+    def _timed_out(self, at: str, waited: float) -> ModemError:
+        """A command got no reply: tell a slow modem from a hung or unplugged one."""
+        name = at if at.upper().startswith("AT") else "the message PDU"
+        try:
+            self._link.write("AT", timeout=min(2.0, self.settings.command_timeout))
+        except ModemLost as lost:
+            return lost
+        except (TimeoutException, CommandError):
+            self._link.mark_lost(f"no reply to {name} within {waited:g} s nor to AT")
+            return ModemLost(self._link._lost_text(), command=name)
+        return ModemError(None, f"modem did not answer {name} within {waited:g} s", command=name)
+
+    # -- sending -------------------------------------------------------------------------
+    def send(self, number: str, text: str) -> list[int]:
+        """Send text to number; return the message reference of each part.
+
+        Long texts go as concatenated parts; GSM-7 when every character allows it,
+        else UCS-2 (emoji included). A bad number or text raises ValueError before
+        anything is sent. When a later part fails, the ModemError carries the
+        references of the parts already sent (sent_references).
+        """
+        number = (number or "").strip()
+        if not _NUMBER.match(number):
+            raise ValueError(f"cannot text {number!r}: give the number in international form, e.g. +12125550123")
+        if not isinstance(text, str) or text == "":
+            raise ValueError("cannot send an empty text")
+        encoding = sms_text.encoding_for(text)
+        parts = sms_text.split_parts(text)
+        try:
+            pdus = self._submit_pdus(number, parts, encoding)
+        except pdu.PduError as exc:
+            raise ValueError(f"cannot code the text for {number}: {exc}") from None
+        references: list[int] = []
+        with self._lock:
+            for pdu_hex in pdus:
+                try:
+                    references.append(self._submit(pdu_hex))
+                except ModemError as exc:
+                    exc.sent_references = tuple(references)
+                    raise
+        log.info("sent %d part(s) to %s, references %s", len(references), number, references)
+        return references
+
+    def _submit_pdus(self, number: str, parts: list[str], encoding: str) -> list[str]:
+        concat_ref = None
+        if len(parts) > 1:
+            concat_ref = self._concat_reference = (self._concat_reference + 1) % 256
+        return [pdu.encode_submit(number, part, reference=0,
+                                  request_status_report=self.settings.delivery_reports,
+                                  encoding=encoding,
+                                  concat=(concat_ref, len(parts), seq) if concat_ref is not None else None)
+                for seq, part in enumerate(parts, start=1)]
+
+    def _submit(self, pdu_hex: str) -> int:
+        """One AT+CMGS exchange, under the lock from the command to the +CMGS reply
+        (FAULT cmgs-interleave)."""
+        length = pdu.tpdu_length(pdu_hex)
+        with self._lock:
+            try:
+                self.command(f"AT+CMGS={length}", prompt=True)
+            except ModemError as exc:
+                if not isinstance(exc, ModemLost) and exc.code is None:
+                    # No prompt came: cancel, or the modem takes our next command as the PDU.
+                    self._cancel_prompt()
+                raise
+            reply = self.command(pdu_hex, timeout=self.settings.send_timeout, term=CTRL_Z)
+        for line in reply:
+            if line.startswith("+CMGS:"):
+                try:
+                    return int(line.split(":", 1)[1].split(",")[0])
+                except ValueError:
+                    break
+        raise ModemError(None, f"modem accepted the message but gave no reference: {reply!r}",
+                         command="AT+CMGS")
+
+    def _cancel_prompt(self) -> None:
+        try:
+            self._link.write(ESC, waitForResponse=False, writeTerm="")
+        except ModemError:
+            pass
+
+    # -- stored messages ----------------------------------------------------------------
+    def select_memory(self, memory: str) -> tuple[int, int] | None:
+        """Make `memory` the one read and deleted from; return (used, total) if told."""
+        with self._lock:
+            reply = self.command(f'AT+CPMS="{memory}"')
+            self._memory = memory
+        for line in reply:
+            if line.startswith("+CPMS:"):
+                numbers = re.findall(r"\d+", line)
+                if len(numbers) >= 2:
+                    return int(numbers[0]), int(numbers[1])
+        return None
+
+    def list_stored(self) -> list[StoredSms]:
+        """Every received SMS in every memory (the sweep), oldest index first.
+
+        FAULT swallowed-urc / cmt-ignored / Huawei ports: this finds what was never
+        announced. Garbled PDUs come back with `error` set. Status reports found in a
+        memory go to on_status_report and are deleted once it returns.
+        """
+        found: list[StoredSms] = []
+        with self._lock:
+            for memory in self.memories + tuple(m for m in self.report_memories if m not in self.memories):
+                self.select_memory(memory)
+                lines = self.command(f"AT+CMGL={_LIST_ALL}")
+                for index, stat, pdu_hex in listing(lines):
+                    item = decode_stored(memory, index, stat, pdu_hex)
+                    if isinstance(item, StatusReport):
+                        self._hand_report(item)
+                    elif memory in self.memories:
+                        found.append(item)
+        return found
+
+    def read_stored(self, memory: str, index: int) -> StoredSms | StatusReport | None:
+        """The message at memory/index (AT+CMGR, PDU mode), or None if the slot is empty."""
+        check_slot(memory, index)
+        with self._lock:
+            self.select_memory(memory)
+            try:
+                lines = self.command(f"AT+CMGR={index}")
+            except ModemError as exc:
+                if exc.code in (321, 21):  # invalid index: empty or already deleted
+                    return None
+                raise
+        found = read_reply(lines)
+        if found is None:
+            return None
+        return decode_stored(memory, index, found[0], found[1])
+
+    def delete_stored(self, memory: str, index: int) -> None:
+        """Delete one stored message; call it only after the store has committed it."""
+        check_slot(memory, index)
+        with self._lock:
+            self.select_memory(memory)
+            self.command(f"AT+CMGD={index}")
+        log.debug("deleted %s/%d from the modem", memory, index)
+
+    # -- health ---------------------------------------------------------------------------
+    def health(self) -> ModemHealth:
+        """Signal, registration, operator and storage; ModemLost if the modem is gone.
+        A query the modem refuses leaves its field empty and says so in `problem`."""
+        return read_health(self)
+
+    # -- notifications ----------------------------------------------------------------------
+    def _dispatch_loop(self) -> None:
+        """Handle notifications one at a time, away from the reader thread (which must
+        keep reading the replies our handlers wait for)."""
+        while True:
+            lines = self._events.get()
+            if lines is None:
+                return
+            try:
+                self._handle_notification(lines)
+            except ModemLost:
+                log.warning("modem lost while handling %s; the sweep after reconnecting finds it", lines)
+            except Exception:
+                log.exception("could not handle modem notification %s; the sweep will find the message", lines)
+
+    def _handle_notification(self, lines: list[str]) -> None:
+        head = lines[0]
+        indexed = INDEXED_URC.match(head)
+        if indexed:
+            memory, index = indexed.group(2), int(indexed.group(3))
+            item = self.read_stored(memory, index)
+            if isinstance(item, StatusReport):
+                self._hand_report(item)
+            elif item is not None:
+                self._hand_sms(item)
+            return
+        if head.startswith(("+CMT:", "+CDS:")) and len(lines) > 1:
+            item = decode_stored(None, None, None, lines[1])
+            if isinstance(item, StatusReport):
+                self._hand_report(item)
+            else:
+                # FAULT cmt-ignored: a modem that delivers directly keeps no copy; this
+                # callback is the message's only chance (we asked for mt=1 to avoid it).
+                log.warning("modem delivered an SMS directly (+CMT), without a stored copy")
+                self._hand_sms(item)
+            return
+        log.debug("unsolicited from modem on %s: %s", self.port, lines)
+
+    def _hand_sms(self, sms: StoredSms) -> None:
+        callback = self.settings.on_sms
+        if callback is None:
+            return
+        try:
+            callback(sms)
+        except Exception:
+            # The SIM copy stays; the next sweep hands it over again.
+            log.exception("on_sms failed for %s/%s; it stays on the modem", sms.memory, sms.index)
+
+    def _hand_report(self, report: StatusReport) -> None:
+        callback = self.settings.on_status_report
+        if callback is None:
+            log.info("status report for reference %d (status %d) with no one to take it",
+                     report.reference, report.status)
+            return
+        try:
+            callback(report)
+        except Exception:
+            log.exception("on_status_report failed for reference %d; kept on the modem", report.reference)
+            return
+        if report.memory is not None and report.index is not None:
+            self.delete_stored(report.memory, report.index)
+
+

@@ -1,0 +1,228 @@
+"""Opening the port and setting the modem up for SMS, with an error that says what to do
+at each step that can fail on a real install.
+
+We do not use GsmModem.connect: it sends ATZ, probes voice features we never use, and
+sets CNMI to "2,1,0,2". FAULT sim800-cnmi: a SIM800 refuses ds=2 with ERROR. FAULT
+sim800-clac: a SIM800 answers AT+CLAC with +CME ERROR: 100, and GsmModem.connect then
+probes eight more commands one by one. Our set-up needs neither AT+CLAC nor ds=2: it
+asks for what an SMS gateway needs and falls back where modems differ.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Callable
+
+import serial
+from gsmmodem.exceptions import CommandError, TimeoutException
+
+from modem.device_link import ModemLink
+from modem.device_values import ModemError, ModemLost, ModemSetupError
+
+if TYPE_CHECKING:
+    from modem.device import Modem, ModemSettings
+
+log = logging.getLogger(__name__)
+
+# mode 2 (buffer codes while the link is busy), mt 1 (store the SMS and send +CMTI:
+# FAULT cmt-ignored), bm 0, ds (status reports: 2 stored with +CDSI, 1 direct +CDS), bfr 0.
+CNMI_WITH_REPORTS = ("2,1,0,2,0", "2,1,0,1,0")
+CNMI_WITHOUT_REPORTS = ("2,1,0,0,0",)
+# Memories that hold received SMS; "MT" is SM+ME together and would list each twice,
+# "BM" holds cell broadcasts, "SR" status reports.
+_SMS_MEMORIES = ("SM", "ME")
+
+
+def open_link(settings: "ModemSettings", on_unsolicited: Callable[[list[str]], None]) -> ModemLink:
+    """Open the serial port (FAULT flow-control: only with flow control when asked)."""
+    link = ModemLink(settings.port, settings.baudrate, flow_control=settings.flow_control,
+                     on_unsolicited=on_unsolicited)
+    try:
+        link.open_port()
+    except (serial.SerialException, OSError) as exc:
+        raise ModemSetupError(None, _open_failure(settings.port, exc), command="open") from None
+    return link
+
+
+def _open_failure(port: str, exc: Exception) -> str:
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code == errno.ENOENT or "No such file" in text:
+        return (f"no modem at {port}: the device does not exist. Is the modem plugged in? "
+                "`ls -l /dev/serial/by-id/` lists the ports; set [modem] port")
+    if code == errno.EACCES or "Permission denied" in text:
+        return (f"permission denied opening {port}: add the user running textback to the "
+                "`dialout` group (then log in again)")
+    if code == errno.EBUSY or "busy" in text.lower():
+        return (f"{port} is in use by another program (ModemManager often grabs modems): "
+                "stop it or tell it to ignore this device")
+    return f"cannot open {port}: {text}"
+
+
+def set_up(modem: "Modem", link: ModemLink, settings: "ModemSettings") -> None:
+    """Wake the modem, unlock the SIM, PDU mode, memories, notifications, identity."""
+    port = settings.port
+    _wake(modem, port)
+    _quiet(modem, "ATE0")        # no echo: replies are just replies
+    _quiet(modem, "AT+CMEE=1")   # numeric +CME/+CMS errors, which the library parses
+    _unlock_sim(modem, settings)
+    # FAULT text-mode: text mode ends a reply at any body line starting with OK/ERROR.
+    _required(modem, "AT+CMGF=0", f"modem on {port} refuses PDU mode (AT+CMGF=0); textback needs it")
+    if settings.smsc:
+        _required(modem, f'AT+CSCA="{settings.smsc}"',
+                  f"modem on {port} refused the service centre number {settings.smsc}: check [modem] smsc")
+    _quiet(modem, "AT+COPS=3,0")  # operator by long name, for health()
+    _choose_memories(modem, port)
+    _notifications(modem, settings)
+    modem.manufacturer = _identity(modem, "AT+CGMI")
+    modem.model = _identity(modem, "AT+CGMM")
+
+
+def _wake(modem: "Modem", port: str) -> None:
+    """AT until it answers: a modem fresh from USB may need a moment, and a wrong port
+    (a Huawei's data port, a GPS) never answers."""
+    attempts = 3
+    per_try = min(2.0, modem.settings.command_timeout)
+    for attempt in range(attempts):
+        try:
+            # The link directly: Modem.command would take a silent modem for a hung one.
+            modem._link.write("AT", timeout=per_try)
+            return
+        except CommandError:
+            return  # it answered, if only with an error: someone is there
+        except TimeoutException:
+            if attempt + 1 < attempts:
+                time.sleep(0.2)
+    raise ModemSetupError(None, f"modem on {port} does not answer AT: is it the right port? "
+                                "try `textback doctor`", command="AT")
+
+
+def _unlock_sim(modem: "Modem", settings: "ModemSettings") -> None:
+    port = settings.port
+    try:
+        reply = modem.command("AT+CPIN?", timeout=max(settings.command_timeout, 5))
+    except ModemLost:
+        raise
+    except ModemError as exc:
+        if exc.code in (10, 310):
+            raise ModemSetupError(exc.code, f"no SIM card in the modem on {port}: power it off, insert the SIM, "
+                                            "power it on", kind=exc.kind, command="AT+CPIN?") from None
+        if exc.code in (13, 15, 313, 315):
+            raise ModemSetupError(exc.code, f"the SIM card in the modem on {port} fails ({exc.text}): "
+                                            "reseat it or try it in a phone", kind=exc.kind,
+                                  command="AT+CPIN?") from None
+        raise ModemSetupError(exc.code, f"modem on {port} cannot tell the SIM state: {exc.text}",
+                              kind=exc.kind, command="AT+CPIN?") from None
+    state = next((line.split(":", 1)[1].strip() for line in reply if line.startswith("+CPIN:")), "READY")
+    if state == "READY":
+        return
+    if state == "SIM PIN":
+        if not settings.pin:
+            raise ModemSetupError(11, "SIM asks for a PIN: set [modem] pin", kind="CME", command="AT+CPIN?")
+        try:
+            modem.command(f'AT+CPIN="{settings.pin}"', timeout=max(settings.command_timeout, 10))
+        except ModemLost:
+            raise
+        except ModemError as exc:
+            if exc.code == 16:
+                raise ModemSetupError(16, "the SIM refused the PIN in [modem] pin: check it. Each wrong try "
+                                          "uses up one of 3; textback tries once per start", kind="CME",
+                                      command="AT+CPIN") from None
+            raise ModemSetupError(exc.code, f"entering the SIM PIN failed: {exc.text}", kind=exc.kind,
+                                  command="AT+CPIN") from None
+        log.info("SIM on %s unlocked with [modem] pin", port)
+        return
+    if state == "SIM PUK":
+        raise ModemSetupError(12, "the SIM is locked and asks for its PUK (too many wrong PINs): "
+                                  "unlock it in a phone, then set [modem] pin", kind="CME", command="AT+CPIN?")
+    raise ModemSetupError(None, f"the SIM asks for {state}: unlock it in a phone first", command="AT+CPIN?")
+
+
+def _choose_memories(modem: "Modem", port: str) -> None:
+    """Read and delete from each SMS memory in turn (the sweep); store new SMS in ME when
+    the modem has it (a SIM holds only ~30) and status reports where it keeps them."""
+    try:
+        reply = modem.command("AT+CPMS=?")
+    except ModemLost:
+        raise
+    except ModemError as exc:
+        raise ModemSetupError(exc.code, f"modem on {port} cannot list its message memories (AT+CPMS=?): "
+                                        f"{exc.text}; textback cannot read replies from it",
+                              kind=exc.kind, command="AT+CPMS=?") from None
+    line = next((entry for entry in reply if entry.startswith("+CPMS:")), "")
+    groups = [re.findall(r"[A-Z]{2}", group) for group in re.findall(r"\(([^)]*)\)", line)]
+    readable = groups[0] if groups else ["SM"]
+    storable = groups[2] if len(groups) > 2 else readable
+    modem.memories = tuple(m for m in _SMS_MEMORIES if m in readable) or tuple(
+        m for m in readable if m not in ("SR", "BM", "MT"))[:1] or ("SM",)
+    modem.report_memories = tuple(m for m in ("SR",) if m in readable)
+    receive_into = "ME" if "ME" in storable else ("SM" if "SM" in storable else storable[0] if storable else "SM")
+    first = modem.memories[0]
+    try:
+        modem.command(f'AT+CPMS="{first}","{first}","{receive_into}"')
+    except ModemLost:
+        raise
+    except ModemError as exc:
+        log.warning("modem on %s refused AT+CPMS for %s: %s; keeping its own choice", port, receive_into, exc)
+    modem._memory = first
+
+
+def _notifications(modem: "Modem", settings: "ModemSettings") -> None:
+    if settings.cnmi:
+        candidates: tuple[str, ...] = (settings.cnmi,)
+        if settings.cnmi.split(",")[1:2] != ["1"]:
+            log.warning("[modem] cnmi %s does not ask for store-and-notify (mt=1): SMS may reach us "
+                        "without a SIM copy", settings.cnmi)
+    else:
+        candidates = CNMI_WITH_REPORTS if settings.delivery_reports else CNMI_WITHOUT_REPORTS
+    problem = None
+    for value in candidates:
+        try:
+            modem.command(f"AT+CNMI={value}")
+        except ModemLost:
+            raise
+        except ModemError as exc:
+            # FAULT sim800-cnmi: ds=2 refused; the next candidate asks for ds=1.
+            log.info("modem on %s refused AT+CNMI=%s (%s)", settings.port, value, exc.text)
+            problem = exc
+            continue
+        modem.cnmi = value
+        return
+    if settings.cnmi:
+        raise ModemSetupError(problem.code if problem else None,
+                              f"modem on {settings.port} refused AT+CNMI={settings.cnmi}: fix [modem] cnmi "
+                              "or remove it to let textback choose", command="AT+CNMI")
+    # No notifications at all: the sweep still finds every message, only later.
+    log.warning("modem on %s accepts no AT+CNMI setting; replies are found by the periodic sweep only",
+                settings.port)
+
+
+def _quiet(modem: "Modem", at: str) -> None:
+    try:
+        modem.command(at)
+    except ModemLost:
+        raise
+    except ModemError as exc:
+        log.info("modem refused %s (%s); carrying on", at, exc.text)
+
+
+def _required(modem: "Modem", at: str, message: str) -> None:
+    try:
+        modem.command(at)
+    except ModemLost:
+        raise
+    except ModemError as exc:
+        raise ModemSetupError(exc.code, f"{message} ({exc.text})", kind=exc.kind, command=at) from None
+
+
+def _identity(modem: "Modem", at: str) -> str | None:
+    try:
+        reply = modem.command(at)
+    except ModemLost:
+        raise
+    except ModemError:
+        return None
+    values = [line for line in reply if line not in ("OK",) and not line.startswith("AT")]
+    return values[0].strip() if values else None

@@ -1,0 +1,184 @@
+"""Each python-gsmmodem-new fault DESIGN.md lists, reproduced with the simulator's knob,
+and shown survived by modem/device.py without losing a message. The FAULT names match
+the comments in modem/device*.py."""
+from __future__ import annotations
+
+import termios
+import threading
+import time
+
+import pytest
+
+from modem.device import Modem
+from modem.device_reconnect import reconnect
+from modem.device_values import ModemError, ModemLost, ModemSetupError
+from modem.simulator import ModemSimulator
+
+US = "+12125550123"
+UK = "+447700900123"
+
+
+def wait_for(predicate, timeout: float = 3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture
+def sim():
+    with ModemSimulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def received():
+    return []
+
+
+@pytest.fixture
+def modem(sim, received):
+    m = Modem.open(sim.device, command_timeout=1, on_sms=received.append)
+    yield m
+    m.close()
+
+
+def test_swallowed_cmti_is_still_announced_and_swept(sim, modem, received):
+    # FAULT swallowed-urc: the notice lands inside the reply of the next command.
+    sim.inject_sms(UK, "Call me after 5", announce="during_next_command")
+    modem.ping()
+    [sms] = wait_for(lambda: received)
+    assert sms.text == "Call me after 5"
+    assert [s.text for s in modem.list_stored()] == ["Call me after 5"]
+
+
+def test_never_announced_sms_is_found_by_the_sweep(sim, modem, received):
+    # Huawei: notices go out on another port; nothing is announced on ours.
+    sim.inject_sms(UK, "Are you open Saturday?", announce="never")
+    time.sleep(0.2)
+    assert received == []
+    assert [s.text for s in modem.list_stored()] == ["Are you open Saturday?"]
+
+
+def test_bytes_that_are_not_utf8_do_not_kill_the_reader(sim, modem, received):
+    # FAULT non-utf8-reader: the library's reader thread dies here and every later
+    # command times out.
+    sim.emit_garbage(b"\xff\xfe\x80garbage\r\n")
+    time.sleep(0.2)
+    modem.ping()
+    assert modem.is_alive() and modem._link.rxThread.is_alive()
+    sim.inject_sms(US, "still here?")
+    assert wait_for(lambda: received)[0].text == "still here?"
+    assert modem.send(US, "yes")
+
+
+def test_direct_delivery_cmt_is_decoded(sim, received):
+    # FAULT cmt-ignored: with mt=2 (a site's own cnmi) the SMS comes as +CMT + PDU.
+    with Modem.open(sim.device, command_timeout=1, cnmi="2,2,0,0,0", on_sms=received.append) as m:
+        assert m.cnmi == "2,2,0,0,0"
+        sim.inject_sms(UK, "direct 😀")
+        [sms] = wait_for(lambda: received)
+        assert (sms.text, sms.sender, sms.memory, sms.index) == ("direct 😀", UK, None, None)
+
+
+def test_refused_cnmi_setting_is_a_clear_error(sim):
+    with pytest.raises(ModemSetupError, match=r"refused AT\+CNMI=9,9: fix \[modem\] cnmi"):
+        Modem.open(sim.device, command_timeout=1, cnmi="9,9")
+
+
+def test_cmgs_exchange_is_not_interleaved(sim, modem, received):
+    # FAULT cmgs-interleave: a +CMTI arrives while AT+CMGS waits for its prompt; the
+    # handler's AT+CMGR must wait until the PDU and its reply are through, or it would
+    # be typed into the message.
+    sim.inject_sms(UK, "crossing paths", announce="during_next_command")
+    sim.set_latency("+CMGS", 0.2)
+    modem.send(US, "We missed your call")
+    assert [m.text for m in sim.sent_messages()] == ["We missed your call"]
+    assert wait_for(lambda: received)[0].text == "crossing paths"
+    cmgs = next(i for i, c in enumerate(sim.commands_seen) if c.startswith("AT+CMGS="))
+    assert not any(c.startswith("AT+CMGR") for c in sim.commands_seen[:cmgs])
+
+
+def test_flow_control_is_off_unless_asked(sim):
+    # FAULT flow-control: the library forces rtscts/dsrdtr on.
+    with Modem.open(sim.device, command_timeout=1) as plain:
+        port = plain._link.serial
+        assert (port.rtscts, port.dsrdtr) == (False, False)
+        assert not termios.tcgetattr(port.fileno())[2] & termios.CRTSCTS
+    with Modem.open(sim.device, command_timeout=1, flow_control=True) as wired:
+        assert wired._link.serial.rtscts is True
+
+
+def test_unplug_is_noticed_at_once_and_reconnect_reopens_the_path(tmp_path, received):
+    # FAULT no-reconnect: after an unplug the library's writes wait out their timeout.
+    link = str(tmp_path / "textback-modem")
+    with ModemSimulator(link=link) as sim:
+        m = Modem.open(link, command_timeout=5, on_sms=received.append)
+        sim.unplug()
+        started = time.monotonic()
+        with pytest.raises(ModemLost, match="gone"):
+            m.ping()
+            m.ping()
+        assert time.monotonic() - started < 2          # not the 5 s command timeout
+        assert not m.is_alive()
+        sim.inject_sms(UK, "sent while unplugged", announce="never")
+        replugger = threading.Timer(0.3, sim.replug)
+        replugger.start()
+        fresh = reconnect(m, attempts=20, first_delay=0.05, max_delay=0.2)
+        replugger.join()
+        try:
+            assert fresh.is_alive() and fresh is not m
+            assert [s.text for s in fresh.list_stored()] == ["sent while unplugged"]
+            assert fresh.send(US, "back online")
+        finally:
+            fresh.close()
+
+
+def test_hung_modem_raises_modem_lost(sim, modem):
+    sim.stop_answering()
+    started = time.monotonic()
+    with pytest.raises(ModemLost, match="no reply"):
+        modem.ping()
+    assert time.monotonic() - started < 5
+    assert not modem.is_alive()
+    with pytest.raises(ModemLost):                      # and at once from then on
+        modem.send(US, "hello")
+
+
+def test_slow_command_is_an_error_not_a_lost_modem(sim, modem):
+    sim.set_latency("+CSQ", 1.5)
+    with pytest.raises(ModemError, match="did not answer AT\\+CSQ") as slow:
+        modem.command("AT+CSQ")
+    assert not isinstance(slow.value, ModemLost)
+    time.sleep(1.0)                                     # let the late reply drain
+    assert modem.is_alive()
+
+
+def test_reconnect_gives_up_after_its_attempts(tmp_path):
+    with pytest.raises(ModemSetupError, match="no modem at"):
+        reconnect(_settings(str(tmp_path / "nothing")), attempts=2, first_delay=0.01)
+
+
+def test_reconnect_does_not_retry_a_wrong_pin():
+    with ModemSimulator(pin="1234") as sim:
+        started = time.monotonic()
+        with pytest.raises(ModemSetupError, match="refused the PIN"):
+            reconnect(_settings(sim.device, pin="9999"), first_delay=5)
+        assert time.monotonic() - started < 4
+        # only one PIN try was spent
+        assert sum(c.startswith("AT+CPIN=") for c in sim.commands_seen) == 1
+
+
+def test_reconnect_stops_when_asked(tmp_path):
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    with pytest.raises(ModemLost, match="asked to stop"):
+        reconnect(_settings(str(tmp_path / "nothing")), first_delay=0.05, max_delay=0.1, stop=stop)
+
+
+def _settings(port, **kw):
+    from modem.device import ModemSettings
+    return ModemSettings(port=port, command_timeout=1, **kw)
