@@ -1,0 +1,175 @@
+"""The simulated modem's radio side: what the network sends it and what it sent.
+
+Inbound SMS-DELIVER parts and status reports arrive here and go where AT+CNMI says:
+into a memory with a +CMTI/+CDSI notice, straight to the client as +CMT/+CDS, or
+quietly into memory. A part that finds its memory full waits "at the SMSC" and is
+delivered once a slot frees up, as a real network retries: nothing is lost.
+Outbound submissions are recorded as SentPart, decoded, for tests and the demo.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from modem import pdu
+from modem.sim_state import ModemState
+from modem.sim_store import REC_UNREAD, MemoryFull, StoredMessage
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_NOW, ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER = "now", "during_next_command", "never"
+
+
+@dataclass(frozen=True)
+class SentPart:
+    """One SMS-SUBMIT the modem accepted (one AT+CMGS), decoded."""
+
+    reference: int                     # the TP-MR the modem answered with (+CMGS: <mr>)
+    destination: str
+    text: str
+    encoding: str                      # GSM-7, UCS-2, 8-bit (text mode: as the charset gave it)
+    concat: tuple[int, int, int] | None
+    status_report_requested: bool
+    pdu: str | None                    # the PDU as the client typed it; None in text mode
+    mode: str                          # "pdu" | "text"
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A whole outbound message: its parts put back together in sequence order."""
+
+    destination: str
+    text: str
+    parts: tuple[SentPart, ...]
+    status_report_requested: bool
+
+    @property
+    def references(self) -> tuple[int, ...]:
+        return tuple(p.reference for p in self.parts)
+
+    @property
+    def complete(self) -> bool:
+        total = self.parts[0].concat[1] if self.parts[0].concat else 1
+        return len(self.parts) == total
+
+
+def group_sent(parts: list[SentPart]) -> list[SentMessage]:
+    """Join concatenated parts (same destination and concat reference) into messages,
+    in the order their first part was sent."""
+    messages: list[list[SentPart]] = []
+    open_groups: dict[tuple[str, int, int], list[SentPart]] = {}
+    for part in parts:
+        if part.concat is None:
+            messages.append([part])
+            continue
+        key = (part.destination, part.concat[0], part.concat[1])
+        group = open_groups.get(key)
+        if group is None or any(p.concat[2] == part.concat[2] for p in group):
+            group = []
+            open_groups[key] = group
+            messages.append(group)
+        group.append(part)
+    out = []
+    for group in messages:
+        ordered = sorted(group, key=lambda p: p.concat[2] if p.concat else 0)
+        out.append(SentMessage(destination=ordered[0].destination,
+                               text="".join(p.text for p in ordered), parts=tuple(ordered),
+                               status_report_requested=any(p.status_report_requested for p in ordered)))
+    return out
+
+
+class Network:
+    """Routes what the network sends to the modem; holds what waits for memory space."""
+
+    def __init__(self, state: ModemState, emit: Callable[[str, str], None]):
+        # emit(line_block, when): when is ANNOUNCE_NOW or ANNOUNCE_DURING_NEXT_COMMAND
+        self.state = state
+        self.emit = emit
+        self.sent: list[SentPart] = []
+        self.waiting: list[tuple[str, str | None, str]] = []   # (pdu, storage, announce)
+
+    # -- inbound SMS ----------------------------------------------------------------------
+    def deliver(self, deliver_pdu: str, *, storage: str | None = None,
+                announce: str = ANNOUNCE_NOW) -> int | None:
+        """Hand one SMS-DELIVER to the modem; returns its memory index (None: not stored)."""
+        state = self.state
+        with state.lock:
+            mt = state.cnmi[1]
+            if mt == 2 and storage is None:
+                self._emit_direct(deliver_pdu, announce)
+                return None
+            memory = storage or state.cpms[2]
+            decoded = pdu.decode_deliver(deliver_pdu)
+            message = StoredMessage(pdu=deliver_pdu, stat=REC_UNREAD, tpdu_length=decoded.tpdu_length,
+                                    kind="deliver", number=decoded.sender, text=decoded.text,
+                                    timestamp=decoded.timestamp)
+            try:
+                index = state.store[memory].store(message)
+            except MemoryFull:
+                log.info("simulated %s memory full: the part waits at the SMSC", memory)
+                self.waiting.append((deliver_pdu, storage, announce))
+                return None
+            if mt in (1, 2, 3) and announce != ANNOUNCE_NEVER:
+                self.emit(f'+CMTI: "{memory}",{index}', announce)
+            return index
+
+    def _emit_direct(self, deliver_pdu: str, announce: str) -> None:
+        decoded = pdu.decode_deliver(deliver_pdu)
+        if self.state.cmgf == 0:
+            self.emit(f"+CMT: ,{decoded.tpdu_length}\r\n{deliver_pdu}", announce)
+        else:
+            stamp = decoded.timestamp.strftime("%y/%m/%d,%H:%M:%S+00")
+            self.emit(f'+CMT: "{decoded.sender}",,"{stamp}"\r\n{decoded.text}', announce)
+
+    def retry_waiting(self) -> None:
+        """Called after a delete: parts held for lack of space come in now."""
+        with self.state.lock:
+            waiting, self.waiting = self.waiting, []
+            for deliver_pdu, storage, announce in waiting:
+                self.deliver(deliver_pdu, storage=storage, announce=announce)
+
+    # -- outbound -------------------------------------------------------------------------
+    def record_submit(self, part: SentPart) -> None:
+        with self.state.lock:
+            self.sent.append(part)
+
+    def status_report(self, reference: int, status: int = 0) -> str:
+        """Send the status report for the latest message with this reference; returns its PDU."""
+        with self.state.lock:
+            matches = [p for p in self.sent if p.reference == reference]
+            if not matches:
+                raise ValueError(f"no sent message has reference {reference}")
+            part = matches[-1]
+            if not part.status_report_requested:
+                raise ValueError(f"message {reference} to {part.destination} did not ask for a status report")
+            now = datetime.now(timezone.utc).replace(microsecond=0)
+            report = pdu.encode_status_report(reference, part.destination, status,
+                                              part.submitted_at.replace(microsecond=0), now,
+                                              smsc=self.state.smsc)
+            ds = self.state.cnmi[3]
+            if ds == 1:
+                length = pdu.tpdu_length(report)
+                if self.state.cmgf == 0:
+                    self.emit(f"+CDS: {length}\r\n{report}", ANNOUNCE_NOW)
+                else:
+                    self.emit(f'+CDS: 6,{reference},"{part.destination}",145,'
+                              f'"{_stamp(part.submitted_at)}","{_stamp(now)}",{status}', ANNOUNCE_NOW)
+            elif ds == 2:
+                memory = "SR" if "SR" in self.state.store else self.state.cpms[2]
+                stored = StoredMessage(pdu=report, stat=REC_UNREAD, tpdu_length=pdu.tpdu_length(report),
+                                       kind="status_report", number=part.destination,
+                                       timestamp=now, reference=reference, status=status)
+                try:
+                    index = self.state.store[memory].store(stored)
+                except MemoryFull:
+                    log.warning("simulated %s memory full: status report %d dropped", memory, reference)
+                    return report
+                self.emit(f'+CDSI: "{memory}",{index}', ANNOUNCE_NOW)
+            return report
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%y/%m/%d,%H:%M:%S+00")

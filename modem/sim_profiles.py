@@ -1,0 +1,98 @@
+"""Personalities for the modem simulator: what each kind of real modem says and refuses.
+
+A profile is data only; the command layer (modem/sim_commands.py) reads it. Each quirk
+carries a comment naming where it was seen or documented, so a test that passes on a
+profile says something about the real device and not about our imagination.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The commands every profile answers; AT+CLAC lists them in this order.
+BASE_COMMANDS: tuple[str, ...] = (
+    "AT", "ATZ", "ATE", "ATI", "ATV", "ATQ", "AT&F", "AT&C", "AT&D", "AT&W",
+    "AT+CFUN", "AT+CMEE", "AT+CPIN", "AT+CGMI", "AT+CGMM", "AT+CGMR", "AT+CGSN",
+    "AT+GMI", "AT+GMM", "AT+GMR", "AT+GSN", "AT+CIMI", "AT+CLAC", "AT+CSQ", "AT+CREG",
+    "AT+COPS", "AT+CMGF", "AT+CSCA", "AT+CSMP", "AT+CSCS", "AT+CPMS", "AT+CNMI",
+    "AT+CMGS", "AT+CMGW", "AT+CMGR", "AT+CMGL", "AT+CMGD", "AT+CLIP", "AT+CRC",
+    "AT+CVHU", "AT+CSMS", "AT+CNUM", "AT+CBC", "AT+CGATT", "AT+CPAS",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one modem model identifies itself and where it departs from 3GPP TS 27.005/27.007."""
+
+    name: str
+    manufacturer: str
+    model: str
+    revision: str
+    imei: str = "490154203237518"          # a valid-checksum test IMEI from 3GPP TS 23.003 examples
+    imsi: str = "001010123456789"          # MCC 001 / MNC 01: the 3GPP test network
+    operator: str = "Test Network"
+    ati_lines: tuple[str, ...] = ()        # what ATI prints; empty -> manufacturer/model/revision
+    clac_supported: bool = True            # False: AT+CLAC answers +CME ERROR: 100
+    cnmi_ds_values: tuple[int, ...] = (0, 1, 2)
+    unknown_command_reply: str = "ERROR"   # final result code for a command the modem does not know
+    memories: tuple[str, ...] = ("SM", "ME")
+    capacity: dict[str, int] = field(default_factory=lambda: {"SM": 30, "ME": 100, "SR": 20})
+    creg_act: int | None = None            # access technology appended to +CREG/+COPS (7 = E-UTRAN)
+    extra_commands: tuple[str, ...] = ()   # vendor commands it answers OK to (listed by AT+CLAC)
+    signal_urc: str | None = None          # an unsolicited signal report format, e.g. "^RSSI: {rssi}"
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        return BASE_COMMANDS + self.extra_commands
+
+
+PROFILES: dict[str, Profile] = {
+    # A plain 27.005/27.007 modem: everything in the spec, nothing more.
+    "generic": Profile(
+        name="generic", manufacturer="Textback", model="SIMULATED-GSM", revision="1.0",
+    ),
+    # SIMCom SIM800 (SIM800 Series AT Command Manual V1.09; behaviour reproduced on this
+    # project's boards, see DESIGN.md): AT+CLAC answers +CME ERROR: 100 and AT+CNMI accepts
+    # only ds 0/1, so python-gsmmodem-new's default "2,1,0,2" fails and it falls back.
+    # The manufacturer string contains "SIMCOM", which makes python-gsmmodem-new send AT+DDET.
+    "sim800": Profile(
+        name="sim800", manufacturer="SIMCOM_Ltd", model="SIMCOM_SIM800L",
+        revision="Revision:1418B04SIM800L24",
+        ati_lines=("SIM800 R14.18",),
+        clac_supported=False, cnmi_ds_values=(0, 1),
+        extra_commands=("AT+DDET", "AT+CSCLK"),
+    ),
+    # Huawei E1752 (HUAWEI UMTS Datacard Modem AT Command Interface Specification): an
+    # unknown command gets "COMMAND NOT SUPPORT" instead of ERROR (python-gsmmodem-new's
+    # serial_comms.RESPONSE_TERM matches it for this reason), ATI prints labelled lines,
+    # and ^RSSI unsolicited reports arrive when the signal changes (^CURC=1 default).
+    "huawei": Profile(
+        name="huawei", manufacturer="huawei", model="E1752", revision="11.126.13.00.00",
+        ati_lines=("Manufacturer: huawei", "Model: E1752", "Revision: 11.126.13.00.00",
+                   "IMEI: 490154203237518", "+GCAP: +CGSM,+DS,+ES"),
+        unknown_command_reply="COMMAND NOT SUPPORT",
+        extra_commands=("AT^CURC", "AT^SYSINFO", "AT^USSDMODE", "AT^DTMF"),
+        signal_urc="^RSSI: {rssi}",
+    ),
+    # Quectel EC25 (Quectel EC25&EC21 AT Commands Manual V1.3): LTE registration reports
+    # carry <AcT> 7, ATI prints "Quectel / EC25 / Revision: ...", and it has vendor
+    # commands (AT+QCFG, AT+QINDCFG) listed by AT+CLAC.
+    "ec25": Profile(
+        name="ec25", manufacturer="Quectel", model="EC25", revision="EC25EFAR06A06M4G",
+        ati_lines=("Quectel", "EC25", "Revision: EC25EFAR06A06M4G"),
+        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
+        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID"),
+    ),
+}
+
+# Names a technician might type for the same modem.
+ALIASES = {"simcom": "sim800", "sim800l": "sim800", "e1752": "huawei", "quectel": "ec25"}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called `name` (case-insensitive); ValueError lists the known ones."""
+    key = (name or "generic").strip().lower()
+    key = ALIASES.get(key, key)
+    try:
+        return PROFILES[key]
+    except KeyError:
+        raise ValueError(f"unknown modem profile {name!r}; choose one of: {', '.join(PROFILES)}") from None

@@ -1,0 +1,143 @@
+"""The simulated modem's session state: settings the AT commands change, network and SIM.
+
+Kept apart from the interpreter so the control API (modem/simulator.py) and the
+commands share one object under one lock. `reset_settings` is what ATZ and a power
+cycle do; the SIM's contents and the network live on.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from modem.sim_profiles import Profile
+from modem.sim_store import MessageStore
+
+
+class AtError(Exception):
+    """A command's failure: kind CME/CMS with a code, or plain ERROR, or unsupported."""
+
+    def __init__(self, kind: str, code: int | None = None):
+        super().__init__(f"{kind} {code}")
+        self.kind = kind
+        self.code = code
+
+
+_ERROR_LINE = re.compile(r"^\+(CM[ES]) ERROR:\s*(\d+)$")
+
+
+def parse_error(error: "str | int | AtError") -> AtError:
+    """'+CMS ERROR: 500', '+CME ERROR: 100', 'ERROR', 'COMMAND NOT SUPPORT' or an int (+CMS)."""
+    if isinstance(error, AtError):
+        return error
+    if isinstance(error, int):
+        return AtError("CMS", error)
+    text = str(error).strip()
+    m = _ERROR_LINE.match(text)
+    if m:
+        return AtError(m.group(1), int(m.group(2)))
+    if text == "ERROR":
+        return AtError("plain")
+    if text == "COMMAND NOT SUPPORT":
+        return AtError("unsupported")
+    raise ValueError(f"not a modem error: {error!r}; use '+CMS ERROR: <n>', '+CME ERROR: <n>' or 'ERROR'")
+
+
+@dataclass
+class PendingFailure:
+    error: AtError
+    command: str | None       # None: any command
+    remaining: int
+
+
+class ModemState:
+    """Everything a command can read or change, plus the fault knobs it obeys."""
+
+    def __init__(self, profile: Profile, *, pin: str | None = None, smsc: str = "+447700900100",
+                 first_reference: int = 1):
+        self.profile = profile
+        self.pin = pin
+        self.sim_locked = pin is not None
+        self.smsc = smsc
+        self.lock = threading.RLock()
+        self.store = MessageStore(profile.capacity)
+        self.next_reference = first_reference % 256
+        self.next_concat_reference = 1
+        self.registered_stat = 1          # 27.007 <stat>: 1 home, 0 not searching, 2 searching
+        self.rssi = 21
+        self.failures: list[PendingFailure] = []
+        self.reset_settings()
+
+    # -- settings -----------------------------------------------------------------------
+    def reset_settings(self) -> None:
+        """Factory defaults (ATZ, AT&F, power on)."""
+        self.echo = True
+        self.cmee = 0
+        self.cfun = 1
+        self.cmgf = 0
+        self.cscs = "IRA"
+        self.csmp = (17, 167, 0, 0)
+        self.cpms = [self.profile.memories[0]] * 3
+        self.cnmi = (0, 0, 0, 0, 0)
+        self.creg_mode = 0
+        self.cops_format = 0
+        self.clip = 0
+        self.crc = 0
+        self.cvhu = 1
+
+    def supports(self, name: str) -> bool:
+        if name[0] not in "+^$%":
+            return True                  # basic commands (E, Z, I...) every modem has
+        return ("AT" + name) in self.profile.commands
+
+    def require_sim(self, sms: bool = False) -> None:
+        if self.sim_locked:
+            raise AtError("CMS", 311) if sms else AtError("CME", 11)
+
+    # -- network ------------------------------------------------------------------------
+    @property
+    def registered(self) -> bool:
+        return self.registered_stat in (1, 5) and self.cfun == 1
+
+    def creg_line(self, include_mode: bool) -> str:
+        stat = self.registered_stat if self.cfun == 1 else 0
+        head = f"+CREG: {self.creg_mode}," if include_mode else "+CREG: "
+        line = f"{head}{stat}"
+        if self.creg_mode == 2 and stat in (1, 5):
+            line += ',"00C3","0000A13F"'
+            if self.profile.creg_act is not None:
+                line += f",{self.profile.creg_act}"
+        return line
+
+    def take_reference(self) -> int:
+        """The TP-MR the modem gives the next submitted message (counts mod 256)."""
+        with self.lock:
+            ref = self.next_reference
+            self.next_reference = (ref + 1) % 256
+            return ref
+
+    def take_concat_reference(self) -> int:
+        with self.lock:
+            ref = self.next_concat_reference
+            self.next_concat_reference = ref % 255 + 1
+            return ref
+
+    # -- faults -------------------------------------------------------------------------
+    def add_failures(self, n: int, error, command: str | None) -> None:
+        err = parse_error(error)
+        name = None
+        if command:
+            name = command.upper()
+            name = name[2:] if name.startswith("AT") else name
+        with self.lock:
+            self.failures.append(PendingFailure(err, name, n))
+
+    def take_failure(self, name: str) -> AtError | None:
+        with self.lock:
+            for pending in self.failures:
+                if pending.command is None or pending.command == name:
+                    pending.remaining -= 1
+                    if pending.remaining <= 0:
+                        self.failures.remove(pending)
+                    return pending.error
+        return None

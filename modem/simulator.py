@@ -1,0 +1,347 @@
+"""A GSM modem on a pseudo-terminal: real AT commands and PDUs, faults on demand.
+
+    with ModemSimulator(profile="sim800") as sim:
+        modem = GsmModem(sim.device); modem.connect()
+        sim.inject_sms("+12125550123", "Yes please call me")
+        ...
+        sim.sent_messages()[0].text
+
+One thread serves the pty like a modem's firmware: it echoes, answers each command
+line (modem/sim_commands.py), opens the `> ` prompt for AT+CMGS, and writes unsolicited
+codes (+CMTI, +CDS...) only between commands, as real modems do, unless a test asks for
+the swallowed-notice fault. Control methods are thread-safe and may be called from tests,
+the demo, or `textback simulate-modem`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+import time
+from collections import deque
+from datetime import datetime, timezone
+
+from modem import pdu
+from modem.sim_commands import CommandProcessor, Reply
+from modem.sim_network import (
+    ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER, ANNOUNCE_NOW, Network, SentMessage, SentPart,
+    group_sent,
+)
+from modem.sim_profiles import get_profile
+from modem.sim_pty import PtyError, PtyPort
+from modem.sim_state import ModemState
+from modem.sim_store import StoredMessage
+
+log = logging.getLogger(__name__)
+
+CTRL_Z, ESC, BACKSPACE = 0x1A, 0x1B, 0x08
+__all__ = ["ModemSimulator", "SentPart", "SentMessage", "PtyError"]
+
+
+def _command_name(command: str) -> str:
+    """'AT+CMGS', '+cmgs', 'ATZ', 'Z' -> the key the interpreter uses ('+CMGS', 'Z')."""
+    name = command.strip().upper()
+    if name.startswith("AT") and len(name) > 2:
+        name = name[2:]
+    return name
+
+
+class ModemSimulator:
+    """A simulated modem serving a pty in a background thread."""
+
+    def __init__(self, profile: str = "generic", link: str | None = None, pin: str | None = None, *,
+                 smsc: str = "+447700900100", first_reference: int = 1):
+        self.profile = get_profile(profile)
+        self.link = link
+        self.state = ModemState(self.profile, pin=pin, smsc=smsc, first_reference=first_reference)
+        self.network = Network(self.state, self._emit)
+        self.state.network = self.network
+        self.processor = CommandProcessor(self.state)
+        self._port: PtyPort | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._out_lock = threading.Lock()
+        self._urcs: deque[bytes] = deque()
+        self._during_next: deque[str] = deque()
+        self._latency: dict[str, float] = {}
+        self._answering = True
+        self._input = bytearray()
+        self._prompt = None                      # the on_body callback while `> ` is open
+        self._prompt_command = ""
+        self.commands_seen: list[str] = []       # every command line received, for tests
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> "ModemSimulator":
+        if self._thread is not None:
+            return self
+        self._port = PtyPort(self.link)
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._serve, name=f"modem-sim-{self.profile.name}", daemon=True)
+        self._thread.start()
+        log.info("simulated %s modem on %s", self.profile.name, self.device)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._port is not None:
+            self._port.close()
+            self._port = None
+
+    def __enter__(self) -> "ModemSimulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def device(self) -> str:
+        """The path a client opens: the link if one was given, else the pty slave."""
+        if self.link:
+            return str(self.link)
+        if self._port is None:
+            raise RuntimeError("the simulator is not started (or is unplugged); call start() or replug()")
+        return self._port.path
+
+    # -- inbound traffic ----------------------------------------------------------------------
+    def inject_sms(self, sender: str, text: str, *, encoding: str | None = None,
+                   parts_order: list[int] | tuple[int, ...] | None = None, drop_parts=(),
+                   storage: str | None = None, timestamp: datetime | None = None,
+                   announce: str = ANNOUNCE_NOW) -> list[int]:
+        """Have the network deliver an SMS; returns the memory indexes it was stored at.
+
+        Long text is split into concatenated parts with a UDH. parts_order (1-based sequence
+        numbers) delivers them out of order; drop_parts never delivers those. storage
+        overrides the CPMS receive memory; announce is "now", "during_next_command" (the
+        notice lands inside the next command's reply) or "never".
+        """
+        if announce not in (ANNOUNCE_NOW, ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER):
+            raise ValueError(f"announce must be now, during_next_command or never, not {announce!r}")
+        if storage is not None and storage not in self.state.store:
+            raise ValueError(f"no memory {storage!r}; this modem has {', '.join(self.state.store.memories)}")
+        when = (timestamp or datetime.now(timezone.utc)).replace(microsecond=0)
+        parts = pdu.deliver_parts(sender, text, when, reference=self.state.take_concat_reference(),
+                                  encoding=encoding, smsc=self.state.smsc)
+        order = list(parts_order) if parts_order else list(range(1, len(parts) + 1))
+        if sorted(set(order)) != sorted(order) or any(not 1 <= n <= len(parts) for n in order):
+            raise ValueError(f"parts_order must name parts 1..{len(parts)} at most once each, got {order}")
+        indexes = []
+        with self.state.lock:
+            for seq in order:
+                if seq in drop_parts:
+                    continue
+                index = self.network.deliver(parts[seq - 1], storage=storage, announce=announce)
+                if index is not None:
+                    indexes.append(index)
+        return indexes
+
+    def deliver_status_report(self, reference: int, status: int = 0) -> str:
+        """The network reports on a sent message (0 delivered, 0x40+ failed); returns the PDU."""
+        return self.network.status_report(reference, status)
+
+    # -- what happened ------------------------------------------------------------------------
+    @property
+    def sent(self) -> list[SentPart]:
+        with self.state.lock:
+            return list(self.network.sent)
+
+    def sent_messages(self) -> list[SentMessage]:
+        return group_sent(self.sent)
+
+    def stored(self, memory: str = "SM") -> dict[int, StoredMessage]:
+        return self.state.store[memory].snapshot()
+
+    def wait_for_sent(self, count: int, timeout: float = 5.0) -> list[SentPart]:
+        """Block until `count` parts were accepted (or the timeout), then return them."""
+        deadline = time.monotonic() + timeout
+        while len(self.sent) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.sent
+
+    # -- fault knobs --------------------------------------------------------------------------
+    def set_latency(self, command: str, seconds: float) -> None:
+        """Answer `command` (e.g. "+CMGS") only after this many seconds, as a busy radio does."""
+        self._latency[_command_name(command)] = float(seconds)
+
+    def fail_next(self, n: int, error: str | int = "+CMS ERROR: 500", command: str | None = None) -> None:
+        """The next n commands (or next n of `command`) answer `error` and do nothing."""
+        self.state.add_failures(n, error, _command_name(command) if command else None)
+
+    def lose_network(self, stat: int = 0) -> None:
+        """Drop registration (+CREG stat 0 or 2); sends fail with +CMS ERROR: 331."""
+        if stat not in (0, 2, 3, 4):
+            raise ValueError("stat must be 0 (not searching), 2 (searching), 3 (denied) or 4 (unknown)")
+        self._set_network(stat, rssi=99)
+
+    def restore_network(self) -> None:
+        self._set_network(1, rssi=21)
+
+    def _set_network(self, stat: int, rssi: int) -> None:
+        with self.state.lock:
+            self.state.registered_stat = stat
+            self.state.rssi = rssi
+            if self.state.creg_mode:
+                self._emit(self.state.creg_line(include_mode=False), ANNOUNCE_NOW)
+            if self.profile.signal_urc:
+                self._emit(self.profile.signal_urc.format(rssi=rssi), ANNOUNCE_NOW)
+
+    def emit_garbage(self, data: bytes = b"\xff\xfe\x80garbage\r\n") -> None:
+        """Write raw bytes (not UTF-8, say) to the client between commands."""
+        with self._out_lock:
+            self._urcs.append(bytes(data))
+
+    def emit_unsolicited(self, line: str) -> None:
+        """Write an unsolicited result code between commands."""
+        self._emit(line, ANNOUNCE_NOW)
+
+    def emit_during_next_command(self, line: str) -> None:
+        """Write `line` after the next command arrives and before its reply."""
+        self._emit(line, ANNOUNCE_DURING_NEXT_COMMAND)
+
+    def stop_answering(self) -> None:
+        """Hang: read and ignore everything, answer nothing, until resume()."""
+        self._answering = False
+
+    def resume(self) -> None:
+        self._answering = True
+
+    def unplug(self) -> None:
+        """Close the pty (clients see an I/O error) and remove the link, as a USB unplug."""
+        with self.state.lock:
+            if self._port is not None:
+                self._port.close()
+                self._port = None
+            self._input.clear()
+            self._prompt = None
+
+    def replug(self) -> str:
+        """A new pty behind the same link; the modem powers up (settings reset, SIM kept)."""
+        with self.state.lock:
+            if self._port is not None:
+                self.unplug()
+            self.state.reset_settings()
+            self.state.sim_locked = self.state.pin is not None
+            self._port = PtyPort(self.link)
+            return self.device
+
+    # -- the serving thread -------------------------------------------------------------------
+    def _emit(self, block: str, when: str) -> None:
+        if when == ANNOUNCE_DURING_NEXT_COMMAND:
+            self._during_next.append(block)
+        else:
+            with self._out_lock:
+                self._urcs.append(f"\r\n{block}\r\n".encode())
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            port = self._port
+            if port is None:
+                self._stopping.wait(0.02)
+                continue
+            try:
+                ready, _, _ = select.select([port.master], [], [], 0.02)
+                if ready:
+                    data = os.read(port.master, 4096)
+                    for byte in data:
+                        self._feed(byte)
+                if self._answering and not self._input and self._prompt is None:
+                    self._flush_urcs()
+            except (OSError, ValueError):
+                # The pty went away under us (unplug) or was closed: wait for a replug.
+                if self._port is port:
+                    log.debug("simulated modem pty error", exc_info=True)
+                    self._stopping.wait(0.02)
+            except Exception:
+                # Never die on input: a firmware that crashes proves nothing.
+                log.exception("simulated modem loop error; carrying on")
+                self._input.clear()
+                self._prompt = None
+
+    def _write(self, data: bytes) -> None:
+        port = self._port
+        if port is None:
+            return
+        deadline = time.monotonic() + 1.0
+        while data:
+            try:
+                written = os.write(port.master, data)
+                data = data[written:]
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    log.warning("simulated modem: client not reading; %d bytes dropped", len(data))
+                    return
+                time.sleep(0.005)
+
+    def _flush_urcs(self) -> None:
+        while True:
+            with self._out_lock:
+                if not self._urcs:
+                    return
+                data = self._urcs.popleft()
+            self._write(data)
+
+    def _feed(self, byte: int) -> None:
+        if not self._answering:
+            return
+        if self.state.echo:
+            self._write(bytes([byte]))
+        if self._prompt is not None:
+            if byte == CTRL_Z:
+                self._finish_prompt(self._input.decode("latin-1"))
+            elif byte == ESC:
+                self._finish_prompt(None)
+            else:
+                self._input.append(byte)
+            return
+        if byte == ord("\r"):
+            line = self._input.decode("latin-1").strip()
+            self._input.clear()
+            if line:
+                self._run_line(line)
+        elif byte == ord("\n") and not self._input:
+            return
+        elif byte == BACKSPACE:
+            del self._input[-1:]
+        else:
+            self._input.append(byte)
+
+    def _run_line(self, line: str) -> None:
+        self.commands_seen.append(line)
+        log.debug("simulated modem <- %r", line)
+        with self.state.lock:
+            reply = self.processor.execute(line)
+        while self._during_next:
+            self._write(f"\r\n{self._during_next.popleft()}\r\n".encode())
+        if reply.prompt is not None:
+            self._prompt = reply.prompt
+            self._prompt_command = reply.command
+            self._input.clear()
+            self._write(b"\r\n> ")
+            return
+        self._answer(reply)
+
+    def _finish_prompt(self, body: str | None) -> None:
+        on_body, self._prompt = self._prompt, None
+        self._input.clear()
+        with self.state.lock:
+            try:
+                reply = on_body(body)
+            except Exception:
+                log.exception("simulated modem failed on a prompt body")
+                reply = Reply(final="ERROR")
+        reply.command = reply.command or self._prompt_command
+        self._answer(reply)
+
+    def _answer(self, reply: Reply) -> None:
+        delay = self._latency.get(reply.command, 0.0)
+        if delay > 0 and self._stopping.wait(delay):
+            return
+        out = ""
+        if reply.lines:
+            out += "\r\n" + "\r\n".join(reply.lines) + "\r\n"
+        out += f"\r\n{reply.final}\r\n"
+        log.debug("simulated modem -> %r", out)
+        self._write(out.encode("utf-8", errors="surrogatepass"))

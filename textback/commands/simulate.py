@@ -1,0 +1,47 @@
+"""`textback simulate-modem`: a GSM modem on a pty, for a dry run before the SIM arrives.
+
+Prints the device path on its first line (point the worker's modem setting at it)
+and serves AT commands until Ctrl-C or SIGTERM.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from modem.sim_profiles import PROFILES
+
+
+@click.command("simulate-modem")
+@click.option("--profile", default="generic", show_default=True,
+              type=click.Choice(sorted(PROFILES), case_sensitive=False),
+              help="Which real modem to imitate, quirks included.")
+@click.option("--link", type=click.Path(dir_okay=False),
+              help="Also make this symlink to the pty (a stable name, like a udev rule gives).")
+@click.option("--pin", help="Ask for this SIM PIN (AT+CPIN?) until it is entered.")
+def simulate_modem(profile: str, link: str | None, pin: str | None) -> None:
+    """Run a simulated GSM modem on a pseudo-terminal until stopped."""
+    from modem.simulator import ModemSimulator, PtyError
+
+    stop = threading.Event()
+    try:
+        sim = ModemSimulator(profile=profile, link=link, pin=pin).start()
+    except PtyError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot open a pseudo-terminal: {exc.strerror}; "
+                                   "check /dev/ptmx exists and is writable") from None
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        click.echo(sim.device)
+        click.echo(f"simulating a {profile} modem; stop with Ctrl-C", err=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        sim.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
