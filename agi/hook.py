@@ -1,0 +1,149 @@
+"""`textback-agi`: the per-call AGI program Asterisk runs when a call ends.
+
+It reads the AGI environment, asks Asterisk a few fixed questions (DIALSTATUS,
+QUEUESTATUS, caller presentation, linkedid), records one call (state new) and exits 0.
+It decides nothing else: whether and what to text is the worker's job.
+
+Promises to the PBX: never a traceback, always exit 0, one log line per call on
+stderr (Asterisk copies it to its log), never caller-controlled text inside an AGI
+command, a bounded run time (~3 s environment + ~1 s per answer + ~2 s store), and
+the call kept even when the database is down (spool file) or the caller hangs up
+mid-run (SIGHUP, HANGUP line, EOF). The import set is kept small on purpose: the
+interpreter start and every import are paid on every call.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+# Set by the SIGHUP handler; only read for the log line (Asterisk keeps answering
+# commands after SIGHUP, as the recorded sessions show, so it changes nothing else).
+_hangup_signal = {"seen": False}
+
+STORE_TIMEOUT = 2.0
+DEFAULT_URL = "sqlite:////var/lib/textback/textback.db"
+DEFAULT_SPOOL = "/var/spool/textback"
+
+
+def _on_sighup(signum, frame) -> None:
+    _hangup_signal["seen"] = True
+
+
+def store_settings() -> tuple[str, str, str | None]:
+    """(database url, spool dir, warning) from the textback configuration; never raises."""
+    try:
+        from textback.config import read_store_settings
+    except Exception as exc:  # config module missing/broken: defaults keep calls flowing
+        return DEFAULT_URL, DEFAULT_SPOOL, f"configuration module unavailable ({type(exc).__name__}); using defaults"
+    try:
+        return read_store_settings()
+    except Exception as exc:
+        return DEFAULT_URL, DEFAULT_SPOOL, f"configuration unreadable ({type(exc).__name__}); using defaults"
+
+
+def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT) -> tuple[str, str]:
+    """Record the call, or spool it when the store cannot take it in time.
+
+    Returns (outcome, detail): ("recorded", call id), ("spooled", file name) or
+    ("lost", why) when even the spool could not be written.
+    """
+    store_problem = ""
+    try:
+        from store.fast_record import record_call
+        return "recorded", str(record_call(url, fact, timeout=timeout))
+    except Exception as exc:  # StoreUnavailable, a bad URL, a damaged file: all go to the spool
+        store_problem = str(getattr(exc, "reason", None) or exc or type(exc).__name__)
+    try:
+        from store.spool import write_spool
+        path = write_spool(spool_dir, fact)
+        return "spooled", f"{path.name} (store: {store_problem})"
+    except Exception as exc:
+        return "lost", f"store: {store_problem}; spool {spool_dir}: {exc}"
+
+
+def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: str,
+                log, warning: str | None = None) -> str:
+    """One AGI session from environment to result; shared by the hook and FastAGI.
+
+    Returns the outcome word (recorded, spooled, lost, rejected). Logs exactly one line.
+    """
+    from agi.environment import VARIABLE_COMMANDS, agi_arguments, build_call_fact
+
+    started = time.monotonic()
+    env = channel.read_env()
+    variables: dict[str, str | None] = {}
+    if env:
+        for name, command in VARIABLE_COMMANDS:
+            if channel.closed:
+                break
+            code, value = channel.command(command)
+            variables[name] = value if code == 200 else None
+    problems = list(dict.fromkeys(channel.problems))  # once each, in order
+    if warning:
+        problems.append(warning)
+    if not env:
+        fact, why = None, "no AGI environment received"
+    else:
+        fact, why = build_call_fact(env, agi_arguments(env, argv), variables, source=source,
+                                    problems=problems)
+    hung_up = " after hang-up" if (channel.hangup_seen or _hangup_signal["seen"]) else ""
+    if fact is None:
+        channel.set_result("rejected")
+        log.warning("rejected: %s (%s); nothing recorded. Check the AGI() line in the dialplan "
+                    "(see asterisk/README.md)", why, "; ".join(problems) or "no other detail")
+        return "rejected"
+    outcome, detail = keep_call(fact, url, spool_dir)
+    channel.set_result("queued" if outcome in ("recorded", "spooled") else "failed")
+    summary = (f"uniqueid={fact.uniqueid} caller={ascii(fact.caller_raw)} "
+               f"status={fact.disposition or '-'} queue={fact.queue_status or '-'} "
+               f"reason={fact.reason or '-'} line={ascii(fact.business_line)} dir={fact.direction}")
+    took = f"{time.monotonic() - started:.3f}s"
+    if outcome == "recorded":
+        log.info("recorded call %s %s%s in %s%s", detail, summary, hung_up, took,
+                 f" note={ascii(fact.note)}" if fact.note else "")
+    elif outcome == "spooled":
+        log.warning("spooled %s %s%s in %s; the worker imports it when the store is back",
+                    detail, summary, hung_up, took)
+    else:
+        import json
+        # Last resort: the whole call goes into Asterisk's log so a person can re-enter it.
+        log.error("NOT RECORDED (%s): fix the store/spool permissions; call=%s", detail,
+                  json.dumps(fact.to_dict(), ensure_ascii=True))
+    return outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `textback-agi` console script. Always returns 0."""
+    # First thing: SIGHUP's default action would kill us before the call is written.
+    try:
+        signal.signal(signal.SIGHUP, _on_sighup)
+    except (ValueError, OSError):
+        pass
+    try:
+        import logging
+
+        from agi.protocol import AGIChannel
+
+        log = logging.getLogger("textback-agi")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("textback-agi: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        url, spool_dir, warning = store_settings()
+        channel = AGIChannel(sys.stdin.fileno(), sys.stdout.fileno(), reply_timeout=1.0)
+        run_session(channel, list(sys.argv[1:] if argv is None else argv), source="agi",
+                    url=url, spool_dir=spool_dir, log=log, warning=warning)
+    except BaseException as exc:  # never a traceback to Asterisk, never a non-zero exit
+        try:
+            sys.stderr.write(f"textback-agi: internal error ({type(exc).__name__}: {exc}); "
+                             "this call may not be recorded - run `textback test-call` to check the setup\n")
+        except Exception:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
