@@ -20,12 +20,12 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from textback import config_values as parse
+from textback.config_file import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, ENV_VAR,  # noqa: F401
+                                  FileProblem, StoreSettings, read_store_settings, read_text, resolve_path)
 # Part of this module's API since before the parsers moved out: callers import them from here.
 from textback.config_values import (BAUDRATES, format_duration, format_hours,  # noqa: F401
                                     parse_clock, parse_duration, template_placeholders)
 
-DEFAULT_PATH = "/etc/textback/textback.toml"
-ENV_VAR = "TEXTBACK_CONFIG"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # What templates may use. Texts to callers: MESSAGE_PLACEHOLDERS; the staff forward: FORWARD_PLACEHOLDERS.
 MESSAGE_PLACEHOLDERS = ("business", "caller_name", "callback_number", "booking_link", "opens_at")
@@ -221,8 +221,8 @@ class ModemConfig:
 
 @dataclass(frozen=True)
 class StoreConfig:
-    url: str = _key("sqlite:////var/lib/textback/textback.db", parse.store_url)
-    spool_dir: str = _key("/var/spool/textback", parse.nonempty)
+    url: str = _key(DEFAULT_STORE_URL, parse.store_url)
+    spool_dir: str = _key(DEFAULT_SPOOL_DIR, parse.nonempty)
 
 
 @dataclass(frozen=True)
@@ -338,64 +338,14 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
     return config
 
 
-def resolve_path(path: str | None) -> tuple[str, bool]:
-    """(path, named): --config, then $TEXTBACK_CONFIG, then the default (not named)."""
-    if path:
-        return path, True
-    env = os.environ.get(ENV_VAR, "").strip()
-    return (env, True) if env else (DEFAULT_PATH, False)
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file; give an existing file with --config or {ENV_VAR}, "
-                          f"or write one with: textback config example > {path}") from None
-    except PermissionError:
-        raise ConfigError(f"{path}: permission denied; run as the textback user or make the file readable") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected the textback.toml file") from None
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-
-
 def load_config(path: str | None = None) -> Config:
     """Load the configuration. A missing default file means built-in defaults;
     a missing file named by --config or $TEXTBACK_CONFIG is an error."""
     path, named = resolve_path(path)
     if not named and not os.path.exists(path):
         return Config()
-    return parse_config(_read(path), path)
-
-
-class StoreSettings(NamedTuple):
-    url: str
-    spool_dir: str
-    warning: str    # "" when the file was read cleanly
-
-
-def read_store_settings(path: str | None = None) -> StoreSettings:
-    """The AGI hook's lenient read of [store]: never raises. On any problem it returns the
-    defaults and a warning, because the call must be recorded even when the file is broken.
-    Only [store] is checked: a typo in [textback] must not send calls to the wrong database."""
-    default = StoreConfig()
     try:
-        path, named = resolve_path(path)
-        if not named and not os.path.exists(path):
-            return StoreSettings(default.url, default.spool_dir, "")
-        try:
-            doc = tomllib.loads(_read(path))
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML: {e}") from None
-        table = doc.get("store", {})
-        # Unknown keys are the full check's business; here only what the hook needs.
-        known = {k: v for k, v in table.items() if k in ("url", "spool_dir")} if isinstance(table, dict) else table
-        store = _build(StoreConfig, known, "store", "[store]", path)
-        return StoreSettings(store.url, store.spool_dir, "")
-    except Exception as e:  # noqa: BLE001 - by contract: a broken config must not lose the call
-        return StoreSettings(default.url, default.spool_dir,
-                             f"{e}; using the default store settings until it is fixed (run: textback config check)")
+        text = read_text(path)
+    except FileProblem as e:
+        raise ConfigError(str(e)) from None
+    return parse_config(text, path)

@@ -16,6 +16,8 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from textback.config_file import STORE_URL_FORM
+
 BAUDRATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
@@ -223,7 +225,7 @@ def timezone(v: Any) -> str:
 
 
 def store_url(v: Any) -> str:
-    if not re.match(r"(sqlite:///.|postgres(ql)?://.)", text(v)):
+    if not STORE_URL_FORM.match(text(v)):
         raise BadValue('expected "sqlite:////absolute/path.db" or "postgresql://user@host/db"')
     return v
 
