@@ -41,7 +41,7 @@ from gsmmodem.exceptions import CommandError, TimeoutException
 
 from modem import pdu, sms_text
 from modem.device_health import read_health
-from modem.device_link import ModemLink
+from modem.device_link import ESC, ModemLink
 from modem.device_parse import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
                                 read_reply)
 from modem.device_values import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms
@@ -50,7 +50,6 @@ from modem.device_open import open_link, set_up
 log = logging.getLogger(__name__)
 
 CTRL_Z = "\x1a"
-ESC = "\x1b"
 # 27.005 <stat> 4: "all messages"; in PDU mode the listing takes the number, not "ALL".
 _LIST_ALL = 4
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")

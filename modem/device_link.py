@@ -51,6 +51,9 @@ _WITH_PDU = ("+CMT:", "+CDS:", "+CBM:")
 _READ_TIMEOUT = 0.1
 
 
+# Cancels a "> " prompt (AT+CMGS waiting for its PDU) without sending anything.
+ESC = "\x1b"
+
 class ModemLink(GsmModem):
     """A GsmModem that opens the port as told, survives bad bytes and reports its death.
 

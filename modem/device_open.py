@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem.device_link import ModemLink
+from modem.device_link import ESC, ModemLink
 from modem.device_values import ModemError, ModemLost, ModemSetupError
 
 if TYPE_CHECKING:
@@ -85,6 +85,11 @@ def _wake(modem: "Modem", port: str) -> None:
     (a Huawei's data port, a GPS) never answers."""
     attempts = 3
     per_try = min(2.0, modem.settings.command_timeout)
+    # A process killed between AT+CMGS and the PDU's Ctrl-Z leaves the modem at its "> "
+    # prompt, where every later command would become part of that PDU and the modem would
+    # seem dead. ESC cancels such a prompt without sending; elsewhere it is ignored.
+    modem._link.write(ESC, waitForResponse=False, writeTerm="")
+    time.sleep(0.1)
     for attempt in range(attempts):
         try:
             # The link directly: Modem.command would take a silent modem for a hung one.

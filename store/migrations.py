@@ -25,8 +25,13 @@ def _create_all(models: Models) -> None:
     models.database.create_tables(models.all, safe=True)
 
 
+def _add_worker_status(models: Models) -> None:
+    models.database.create_tables([models.WorkerStatus], safe=True)
+
+
 STEPS: list[Callable[[Models], None]] = [
-    _create_all,   # v0 -> v1: everything
+    _create_all,          # v0 -> v1: everything
+    _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
 ]
 
 CURRENT_VERSION = len(STEPS)

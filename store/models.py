@@ -44,10 +44,12 @@ class Models:
     Message: type
     InboundPart: type
     OptOutEvent: type
+    WorkerStatus: type
 
     @property
     def all(self) -> list[type]:
-        return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent]
+        return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
+                self.WorkerStatus]
 
 
 def build_models(database: pw.Database) -> Models:
@@ -161,5 +163,29 @@ def build_models(database: pw.Database) -> Models:
         class Meta:
             table_name = "opt_out_event"
 
+    class WorkerStatus(Base):
+        # One row (id 1): the worker's heartbeat, rewritten every few seconds, so
+        # `textback status` and `doctor` can tell a live worker from a dead one
+        # without signals or pid files (the CLI may run on another box or user).
+        pid = pw.IntegerField(null=True)
+        host = pw.TextField(default="")
+        started_at = UTCDateTimeField(null=True)
+        beat_at = UTCDateTimeField(null=True)
+        modem_port = pw.TextField(default="")
+        modem_alive = pw.BooleanField(null=True)
+        signal_dbm = pw.IntegerField(null=True)
+        operator = pw.TextField(null=True)
+        registration = pw.TextField(null=True)     # home, roaming, searching, denied, not registered, unknown
+        sim_used = pw.IntegerField(null=True)       # SIM message store fill
+        sim_total = pw.IntegerField(null=True)
+        last_error = pw.TextField(null=True)
+        last_error_at = UTCDateTimeField(null=True)
+        last_sent_at = UTCDateTimeField(null=True)
+        last_received_at = UTCDateTimeField(null=True)
+        alerts = pw.TextField(default="[]")         # JSON list of short sentences (abuse guard, SIM full...)
+
+        class Meta:
+            table_name = "worker_status"
+
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
-                  InboundPart=InboundPart, OptOutEvent=OptOutEvent)
+                  InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus)

@@ -14,16 +14,18 @@ import peewee as pw
 from store.calls import CallVerbs
 from store.contacts import ContactVerbs
 from store.database import open_database
+from store.health import HealthVerbs
 from store.inbound import InboundVerbs
 from store.migrations import migrate
 from store.models import Models, build_models
 from store.outbound import OutboundVerbs
+from store.reports import ReportVerbs
 from store.url import DEFAULT_URL
 
 log = logging.getLogger(__name__)
 
 
-class Store(CallVerbs, OutboundVerbs, InboundVerbs, ContactVerbs):
+class Store(CallVerbs, OutboundVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):

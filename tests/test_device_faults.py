@@ -182,3 +182,19 @@ def test_reconnect_stops_when_asked(tmp_path):
 def _settings(port, **kw):
     from modem.device import ModemSettings
     return ModemSettings(port=port, command_timeout=1, **kw)
+
+
+def test_a_modem_left_at_the_pdu_prompt_by_a_killed_process_opens_again(sim):
+    # A worker SIGKILLed between AT+CMGS=<n> and the PDU's Ctrl-Z leaves the modem at "> ":
+    # the next process's AT would become part of that PDU. Modem.open cancels it with ESC.
+    import serial
+
+    with serial.Serial(sim.device, 115200, timeout=1) as killed:
+        killed.write(b"AT+CMGS=23\r")
+        assert b">" in killed.read_until(b"> ")
+    m = Modem.open(sim.device, command_timeout=1)
+    try:
+        m.send(US, "Sent after the prompt was cleared")
+    finally:
+        m.close()
+    assert [p.text for p in sim.sent] == ["Sent after the prompt was cleared"]

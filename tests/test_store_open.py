@@ -11,6 +11,7 @@ from store import Store, open_database
 from store.errors import (BadDatabaseURL, DatabaseNotWritable, DriverMissing, NotADatabase,
                           SchemaTooNew, StoreError)
 from store.url import DEFAULT_URL, parse_database_url
+from store.schema import SCHEMA_VERSION
 
 
 def test_urls_parse():
@@ -86,12 +87,13 @@ def test_newer_schema_is_refused(db_url):
     Store.open(db_url).close()
     path = db_url[len("sqlite:///"):]
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
     conn.commit()
     conn.close()
     with pytest.raises(SchemaTooNew) as info:
         Store.open(db_url)
-    assert str(info.value) == "database schema v3 is newer than this textback (v1): upgrade textback"
+    assert str(info.value) == (f"database schema v{SCHEMA_VERSION + 1} is newer than this textback "
+                               f"(v{SCHEMA_VERSION}): upgrade textback")
 
 
 def test_postgresql_without_driver_says_what_to_install():

@@ -14,6 +14,7 @@ from store import Store, fast_record
 from store.calls import FILLABLE_FIELDS
 from store.errors import StoreUnavailable
 from store.facts import CALL_FACT_FIELDS, CallFact, CallPlan
+from store.schema import SCHEMA_VERSION
 
 WHEN = datetime(2025, 3, 4, 15, 30, 0, tzinfo=timezone.utc)
 
@@ -152,10 +153,11 @@ def test_fast_path_bad_url_is_unavailable():
 def test_fast_path_newer_schema_is_unavailable(db_url):
     fast_record.record_call(db_url, fact())
     conn = sqlite3.connect(db_path(db_url))
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     conn.commit()
     conn.close()
-    with pytest.raises(StoreUnavailable, match=r"schema v3 is newer than this textback \(v1\)"):
+    with pytest.raises(StoreUnavailable,
+                       match=rf"schema v{SCHEMA_VERSION + 1} is newer than this textback \(v{SCHEMA_VERSION}\)"):
         fast_record.record_call(db_url, fact("1741102200.21"))
 
 

@@ -16,9 +16,20 @@ COMMANDS: dict[str, str] = {
     "config": "textback.commands.config_cmd:config",
     "simulate-modem": "textback.commands.simulate:simulate_modem",
     "test-call": "textback.commands.calls_cmd:test_call",
-    "calls": "textback.commands.calls_cmd:calls",
+    "calls": "textback.commands.call_list_cmd:calls",
     "fastagi": "textback.commands.fastagi_cmd:fastagi",
     "worker": "textback.commands.worker_cmd:worker",
+    "inbox": "textback.commands.inbox_cmd:inbox",
+    "thread": "textback.commands.thread_cmd:thread",
+    "reply": "textback.commands.reply_cmd:reply",
+    "stats": "textback.commands.stats_cmd:stats",
+    "optouts": "textback.commands.optouts_cmd:optouts",
+    "block": "textback.commands.optouts_cmd:block",
+    "unblock": "textback.commands.optouts_cmd:unblock",
+    "status": "textback.commands.status_cmd:status",
+    "doctor": "textback.commands.doctor_cmd:doctor",
+    "export": "textback.commands.export_cmd:export",
+    "demo": "textback.commands.demo_cmd:demo",
 }
 
 

@@ -1,10 +1,8 @@
-"""`textback test-call` (run the installed AGI hook as Asterisk would) and
-`textback calls` (list recorded calls)."""
+"""`textback test-call`: run the installed AGI hook as Asterisk would and show what it recorded.
+
+(The `calls` listing is textback/commands/call_list_cmd.py.)"""
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import select
 import shutil
@@ -186,64 +184,3 @@ def _row(record) -> dict:
     if hasattr(when, "isoformat"):
         flat["happened_at"] = when.isoformat()
     return {c: flat.get(c) for c in CALL_COLUMNS}
-
-
-@click.command("calls")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array of calls.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="Newest N calls.")
-@click.pass_context
-def calls(ctx, as_json, as_csv, limit):
-    """List recorded calls, newest first."""
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
-    from store import Store, StoreError
-    url, _, warning = _store_settings(ctx)
-    if warning:
-        click.echo(f"warning: {warning}", err=True)
-    try:
-        with Store.open(url) as store:
-            lister = getattr(store, "list_calls", None)
-            if lister is not None:
-                rows = [_row(r) for r in lister(limit=limit)]
-            else:  # older store without the listing verb: only calls not yet planned
-                click.echo("note: this store lists only new calls (no list_calls verb)", err=True)
-                rows = [_row(r) for r in store.new_calls(limit=limit)]
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-    rows.sort(key=lambda r: (r["happened_at"] or "", r["id"] or 0), reverse=True)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif as_csv:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CALL_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(out.getvalue(), nl=False)
-    else:
-        _table(rows)
-
-
-def _visible(text: str) -> str:
-    """Escape control characters: caller ID is caller-controlled and must not move the
-    cursor or forge table lines on a staff terminal."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
-
-
-def _table(rows: list[dict]) -> None:
-    if not rows:
-        click.echo("No calls recorded yet. Check the chain with: textback test-call --from +12125550123")
-        return
-    shown = ("id", "happened_at", "caller_raw", "caller_name", "business_line", "disposition", "state")
-    titles = ("ID", "WHEN (UTC)", "CALLER", "NAME", "LINE", "STATUS", "STATE")
-    cells = []
-    for r in rows:
-        status = r["disposition"] or r["queue_status"] or r["reason"] or "-"
-        when = (r["happened_at"] or "")[:19].replace("T", " ")
-        state = r["state"] + (f":{r['skip_reason']}" if r.get("skip_reason") else "")
-        values = dict(r, happened_at=when, disposition=status, state=state)
-        cells.append([_visible(str(values[c] or "")) for c in shown])
-    widths = [min(28, max(len(t), *(len(c[i]) for c in cells))) for i, t in enumerate(titles)]
-    click.echo("  ".join(t.ljust(w) for t, w in zip(titles, widths)))
-    for c in cells:
-        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(c, widths)))

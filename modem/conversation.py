@@ -1,0 +1,185 @@
+"""One inbound text, handled: stored, keywords honoured, staff told, staff answers routed.
+
+One job: given a whole received text (multipart already joined), decide and queue
+what follows, through the store's public verbs only:
+
+- from a customer:
+    opt-out (STOP family)  -> opted out at once, scheduled texts cancelled, ONE
+                              confirmation (only when this text changed the state)
+    opt-in (START, UNSTOP, and YES from an opted-out number) -> opted in, one reply
+    help (HELP, INFO)      -> the shop's help line
+    anything else          -> a reply: follow-ups cancelled, forwarded to each staff phone
+- from a staff phone:
+    "#<thread> text"       -> the text goes to that thread's customer; <thread> is the
+                              number shown in each forward (the inbound message id) or
+                              the customer's own number
+    any other text         -> an answer to the last forward that phone got
+
+The order of writes is chosen for crashes: STOP is honoured before the text is
+recorded (a crash in between honours it twice, which is harmless; the reverse would
+lose it), and the confirmation is queued only when the opt-out changed the contact
+(so a replayed STOP never gets a second one).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from store.errors import StoreError
+from store.keywords import Keyword, classify
+
+log = logging.getLogger(__name__)
+
+# "#57 On our way" / "#+12125550123 On our way" / "# 57: On our way"
+_THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})\s*[:\-]?\s*(.*)$", re.S)
+FORWARD_KIND, STAFF_REPLY_KIND, KEYWORD_REPLY_KIND = "forward", "staff_reply", "keyword_reply"
+FOLLOW_UP_KINDS = ("text_back", "follow_up")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one text did, for the log and the tests."""
+
+    action: str                 # duplicate | opt_out | opt_in | help | reply | staff_reply | staff_unrouted
+    message_id: int | None = None
+    queued: tuple[int, ...] = ()
+
+
+class Conversation:
+    """Handles whole inbound texts for one store and one shop's settings."""
+
+    def __init__(self, store, settings):
+        self.store = store
+        self.settings = settings
+        self._staff = frozenset(settings.staff_numbers)
+        # staff phone -> the customer of the last forward it was sent. Kept in memory:
+        # the store has no verb for "the last forward to this phone" yet, so after a
+        # restart a staff answer without "#<thread>" gets the how-to reply instead.
+        self.last_forward: dict[str, str] = {}
+
+    # -- entry points ---------------------------------------------------------------------
+    def receive(self, sender: str, body: str, received_at: datetime, key: str | None,
+                now: datetime) -> Outcome:
+        """Store one whole text (once per key) and act on it."""
+        if sender in self._staff:
+            return self._from_staff(sender, body, received_at, key, now)
+        keyword = classify(body)
+        if keyword is Keyword.OPT_OUT:
+            return self._opt_out(sender, body, received_at, key, now)
+        was_out = self.store.is_opted_out(sender)
+        message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply")
+        if not created:
+            return Outcome("duplicate", message_id)
+        if keyword is Keyword.OPT_IN and was_out:
+            self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
+            log.info("reply from %s: opted back in (%r)", sender, body.strip()[:40])
+            return Outcome("opt_in", message_id, self._reply_to(sender, self.settings.start_reply, now))
+        if keyword is Keyword.HELP:
+            log.info("reply from %s: asked for help", sender)
+            return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
+        return self._reply(sender, body, message_id, now)
+
+    def receive_recorded(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
+        """Act on a text the store already recorded itself (multipart joined by
+        store.add_inbound_part): the same actions, without recording it again."""
+        if sender in self._staff:
+            return self._route_staff(sender, body, message_id, now)
+        keyword = classify(body)
+        if keyword is Keyword.OPT_OUT:
+            return self._opt_out(sender, body, None, None, now, recorded_id=message_id)
+        if keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):
+            self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
+            return Outcome("opt_in", message_id, self._reply_to(sender, self.settings.start_reply, now))
+        if keyword is Keyword.HELP:
+            return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
+        return self._reply(sender, body, message_id, now)
+
+    def forward_sent(self, staff_number: str, contact_number: str) -> None:
+        """The worker tells us a forward reached a staff phone, so a bare answer routes."""
+        self.last_forward[staff_number] = contact_number
+
+    # -- customers --------------------------------------------------------------------------
+    def _opt_out(self, sender, body, received_at, key, now, recorded_id=None) -> Outcome:
+        was_out = self.store.is_opted_out(sender)
+        cancelled = self.store.opt_out(sender, keyword=body.strip()[:40], message_id=recorded_id)
+        message_id = recorded_id
+        if received_at is not None:
+            message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply")
+            if not created:
+                return Outcome("duplicate", message_id)
+        if was_out:
+            log.info("reply from %s: opt-out again (%r); already opted out, no reply", sender, body.strip()[:40])
+            return Outcome("opt_out", message_id)
+        log.info("reply from %s: opted out (%r), %d scheduled text(s) cancelled", sender,
+                 body.strip()[:40], cancelled)
+        return Outcome("opt_out", message_id, self._reply_to(sender, self.settings.stop_reply, now))
+
+    def _reply(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
+        cancelled = self.store.cancel_pending(sender, "replied", kinds=FOLLOW_UP_KINDS)
+        log.info("reply received from %s (message %s, %d character(s)); %d follow-up(s) cancelled",
+                 sender, message_id, len(body), cancelled)
+        queued: list[int] = []
+        if self.settings.forward:
+            text = self._forward_text(sender, body, message_id)
+            for staff in self.settings.staff_numbers:
+                queued.append(self.store.queue_message(staff, FORWARD_KIND, text, now, contact_number=sender))
+        return Outcome("reply", message_id, tuple(queued))
+
+    def _forward_text(self, sender: str, body: str, message_id: int | None) -> str:
+        # The forward template is the shop's ({number}, {body}, {business}, {caller_name});
+        # the thread tag is ours, so a staff phone can always answer with "#<id> text".
+        values = {"number": sender, "body": body, "business": self.settings.business, "caller_name": ""}
+        try:
+            text = self.settings.forward_template.format_map(values)
+        except (KeyError, ValueError, IndexError):
+            text = f"Text from {sender}: {body}"
+        tag = f"#{message_id}" if message_id is not None else f"#{sender}"
+        return f"{text} ({tag} to answer)"
+
+    def _reply_to(self, number: str, template: str, now: datetime) -> tuple[int, ...]:
+        text = self.settings.reply_text(template) if template else ""
+        if not text:
+            return ()
+        return (self.store.queue_message(number, KEYWORD_REPLY_KIND, text, now),)
+
+    # -- staff phones -----------------------------------------------------------------------
+    def _from_staff(self, sender, body, received_at, key, now) -> Outcome:
+        message_id, created = self.store.record_inbound(sender, body, received_at, key, "staff")
+        if not created:
+            return Outcome("duplicate", message_id)
+        return self._route_staff(sender, body, message_id, now)
+
+    def _route_staff(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
+        customer, text = self._thread_of(sender, body)
+        if customer is None or not text.strip():
+            log.info("staff text from %s (message %s) names no thread; told how to answer", sender, message_id)
+            how = ("textback: start your text with # and the number from the forward, "
+                   "e.g. #12 On our way")
+            return Outcome("staff_unrouted", message_id,
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, how, now),))
+        if self.store.is_opted_out(customer) or self.store.is_blocked(customer):
+            log.info("staff answer from %s to %s not sent: the customer opted out or is blocked", sender, customer)
+            note = f"textback: not sent, {customer} has opted out of texts."
+            return Outcome("staff_unrouted", message_id,
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
+        queued = self.store.queue_message(customer, STAFF_REPLY_KIND, text.strip(), now, contact_number=customer)
+        log.info("staff %s answered %s (message %s)", sender, customer, queued)
+        return Outcome("staff_reply", message_id, (queued,))
+
+    def _thread_of(self, sender: str, body: str) -> tuple[str | None, str]:
+        """(customer number, text to send) for a staff text, or (None, body)."""
+        match = _THREAD_PREFIX.match(body)
+        if match:
+            tag, text = match.group(1), match.group(2)
+            if tag.startswith("+"):
+                return tag, text
+            try:
+                found = self.store.message(int(tag))
+            except (StoreError, ValueError):
+                found = None
+            if found and found.get("direction") == "in" and found.get("contact_number") not in self._staff:
+                return found["contact_number"], text
+            return None, body
+        return self.last_forward.get(sender), body

@@ -1,0 +1,137 @@
+"""The configuration, turned into the plain values the worker and the rules take.
+
+One job: map textback.config's frozen dataclasses (what the shop wrote in its TOML)
+onto store.rules.RulesSettings (what the pure rules need) and WorkerSettings (what
+the loop, the keyword replies and the staff forwards need). Nothing here reads a file
+or the clock, so a test can build settings from `parse_config(text)` directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from store.caller_guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
+from store.dialstatus import StatusSettings
+from store.rules import DEFAULT_PROFILE, LineProfile, RulesSettings
+from store.schedule import FollowUpStep, Hours, OpeningRange, QuietHours
+from store.templates import render
+from textback.config import Config, WEEKDAYS
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything the worker loop needs besides the store and the modem."""
+
+    rules: RulesSettings
+    business: str = ""
+    callback_number: str = ""
+    booking_link: str = ""
+    staff_numbers: tuple[str, ...] = ()
+    forward: bool = True
+    forward_template: str = "Text from {number}: {body}"
+    help_text: str = ""
+    stop_reply: str = ""
+    start_reply: str = ""
+    emoji: str = "keep"                                # keep | replace
+    spool_dir: str | None = None
+    modem_port: str = ""
+    sweep_interval: timedelta = timedelta(seconds=60)
+    # The worker's own timing; not in the TOML (tests and the kill test shorten them).
+    poll_interval: float = 0.1
+    lease_seconds: float = 60.0
+    health_interval: float = 15.0
+    reconnect_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+    modem_options: dict = field(default_factory=dict)  # keyword arguments for Modem.open
+
+    def template_values(self) -> dict[str, str]:
+        return {"business": self.business, "callback_number": self.callback_number,
+                "booking_link": self.booking_link, "caller_name": "", "opens_at": ""}
+
+    def reply_text(self, template: str) -> str:
+        """A keyword reply (STOP confirmation, START, HELP) with the shop's values filled in."""
+        return render(template, self.template_values())
+
+
+def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSettings:
+    """The rules' view of the configuration.
+
+    allow_fictional lets the Ofcom drama range (+44 7700 900xxx) count as a mobile:
+    for demos and tests only, so it is an argument and not a key a shop could set.
+    """
+    business, guard = config.business, config.guard
+    textable = set(DEFAULT_TEXTABLE_TYPES)
+    if not guard.block_toll_free:
+        textable.add("toll_free")
+    if not guard.block_premium:
+        textable.update({"premium_rate", "personal_number"})
+    if not guard.block_shared_cost:
+        textable.add("shared_cost")
+    # Every number of the shop itself is never texted: its lines, the SIM, its staff.
+    own = tuple(dict.fromkeys((*business.own_numbers, *(ln.did for ln in config.lines),
+                               *config.staff.numbers)))
+    guard_settings = GuardSettings(country=business.country, allowed_regions=config.allowed_regions(),
+                                   own_numbers=own, internal_max_digits=guard.internal_max_digits,
+                                   textable_types=frozenset(textable), allow_fictional=allow_fictional)
+    hours = Hours(business.timezone, tuple(
+        OpeningRange(day, opens, closes)
+        for day, name in enumerate(WEEKDAYS)
+        for opens, closes in getattr(business.hours, name)))
+    steps = config.followups.steps
+    profile = LineProfile(
+        business=business.name,
+        callback_number=business.callback_number or None,
+        booking_link=business.booking_link or None,
+        open_template=config.textback.template,
+        closed_template=config.textback.after_hours_template,
+        follow_up_templates=tuple(s.template for s in steps) or DEFAULT_PROFILE.follow_up_templates)
+    # An empty value in a [lines."<DID>"] table means "as the business": None falls back.
+    lines = tuple(LineProfile(did=ln.did, business=ln.name or None, callback_number=ln.callback_number or None,
+                              open_template=ln.template or None, closed_template=ln.after_hours_template or None)
+                  for ln in config.lines)
+    return RulesSettings(
+        guard=guard_settings,
+        hours=hours,
+        profile=profile,
+        lines=lines,
+        statuses=StatusSettings(text_on_dial=frozenset(config.textback.text_on),
+                                text_on_queue=frozenset(config.textback.queue_text_on),
+                                text_on_reason=frozenset(config.textback.reasons)),
+        quiet=QuietHours(config.quiet_hours.start, config.quiet_hours.end),
+        follow_ups=tuple(FollowUpStep(delay=s.after) if s.after is not None else FollowUpStep(at=s.at)
+                         for s in steps),
+        # Follow-ups switched off: the first text is the only one.
+        max_messages=config.followups.max_messages if config.followups.enabled and steps else 1,
+        first_delay=config.textback.delay,
+        stale_after=config.textback.stale_after,
+        dedupe_window=config.textback.dedupe_window,
+        hourly_cap=guard.hourly_cap,
+        opt_out_line=config.followups.opt_out_line,
+    )
+
+
+def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) -> WorkerSettings:
+    """The worker's settings from the configuration; `timing` overrides poll_interval,
+    lease_seconds, health_interval, reconnect_delays or sweep_interval (tests)."""
+    modem = config.modem
+    options = {"baudrate": modem.baudrate, "pin": modem.pin or None, "smsc": modem.smsc or None,
+               "flow_control": modem.flow_control, "cnmi": modem.cnmi,
+               "delivery_reports": modem.delivery_reports}
+    options.update(timing.pop("modem_options", {}))
+    return WorkerSettings(
+        rules=rules_settings(config, allow_fictional=allow_fictional),
+        business=config.business.name,
+        callback_number=config.business.callback_number,
+        booking_link=config.business.booking_link,
+        staff_numbers=config.staff.numbers,
+        forward=config.staff.forward,
+        forward_template=config.staff.forward_template,
+        help_text=config.business.help_text,
+        stop_reply=config.textback.stop_reply,
+        start_reply=config.textback.start_reply,
+        emoji=config.textback.emoji,
+        spool_dir=config.store.spool_dir,
+        modem_port=modem.port,
+        sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
+        modem_options=options,
+        **timing,
+    )

@@ -1,0 +1,428 @@
+"""The worker loop: spool -> plan -> send; modem events -> store; a modem that goes away comes back.
+
+One pass (`run_once`), every `poll_interval` (0.1 s) or at once when the modem announces
+something:
+  1. import spooled calls, plan every new call (modem/planning.py);
+  2. store each received text, act on it (modem/conversation.py), and only then delete
+     the modem's copy;
+  3. (re)connect the modem, with backoff, logging the loss and the return once each;
+  4. sweep the modem's memories now and then for texts whose notice never came;
+  5. claim each due message under a lease, send it, record the reference.
+Polling at 0.1 s is what makes a missed call's first text leave well under a second
+after the hook wrote it; the reads it costs are an index lookup each.
+
+Recovery: a message is claimed one at a time under a lease, so after a SIGKILL the next
+start (or any worker, once the lease lapses) sends it again: at most the one message in
+flight at the kill goes twice. SIGTERM (`stop`) lets the current send finish; a claimed
+message not yet sent is released untouched.
+
+Threads: the modem's notification thread calls `_take_sms` (which only queues) and
+`_take_report` (which commits the status report before the device deletes it); all
+other store and modem work happens on the loop's thread.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import queue
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Callable
+
+from modem import sms_text
+from modem.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
+from modem.device_values import ModemError, ModemLost, StatusReport, StoredSms, join_part_texts
+from modem.planning import Planner, import_spooled
+from modem.service import Watchdog, notify
+from modem.settings import WorkerSettings
+from store import times
+from store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# Wrong PIN / PUK needed: retrying would burn the SIM's last PIN tries.
+_NEVER_RETRY_CODES = (11, 12, 16)
+# Parts of a long text still incomplete after this long are stored as they are.
+PART_WAIT = timedelta(hours=24)
+HEARTBEAT_SECONDS = 5.0
+HEALTH_SECONDS = 60.0
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """The loop. `open_modem(on_sms=..., on_status_report=...)` returns a modem.device.Modem
+    (or raises ModemError); `now` is the clock (tests inject one)."""
+
+    def __init__(self, store, settings: WorkerSettings, open_modem: Callable[..., object], *,
+                 now: Callable[[], datetime] = times.utcnow, owner: str | None = None):
+        self.store = store
+        self.settings = settings
+        self.open_modem = open_modem
+        self.now = now
+        self.owner = owner or default_owner()
+        self.planner = Planner(store, settings.rules)
+        self.conversation = Conversation(store, settings)
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.modem = None
+        self._inbox: queue.Queue[StoredSms] = queue.Queue()
+        self._parts: dict[tuple[str, int, int], dict[int, StoredSms]] = {}
+        self._garbled_seen: set[str] = set()
+        self._failures = 0                 # modem open attempts failed in a row
+        self._next_attempt = 0.0           # monotonic time of the next open attempt
+        self._lost_since: float | None = None
+        self._next_sweep = 0.0
+        self._next_ping = 0.0
+        self._next_lease_check = 0.0
+        self._watchdog = Watchdog()
+        self.passes = 0
+        # The heartbeat row `textback status` reads (store/health.py).
+        self._status: dict = {"pid": os.getpid(), "host": socket.gethostname()}
+        self._next_beat = 0.0
+        self._next_health = 0.0
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Run until `stop` (or self.stop_event) is set; then close the modem."""
+        if stop is not None:
+            self.stop_event = stop
+        recovered = self.store.recover_expired_leases(self.now())
+        self._status["started_at"] = self.now()
+        log.info("worker %s started%s", self.owner,
+                 f"; {recovered} message(s) from a stopped worker will be sent again" if recovered else "")
+        notify("READY=1")
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    self.run_once()
+                    self._beat()
+                except StoreError as exc:
+                    log.error("store problem, retrying in a second: %s", exc)
+                    self.stop_event.wait(1.0)
+                except Exception:
+                    # A bug must not stop the shop's texts; it is logged with its traceback
+                    # and the loop slows down so the log is not flooded.
+                    log.exception("worker pass failed; carrying on")
+                    self.stop_event.wait(1.0)
+                self._watchdog.pet()
+                self.wake.wait(self.settings.poll_interval)
+                self.wake.clear()
+        finally:
+            notify("STOPPING=1")
+            self._close_modem()
+            log.info("worker %s stopped", self.owner)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake.set()
+
+    def run_once(self) -> None:
+        now = self.now()
+        self.passes += 1
+        import_spooled(self.store, self.settings.spool_dir)
+        self.planner.plan_new_calls(now)
+        self._recover_leases()
+        modem = self._modem_ready()
+        self._drain_inbox(modem)
+        if modem is None:
+            return
+        try:
+            if time.monotonic() >= self._next_sweep:
+                self._sweep(modem)
+            self._send_due(modem)
+            if time.monotonic() >= self._next_ping:
+                self._next_ping = time.monotonic() + self.settings.health_interval
+                modem.ping()
+        except ModemLost as exc:
+            self._drop_modem(exc.text)
+
+    def _beat(self) -> None:
+        """Rewrite the heartbeat every few seconds; modem health (several AT commands)
+        less often. A failed beat is only logged: it must never stop the texts."""
+        if time.monotonic() < self._next_beat:
+            return
+        self._next_beat = time.monotonic() + HEARTBEAT_SECONDS
+        modem = self.modem
+        status = dict(self._status, modem_alive=modem is not None,
+                      modem_port=getattr(modem, "port", "") or self.settings.modem_port)
+        if modem is not None and time.monotonic() >= self._next_health:
+            self._next_health = time.monotonic() + HEALTH_SECONDS
+            try:
+                health = modem.health()
+                status.update(signal_dbm=health.signal_dbm, operator=health.operator,
+                              registration=health.registration)
+                used, total = next(iter(health.storage.values()), (None, None))
+                status.update(sim_used=used, sim_total=total)
+            except ModemLost:
+                pass        # the next pass notices and reconnects
+            except ModemError as exc:
+                log.debug("modem health not read: %s", exc.text)
+        try:
+            self.store.write_worker_status(beat_at=self.now(), **status)
+        except StoreError as exc:
+            log.warning("heartbeat not written: %s", exc)
+
+    # -- the modem's life ---------------------------------------------------------------------
+    def _modem_ready(self):
+        modem = self.modem
+        if modem is not None:
+            if modem.is_alive():
+                return modem
+            self._drop_modem("the link died (unplugged, hung, or its reader stopped)")
+        if time.monotonic() < self._next_attempt:
+            return None
+        try:
+            modem = self.open_modem(on_sms=self._take_sms, on_status_report=self._take_report)
+        except (ModemError, OSError) as exc:
+            self._open_failed(exc)
+            return None
+        self.modem = modem
+        if self._lost_since is not None:
+            log.warning("modem back on %s after %.0f s", getattr(modem, "port", "?"),
+                        time.monotonic() - self._lost_since)
+        else:
+            log.info("modem ready on %s", getattr(modem, "port", "?"))
+        self._failures, self._lost_since = 0, None
+        self._next_sweep = 0.0             # look for texts that arrived while it was away
+        self._next_ping = time.monotonic() + self.settings.health_interval
+        return modem
+
+    def _open_failed(self, exc: Exception) -> None:
+        text = getattr(exc, "text", None) or str(exc)
+        if getattr(exc, "code", None) in _NEVER_RETRY_CODES:
+            self._next_attempt = math.inf
+            log.error("modem refused the SIM PIN (%s); not retrying, so the SIM keeps its last tries. "
+                      "Fix [modem] pin in the configuration and restart the worker.", text)
+            return
+        delays = self.settings.reconnect_delays
+        delay = delays[min(self._failures, len(delays) - 1)]
+        self._failures += 1
+        self._next_attempt = time.monotonic() + delay
+        if self._failures == 1:
+            if self._lost_since is None:
+                self._lost_since = time.monotonic()
+            log.warning("modem not available: %s; trying again (backing off up to %g s)", text, delays[-1])
+        else:
+            log.debug("modem still not available (try %d): %s; next in %g s", self._failures, text, delay)
+
+    def _drop_modem(self, why: str) -> None:
+        if self.modem is None:
+            return
+        log.warning("modem lost on %s: %s; reconnecting", getattr(self.modem, "port", "?"), why)
+        self._status.update(last_error=f"modem lost: {why}", last_error_at=self.now())
+        self._next_beat = 0.0
+        self._close_modem()
+        self._lost_since = time.monotonic()
+        self._failures = 0
+        self._next_attempt = time.monotonic() + self.settings.reconnect_delays[0]
+
+    def _close_modem(self) -> None:
+        modem, self.modem = self.modem, None
+        if modem is not None:
+            try:
+                modem.close()
+            except Exception:  # the port is gone already; nothing left to release
+                log.debug("closing the modem failed", exc_info=True)
+
+    def _recover_leases(self) -> None:
+        if time.monotonic() >= self._next_lease_check:
+            self._next_lease_check = time.monotonic() + max(self.settings.lease_seconds / 2, 0.5)
+            self.store.recover_expired_leases(self.now())
+
+    # -- sending ------------------------------------------------------------------------------
+    def _send_due(self, modem) -> int:
+        sent = 0
+        while not self.stop_event.is_set():
+            due = self.store.next_due_at()
+            now = self.now()
+            # Only a read while nothing is due: the claim is a write transaction, and the
+            # AGI hook must not queue behind one every 100 ms.
+            if due is None or due > now:
+                break
+            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now)
+            if message is None:
+                break
+            if self.stop_event.is_set():
+                self.store.release(message.id, self.owner)
+                break
+            self._send_one(modem, message)
+            sent += 1
+            if not self._inbox.empty():
+                self._drain_inbox(modem)     # a STOP must not wait behind a long queue
+        return sent
+
+    def _send_one(self, modem, message) -> None:
+        if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
+            # The opt-out came after the claim query's snapshot: honour it anyway.
+            self.store.mark_failed(message.id, "not sent: the number opted out (STOP)")
+            log.info("text %s to %s not sent: opted out", message.id, message.number)
+            return
+        text = message.body
+        if self.settings.emoji == "replace":
+            text = sms_text.replace_emoji(text) or text
+        try:
+            references = modem.send(message.number, text)
+        except ValueError as exc:
+            # A number or text that can never be sent: fail it now, never retry.
+            self.store.mark_failed(message.id, str(exc))
+            log.error("text %s to %s failed: %s", message.id, message.number, exc)
+            return
+        except ModemLost as exc:
+            if exc.sent_references:
+                self._sent(message, exc.sent_references, partial=True)
+            elif not self.store.release(message.id, self.owner):
+                log.warning("text %s: lease lost while the modem went away", message.id)
+            raise
+        except ModemError as exc:
+            if exc.sent_references:
+                # Some parts went out: sending again would repeat them. Keep what was sent.
+                self._sent(message, exc.sent_references, partial=True)
+                return
+            if exc.transient:
+                status = self.store.retry_later(message.id, exc.text, self.now())
+            else:
+                self.store.mark_failed(message.id, exc.text)
+                status = "failed"
+            log.warning("text %s to %s: modem said %s; now %s", message.id, message.number, exc.text, status)
+            return
+        self._sent(message, references)
+
+    def _sent(self, message, references, partial: bool = False) -> None:
+        # One reference per message in the store: the first part's. Status reports for
+        # the other parts of a long text are logged as unmatched.
+        self.store.mark_sent(message.id, references[0], self.owner, self.now())
+        self._status["last_sent_at"] = self.now()
+        if message.kind == FORWARD_KIND:
+            self.conversation.forward_sent(message.number, message.contact_number)
+        log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
+                 ",".join(map(str, references)), "; only some parts went out" if partial else "")
+
+    # -- status reports (modem notification thread) ---------------------------------------------
+    def _take_report(self, report: StatusReport) -> None:
+        if report.pending:
+            return
+        number = report.recipient if report.recipient.startswith("+") else f"+{report.recipient}"
+        at = report.discharged_at or self.now()
+        found = self.store.mark_delivered(report.reference, number, report.delivered, at)
+        if found is None and number != report.recipient:
+            found = self.store.mark_delivered(report.reference, report.recipient, report.delivered, at)
+        if found is not None:
+            log.info("text %s to %s %s", found, number,
+                     "delivered" if report.delivered else f"NOT delivered (status {report.status:#x})")
+
+    # -- receiving ------------------------------------------------------------------------------
+    def _take_sms(self, sms: StoredSms) -> None:
+        self._inbox.put(sms)
+        self.wake.set()
+
+    def _sweep(self, modem) -> None:
+        self._next_sweep = time.monotonic() + self.settings.sweep_interval.total_seconds()
+        found = modem.list_stored()
+        if found:
+            log.debug("sweep found %d message(s) on the modem", len(found))
+        for sms in found:
+            self._inbox.put(sms)
+        self._expire_parts()
+
+    def _drain_inbox(self, modem) -> None:
+        while True:
+            try:
+                sms = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._handle_sms(modem, sms)
+            except ModemLost:
+                raise
+            except StoreError:
+                # Not committed: the copy stays on the modem and the next sweep brings it back.
+                log.exception("could not store the text at %s/%s; it stays on the modem", sms.memory, sms.index)
+
+    def _handle_sms(self, modem, sms: StoredSms) -> None:
+        now = self.now()
+        if not sms.ok:
+            if sms.pdu not in self._garbled_seen:
+                self._garbled_seen.add(sms.pdu)
+                log.warning("a received message at %s/%s cannot be read (%s); left on the modem for a person",
+                            sms.memory, sms.index, sms.error)
+            return
+        sender = sms.sender if sms.sender.startswith("+") or not sms.sender.isdigit() else f"+{sms.sender}"
+        if sms.concat and sms.concat[1] > 1:
+            self._handle_part(modem, sms, sender, now)
+            return
+        self._status["last_received_at"] = now
+        key = f"sms:{sender}:{_stamp(sms)}:{_digest(sms.pdu)}"
+        outcome = self.conversation.receive(sender, join_part_texts([sms.text]), sms.smsc_timestamp or now,
+                                            key, now)
+        self._delete(modem, [sms], duplicate=outcome.action == "duplicate")
+
+    def _handle_part(self, modem, sms: StoredSms, sender: str, now: datetime) -> None:
+        reference, total, seq = sms.concat
+        if sms.memory is None:
+            # Delivered directly (+CMT), with no copy on the modem: commit the part now.
+            # A half emoji at a part's edge cannot be stored alone; it becomes U+FFFD.
+            text = self.store.add_inbound_part(sender, reference, total, seq, join_part_texts([sms.text]),
+                                               sms.smsc_timestamp, received_at=now)
+            if text is not None:
+                self.conversation.receive_recorded(sender, text, None, now)
+            return
+        # Parts with a copy on the modem stay there until all have come: then the text is
+        # joined here, where an emoji split across two parts can be put back together.
+        group = self._parts.setdefault((sender, reference, total), {})
+        group[seq] = sms
+        if len(group) < total:
+            return
+        self._store_parts(modem, sender, reference, total, now)
+
+    def _store_parts(self, modem, sender: str, reference: int, total: int, now: datetime) -> None:
+        group = self._parts.pop((sender, reference, total))
+        ordered = [group.get(seq) for seq in range(1, total + 1)]
+        texts = [p.text if p else "[…]" for p in ordered]
+        first = min((p for p in ordered if p), key=lambda p: p.smsc_timestamp or now)
+        key = f"concat:{sender}:{reference}:{total}:{_stamp(first)}"
+        outcome = self.conversation.receive(sender, join_part_texts(texts), first.smsc_timestamp or now, key, now)
+        self._delete(modem, [p for p in ordered if p], duplicate=outcome.action == "duplicate")
+
+    def _expire_parts(self) -> None:
+        now = self.now()
+        for (sender, reference, total), group in list(self._parts.items()):
+            oldest = min((p.smsc_timestamp for p in group.values() if p.smsc_timestamp), default=None)
+            if oldest is not None and now - oldest > PART_WAIT and self.modem is not None:
+                log.warning("long text from %s: %d of %d parts came in %s; storing what arrived",
+                            sender, len(group), total, PART_WAIT)
+                self._store_parts(self.modem, sender, reference, total, now)
+
+    def _delete(self, modem, parts: list[StoredSms], duplicate: bool) -> None:
+        if modem is None:
+            return      # the copy stays; the sweep after reconnecting finds it, the key dedupes it
+        for sms in parts:
+            if sms.memory is None or sms.index is None:
+                continue
+            if duplicate:
+                # Seen before: the slot may have been freed and reused by a new text since.
+                # Delete only if it still holds this very message.
+                current = modem.read_stored(sms.memory, sms.index)
+                if current is None or getattr(current, "pdu", None) != sms.pdu:
+                    continue
+            try:
+                modem.delete_stored(sms.memory, sms.index)
+            except ModemLost:
+                raise
+            except ModemError as exc:
+                log.warning("could not delete %s/%s from the modem (%s); the sweep will see it again",
+                            sms.memory, sms.index, exc.text)
+
+
+def _stamp(sms: StoredSms) -> str:
+    return sms.smsc_timestamp.isoformat() if sms.smsc_timestamp else ""
+
+
+def _digest(pdu_hex: str) -> str:
+    return hashlib.sha1(pdu_hex.encode()).hexdigest()[:16]

@@ -1,0 +1,252 @@
+"""Read-side verbs for the staff command line: inbox, thread, call log, stats, export.
+
+Plain dicts out (aware UTC datetimes, E.164 numbers): formatting for people is the
+CLI's job (textback/output.py). Everything here is a read except `mark_read`, so
+listings work while the worker holds the write lock (WAL readers never wait).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import datetime, tzinfo
+
+import peewee as pw
+
+from store import times
+from store.keywords import Keyword, classify
+
+TEXTED = ("sent", "delivered")
+
+
+class ReportVerbs:
+    # -- inbox ----------------------------------------------------------------------------------
+    def inbox(self, include_read: bool = False, limit: int = 200) -> list[dict]:
+        """Conversations with replies: unread first, then the most recent reply first."""
+        Message, Contact = self.models.Message, self.models.Contact
+        unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
+        rows = (Message.select(Message.contact, unread.alias("unread"),
+                               pw.fn.COUNT(Message.id).alias("replies"),
+                               pw.fn.MAX(Message.id).alias("last_id"))
+                .where(Message.direction == "in").group_by(Message.contact))
+        groups = [r for r in rows.dicts() if include_read or r["unread"]]
+        groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
+        out = []
+        for g in groups[:limit]:
+            last = Message.get_by_id(g["last_id"])
+            contact = Contact.get_by_id(g["contact"])
+            out.append({"contact_id": contact.id, "number": contact.number, "name": self.contact_name(contact),
+                        "unread": int(g["unread"]), "replies": g["replies"],
+                        "last_reply_at": last.received_at or last.created_at, "last_reply": last.body,
+                        "opted_out": contact.opted_out, "blocked": contact.blocked})
+        return out
+
+    def replies_after(self, message_id: int) -> list[dict]:
+        """Inbound messages stored after `message_id`, oldest first (for `inbox --follow`)."""
+        Message, Contact = self.models.Message, self.models.Contact
+        rows = (Message.select(Message, Contact).join(Contact)
+                .where((Message.direction == "in") & (Message.id > message_id)).order_by(Message.id))
+        return [{"id": m.id, "number": m.contact.number, "name": self.contact_name(m.contact), "kind": m.kind,
+                 "received_at": m.received_at or m.created_at, "body": m.body} for m in rows]
+
+    def last_message_id(self) -> int:
+        return self.models.Message.select(pw.fn.MAX(self.models.Message.id)).scalar() or 0
+
+    # -- one contact ----------------------------------------------------------------------------
+    def contact_number_by_id(self, contact_id: int) -> str | None:
+        row = self.models.Contact.get_or_none(self.models.Contact.id == contact_id)
+        return row.number if row else None
+
+    def contact_name(self, contact) -> str:
+        """The contact's name, else the caller ID name of their latest call that had one."""
+        if contact.name:
+            return contact.name
+        Call = self.models.Call
+        row = (Call.select(Call.caller_name).where((Call.caller_number == contact.number) & (Call.caller_name != ""))
+               .order_by(Call.happened_at.desc()).first())
+        return row.caller_name if row else ""
+
+    def thread_items(self, number: str) -> list[dict]:
+        """The calls and messages of one contact, oldest first, each with its state."""
+        Call = self.models.Call
+        items = []
+        for c in Call.select().where(Call.caller_number == number):
+            state = c.state + (f": {c.skip_reason}" if c.skip_reason else "")
+            items.append({"at": c.happened_at, "item": "call", "id": c.id, "direction": c.direction,
+                          "kind": c.disposition or c.queue_status or c.reason or "call", "body": "",
+                          "state": state, "detail": c.caller_name})
+        for m in self.thread(number):
+            if m["direction"] == "in":
+                at, detail = m["received_at"] or m["created_at"], ("read" if m["read_at"] else "unread")
+            else:
+                at = m["sent_at"] or m["due_at"] or m["created_at"]
+                detail = m["error"] or m["cancel_reason"] or ""
+                if m["number"] != number:
+                    detail = f"to {m['number']}" + (f"; {detail}" if detail else "")
+            items.append({"at": at, "item": "message", "id": m["id"], "direction": m["direction"],
+                          "kind": m["kind"], "body": m["body"], "state": m["status"], "detail": detail or ""})
+        items.sort(key=lambda i: (i["at"], i["item"] != "call", i["id"]))
+        return items
+
+    def mark_read(self, number: str, now: datetime | None = None) -> int:
+        """Mark `number`'s unread replies read; returns how many."""
+        Message, Contact = self.models.Message, self.models.Contact
+        ids = Contact.select(Contact.id).where(Contact.number == number)
+        with self._write():
+            return (Message.update({Message.read_at: now or times.utcnow()})
+                    .where((Message.contact.in_(ids)) & (Message.direction == "in")
+                           & Message.read_at.is_null()).execute())
+
+    # -- calls ----------------------------------------------------------------------------------
+    def call_report(self, since: datetime | None = None, skipped_only: bool = False,
+                    limit: int | None = None) -> list[dict]:
+        """Each call (newest first) and what became of it: texted, or skipped and why."""
+        Call, Message = self.models.Call, self.models.Message
+        query = Call.select().order_by(Call.happened_at.desc(), Call.id.desc())
+        if since is not None:
+            query = query.where(Call.happened_at >= since)
+        if skipped_only:
+            query = query.where(Call.state == "skipped")
+        if limit:
+            query = query.limit(limit)
+        calls = list(query)
+        first_texts = {}
+        if calls:
+            rows = (Message.select().where((Message.call.in_([c.id for c in calls]))
+                                           & (Message.kind == "text_back")).order_by(Message.id))
+            for m in rows:
+                first_texts.setdefault(m.call_id, m)
+        out = []
+        for c in calls:
+            text = first_texts.get(c.id)
+            out.append({"id": c.id, "happened_at": c.happened_at, "caller": c.caller_number or c.caller_raw,
+                        "caller_name": c.caller_name, "business_line": c.business_line,
+                        "status": c.disposition or c.queue_status or c.reason or "", "direction": c.direction,
+                        "state": c.state, "skip_reason": c.skip_reason or "", "outcome": _outcome(c, text),
+                        "text_sent_at": text.sent_at if text else None})
+        return out
+
+    # -- stats ----------------------------------------------------------------------------------
+    def stats(self, since: datetime, tz: tzinfo) -> dict:
+        """Does text-back pay: missed calls, texted, replies, speed, opt-outs; by line and by day."""
+        Call, Message, Event = self.models.Call, self.models.Message, self.models.OptOutEvent
+        calls = list(Call.select().where((Call.happened_at >= since) & (Call.direction == "in")
+                                         & (Call.state != "logged") & (Call.disposition != "ANSWER"))
+                     .order_by(Call.happened_at))
+        sent = {}
+        if calls:
+            for m in (Message.select().where((Message.call.in_([c.id for c in calls]))
+                                             & (Message.kind == "text_back") & Message.status.in_(TEXTED))):
+                sent.setdefault(m.call_id, m)
+        reply_times = {}
+        numbers = {c.caller_number for c in calls if c.caller_number}
+        if numbers:
+            for m in (Message.select().where((Message.direction == "in") & (Message.kind == "reply")
+                                             & Message.number.in_(list(numbers))).order_by(Message.id)):
+                # A STOP answers the text but is not the conversation text-back is for.
+                if classify(m.body) is not Keyword.OPT_OUT:
+                    reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
+        total, by_line, by_day, skipped = _tally(), {}, {}, {}
+        delays = []
+        for c in calls:
+            text = sent.get(c.id)
+            replied = bool(text and any(at >= c.happened_at for at in reply_times.get(c.caller_number, ())))
+            day = c.happened_at.astimezone(tz).date().isoformat()
+            for bucket in (total, by_line.setdefault(c.business_line or "", _tally()),
+                           by_day.setdefault(day, _tally())):
+                bucket["missed_calls"] += 1
+                bucket["texted"] += bool(text)
+                bucket["replied"] += replied
+            if c.state == "skipped":
+                skipped[c.skip_reason or "unknown"] = skipped.get(c.skip_reason or "unknown", 0) + 1
+            if text and text.sent_at:
+                delays.append(max(0.0, (text.sent_at - c.happened_at).total_seconds()))
+        opt_outs = Event.select().where((Event.action == "opt_out") & (Event.at >= since)).count()
+        total.update(_speed(delays), opt_outs=opt_outs, skipped=dict(sorted(skipped.items())))
+        return {"since": since, "totals": _rated(total),
+                "by_line": [dict(_rated(v), line=k) for k, v in sorted(by_line.items())],
+                "by_day": [dict(_rated(v), day=k) for k, v in sorted(by_day.items())]}
+
+    # -- opt-outs, queue, export ----------------------------------------------------------------
+    def opted_out_contacts(self) -> list[dict]:
+        """Numbers we must not text (opted out or blocked by staff), newest change first."""
+        Contact, Event = self.models.Contact, self.models.OptOutEvent
+        rows = Contact.select().where(Contact.opted_out | Contact.blocked).order_by(Contact.updated_at.desc())
+        out = []
+        for c in rows:
+            last = (Event.select().where(Event.contact == c.id).order_by(Event.at.desc(), Event.id.desc()).first())
+            out.append({"number": c.number, "name": self.contact_name(c), "opted_out": c.opted_out, "blocked": c.blocked,
+                        "since": (c.opted_out_at if c.opted_out else None) or (last.at if last else c.updated_at),
+                        "how": f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else ""})
+        return out
+
+    def queue_summary(self, now: datetime | None = None) -> dict:
+        """How many texts wait, are due now, are being sent; and the last sent/received times."""
+        Message = self.models.Message
+        now = now or times.utcnow()
+        out = Message.direction == "out"
+        scheduled = Message.select().where(out & (Message.status == "scheduled"))
+        return {"scheduled": scheduled.count(),
+                "due_now": scheduled.where(Message.due_at <= now).count(),
+                "sending": Message.select().where(out & (Message.status == "sending")).count(),
+                "last_sent_at": times.from_db(Message.select(pw.fn.MAX(Message.sent_at)).where(out).scalar()),
+                "last_received_at": times.from_db(Message.select(pw.fn.MAX(Message.received_at))
+                                                  .where(Message.direction == "in").scalar())}
+
+    def export_rows(self, since: datetime | None = None) -> list[dict]:
+        """Every call and message (oldest first) as flat rows for a CRM import."""
+        Call, Message, Contact = self.models.Call, self.models.Message, self.models.Contact
+        calls = Call.select().order_by(Call.happened_at, Call.id)
+        messages = Message.select(Message, Contact).join(Contact).order_by(Message.created_at, Message.id)
+        if since is not None:
+            calls = calls.where(Call.happened_at >= since)
+            messages = messages.where(Message.created_at >= since)
+        rows = [{"record": "call", "id": c.id, "at": c.happened_at, "number": c.caller_number or c.caller_raw,
+                 "name": c.caller_name, "business_line": c.business_line, "direction": c.direction,
+                 "kind": c.disposition or c.queue_status or c.reason, "state": c.state,
+                 "detail": c.skip_reason or "", "body": "", "call_id": c.id} for c in calls]
+        names: dict[int, str] = {}
+        for m in messages:
+            at = (m.received_at if m.direction == "in" else m.sent_at) or m.created_at
+            if m.contact.id not in names:
+                names[m.contact.id] = self.contact_name(m.contact)
+            rows.append({"record": "message", "id": m.id, "at": at, "number": m.contact.number,
+                         "name": names[m.contact.id], "business_line": "", "direction": m.direction, "kind": m.kind,
+                         "state": m.status, "detail": m.error or m.cancel_reason or "", "body": m.body,
+                         "call_id": m.call_id})
+        rows.sort(key=lambda r: (r["at"], r["record"] != "call", r["id"]))
+        return rows
+
+
+def _outcome(call, text) -> str:
+    if call.state == "skipped":
+        return f"skipped: {call.skip_reason or 'no reason recorded'}"
+    if call.state == "new":
+        return "waiting for the worker"
+    if call.state == "logged":
+        return "logged only (answered or staff call)"
+    if text is None:
+        return "planned, no first text"
+    if text.status in TEXTED:
+        return "texted" + (" (delivered)" if text.status == "delivered" else "")
+    if text.status == "failed":
+        return f"text failed: {text.error or 'no reason given'}"
+    if text.status == "cancelled":
+        return f"text cancelled: {text.cancel_reason or 'no reason given'}"
+    return f"text {text.status}"
+
+
+def _tally() -> dict:
+    return {"missed_calls": 0, "texted": 0, "replied": 0}
+
+
+def _rated(t: dict) -> dict:
+    return dict(t, reply_rate=round(t["replied"] / t["texted"], 3) if t["texted"] else None)
+
+
+def _speed(delays: list[float]) -> dict:
+    """Median and 90th percentile (nearest rank) seconds from hang-up to text sent."""
+    if not delays:
+        return {"median_seconds": None, "p90_seconds": None}
+    ordered = sorted(delays)
+    return {"median_seconds": round(statistics.median(ordered), 1),
+            "p90_seconds": round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)}

@@ -1,0 +1,183 @@
+"""Shared rig for the worker tests (no tests of its own): a real SQLite store, the modem
+simulator on a pty opened through modem.device, the worker loop in a thread with an
+injectable clock, and missed calls entering through the real `textback-agi` hook run as
+a subprocess with an AGI environment on stdin."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from agi_replay import Transcript, hook_command, replay_subprocess
+
+US = "+12125550123"
+US2 = "+12125550145"
+STAFF = "+12125550177"
+SHOP_LINE = "+12125550100"
+
+BASE_TOML = """
+[business]
+name = "Acme Plumbing"
+country = "US"
+timezone = "America/New_York"
+callback_number = "(212) 555-0100"
+own_numbers = ["{shop}"]
+
+[business.hours]
+mon = "00:00-23:59"
+tue = "00:00-23:59"
+wed = "00:00-23:59"
+thu = "00:00-23:59"
+fri = "00:00-23:59"
+sat = "00:00-23:59"
+sun = "00:00-23:59"
+
+[textback]
+delay = "{delay}"
+emoji = "{emoji}"
+
+[staff]
+numbers = ["{staff}"]
+
+[modem]
+port = "{port}"
+
+[store]
+url = "sqlite:///{db}"
+spool_dir = "{spool}"
+"""
+
+
+class Clock:
+    """The worker's `now`: real time plus an offset a test can move forward."""
+
+    def __init__(self):
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep", extra: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "textback.toml"
+    path.write_text(BASE_TOML.format(shop=SHOP_LINE, delay=delay, emoji=emoji, staff=STAFF, port=port,
+                                     db=root / "textback.db", spool=root / "spool") + extra)
+    return path
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        time.sleep(interval)
+
+
+_TEMPLATE = "hh-noanswer"
+
+
+def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOANSWER",
+                when: datetime | None = None) -> None:
+    """One call through the real hook, as Asterisk runs it: the recorded hh-noanswer session
+    with this caller, call id, status and time put in (the recording's own caller ID is a
+    555-1234 number that no real shop could text)."""
+    source = json.loads((Path("/work/shared/asterisk-agi-transcripts") / f"{_TEMPLATE}.json").read_text())
+    epoch = str(int((when or datetime.now(timezone.utc)).timestamp()))
+    swap = {"+15551234567": number, "1795411943.17": uniqueid, "1795411946": epoch, "NOANSWER": status}
+
+    def fix(text: str) -> str:
+        for old, new in swap.items():
+            text = text.replace(old, new)
+        return text
+
+    transcript = Transcript(name=f"call-{uniqueid}", raw_env=[fix(x) for x in source["raw_env"]],
+                            exchanges=[{"sent": fix(e["sent"]), "reply": [fix(r) for r in e["reply"]]}
+                                       for e in source["exchanges"]],
+                            argv=[fix(a) for a in source["argv"]], sighup_received=False)
+    env = dict(os.environ, TEXTBACK_CONFIG=str(config))
+    result = replay_subprocess(transcript, hook_command(), env=env, timeout=10)
+    assert result.returncode == 0, result.stderr
+
+
+class Rig:
+    """Store + simulator + worker thread, torn down in order."""
+
+    def __init__(self, tmp_path: Path, *, delay: str = "0s", emoji: str = "keep", extra: str = "",
+                 profile: str = "generic", link: bool = False, **timing):
+        from modem.simulator import ModemSimulator
+        from store import Store
+        from textback.config import load_config
+
+        self.root = tmp_path
+        link_path = str(tmp_path / "textback-modem") if link else None
+        self.sim = ModemSimulator(profile=profile, link=link_path).start()
+        self.config_path = write_config(tmp_path, port=self.sim.device, delay=delay, emoji=emoji, extra=extra)
+        self.config = load_config(str(self.config_path))
+        self.store = Store.open(self.config.store.url)
+        self.clock = Clock()
+        self.timing = {"poll_interval": 0.02, "lease_seconds": 5.0, "health_interval": 0.5,
+                       "reconnect_delays": (0.05, 0.1, 0.2), "sweep_interval": timedelta(seconds=0.5)}
+        self.timing.update(timing)
+        self.worker = None
+        self.thread = None
+
+    def start(self) -> "Rig":
+        from modem.device import Modem
+        from modem.settings import worker_settings
+        from modem.worker import Worker
+
+        settings = worker_settings(self.config, **dict(self.timing, modem_options={
+            "command_timeout": 2.0, "send_timeout": 5.0}))
+        device = self.sim.device
+
+        def open_modem(**callbacks):
+            return Modem.open(device, **settings.modem_options, **callbacks)
+
+        self.worker = Worker(self.store, settings, open_modem, now=self.clock)
+        self.thread = threading.Thread(target=self.worker.run, name="worker", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.thread.join(timeout=10)
+            assert not self.thread.is_alive(), "worker did not stop"
+        self.store.close()
+        self.sim.stop()
+
+    def call(self, number: str, uniqueid: str, **kw) -> None:
+        missed_call(self.config_path, number, uniqueid, **kw)
+
+    def sent_to(self, number: str) -> list[str]:
+        return [m.text for m in self.sim.sent_messages() if m.destination == number]
+
+    def messages(self, **where) -> list[dict]:
+        """Every message row as a dict (through the store's public verbs), filtered."""
+        rows = []
+        message_id = 1
+        misses = 0
+        while misses < 5:
+            row = self.store.message(message_id)
+            message_id += 1
+            if row is None:
+                misses += 1
+                continue
+            misses = 0
+            if all(row.get(k) == v for k, v in where.items()):
+                rows.append(row)
+        return rows
+
+
+logging.getLogger("modem.simulator").setLevel(logging.INFO)

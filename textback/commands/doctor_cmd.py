@@ -1,0 +1,101 @@
+"""`textback doctor`: a checklist of the whole install, each item with a mark and its fix."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from textback import config as cfg
+from textback.commands.doctor_probes import (
+    FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
+)
+from textback.commands.staff_store import database_path
+from textback.commands.status_cmd import worker_alive
+
+MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
+
+
+def check_config(ctx) -> tuple[cfg.Config, Check]:
+    path = (ctx.find_root().obj or {}).get("config_path")
+    try:
+        conf = cfg.load_config(path)
+    except cfg.ConfigError as exc:
+        return cfg.Config(), Check("configuration valid", FAIL, str(exc),
+                                   "fix the line it names (textback config check); the checks below use defaults")
+    return conf, Check("configuration valid", OK, conf.source)
+
+
+def heartbeat(db: Path | None, url: str) -> dict | None:
+    """The worker's last heartbeat, read without creating or migrating anything."""
+    if db is not None and not db.exists():
+        return None
+    from store import Store, StoreError
+    try:
+        with Store.open(url, busy_timeout=2.0) as store:
+            return store.worker_status()
+    except StoreError:
+        return None
+
+
+@click.command("doctor")
+@click.option("--agi-bin", default="/var/lib/asterisk/agi-bin", show_default=True, type=click.Path(file_okay=False),
+              help="Asterisk's AGI directory (astagidir).")
+@click.option("--asterisk-etc", default="/etc/asterisk", show_default=True, type=click.Path(file_okay=False),
+              help="Asterisk's configuration directory.")
+@click.option("--asterisk-user", default="asterisk", show_default=True, help="The user Asterisk runs as.")
+@click.option("--worker-user", default="textback", show_default=True, help="The user the worker runs as.")
+@click.option("--modem-timeout", default=2.0, show_default=True, type=click.FloatRange(0.1, 30),
+              help="Seconds to wait for each AT answer.")
+@click.option("--json", "as_json", is_flag=True, help="The checklist as JSON.")
+@click.pass_context
+def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout, as_json):
+    """Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each."""
+    conf, first = check_config(ctx)
+    checks = [first]
+    try:
+        path = database_path(conf.store.url)
+    except Exception as exc:  # noqa: BLE001 - a bad URL is reported as a failed check, not a crash
+        path, checks = None, checks + [Check("database", FAIL, str(exc), "fix [store] url")]
+    db = Path(path) if path else None
+    if db is not None:
+        checks.append(database_writable(db, (asterisk_user, worker_user)))
+    checks += [agi_installed(Path(agi_bin)), dialplan_included(Path(asterisk_etc))]
+    beat = heartbeat(db, conf.store.url)
+    alive = worker_alive(beat, datetime.now(timezone.utc))
+    if alive:
+        # The worker holds the port: asking it ourselves would steal the worker's replies.
+        registration = beat.get("registration") or "unknown"
+        checks += [Check("modem answers AT", OK if beat.get("modem_alive") else FAIL,
+                         f"{beat.get('modem_port')} (reported by the running worker)",
+                         "" if beat.get("modem_alive") else "journalctl -u textback-worker says why"),
+                   Check("registered on the network", OK if registration in ("home", "roaming") else FAIL,
+                         registration, "" if registration in ("home", "roaming") else
+                         "check the antenna and that the SIM is active"),
+                   Check("SIM ready / SMSC set", SKIP, "not asked: the worker holds the port",
+                         "stop the worker and run doctor again to check them")]
+    else:
+        checks += probe_modem(conf.modem.port, conf.modem.baudrate, modem_timeout)
+    if alive:
+        checks.append(Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))
+    else:
+        detail = "no heartbeat ever" if not beat else f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC"
+        checks.append(Check("worker service running", FAIL, detail,
+                            "systemctl enable --now textback-worker; journalctl -u textback-worker"))
+    _report(checks, as_json)
+    if any(c.mark == FAIL for c in checks):
+        ctx.exit(1)
+
+
+def _report(checks: list[Check], as_json: bool) -> None:
+    if as_json:
+        import json
+        click.echo(json.dumps([c.__dict__ for c in checks], ensure_ascii=False, indent=2))
+        return
+    for c in checks:
+        mark, colour = MARKS[c.mark]
+        click.echo(f"[{click.style(f'{mark:>4}', fg=colour)}] {c.name}: {c.detail}")
+        if c.fix and c.mark != OK:
+            click.echo(f"       fix: {c.fix}")
+    failed = sum(c.mark == FAIL for c in checks)
+    click.echo("All checks passed." if not failed else f"{failed} check(s) failed: fix them from the top.")

@@ -1,0 +1,60 @@
+"""`textback optouts`, `textback block NUMBER`, `textback unblock NUMBER`: who we must not text."""
+from __future__ import annotations
+
+import click
+
+from textback.commands.staff_store import load_settings, open_store, renderer, resolve_number
+from textback.output import Column, emit, listing_options
+
+COLUMNS = (
+    Column("number", "NUMBER", "number", 20),
+    Column("name", "NAME", "text", 20),
+    Column("opted_out", "OPTED OUT", "flag", 9),
+    Column("blocked", "BLOCKED", "flag", 7),
+    Column("since", "SINCE", "time", 16),
+    Column("how", "HOW", "text", 30),
+)
+
+
+@click.command("optouts")
+@listing_options
+@click.pass_context
+def optouts(ctx, fmt):
+    """Numbers that opted out (STOP) or that staff blocked: nothing is ever texted to them."""
+    config = load_settings(ctx)
+    out = renderer(config, fmt)
+    with open_store(config) as store:
+        rows = store.opted_out_contacts()
+    emit(out.listing(rows, COLUMNS, empty="No opt-outs and no blocked numbers."))
+
+
+@click.command("block")
+@click.argument("number")
+@click.pass_context
+def block(ctx, number):
+    """Never text NUMBER again (cancels what is scheduled for it)."""
+    config = load_settings(ctx)
+    out = renderer(config, "table")
+    e164 = resolve_number(number, config)
+    with open_store(config) as store:
+        cancelled = store.block(e164, source="cli")
+    tail = f"; {cancelled} scheduled text(s) cancelled" if cancelled else ""
+    click.echo(f"Blocked {out.number(e164)}{tail}. Undo with: textback unblock {e164}")
+
+
+@click.command("unblock")
+@click.argument("number")
+@click.pass_context
+def unblock(ctx, number):
+    """Allow texts to NUMBER again (an opt-out by the caller stays: only they can undo it)."""
+    config = load_settings(ctx)
+    out = renderer(config, "table")
+    e164 = resolve_number(number, config)
+    with open_store(config) as store:
+        if not store.is_blocked(e164):
+            raise click.ClickException(f"{out.number(e164)} is not blocked: nothing to undo "
+                                       "(see the list with: textback optouts)")
+        store.unblock(e164, source="cli")
+        still_out = store.is_opted_out(e164)
+    note = " It is still opted out: only the caller can undo that, by texting START." if still_out else ""
+    click.echo(f"Unblocked {out.number(e164)}.{note}")

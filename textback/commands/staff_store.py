@@ -1,0 +1,101 @@
+"""What every staff command needs first: the configuration, the shop's store, and its inputs.
+
+One place turns every configuration or database problem into a one-line error that
+says what to do (click prints it; never a traceback), and refuses to create a
+database that is not there: a staff command run with the wrong --config must not
+leave an empty database behind that the worker would then never see.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from datetime import datetime, timezone
+
+import click
+
+from textback import config as cfg
+from textback.output import Renderer
+
+log = logging.getLogger(__name__)
+
+# Long enough to outwait a worker's write transaction (milliseconds), short enough
+# that a stuck lock is reported while the person is still looking.
+BUSY_TIMEOUT = 5.0
+
+
+def load_settings(ctx: click.Context) -> cfg.Config:
+    path = (ctx.find_root().obj or {}).get("config_path")
+    try:
+        return cfg.load_config(path)
+    except cfg.ConfigError as exc:
+        raise click.ClickException(f"{exc} (check it with: textback config check)") from None
+
+
+def renderer(config: cfg.Config, fmt: str) -> Renderer:
+    return Renderer(config.business.tz, config.business.country, fmt)
+
+
+def database_path(url: str) -> str | None:
+    """The SQLite file a URL names, or None for PostgreSQL."""
+    from store.url import parse_database_url
+    parsed = parse_database_url(url)
+    return parsed.path if parsed.scheme == "sqlite" else None
+
+
+@contextlib.contextmanager
+def open_store(config: cfg.Config, busy_timeout: float = BUSY_TIMEOUT):
+    """The Store named by [store] url; a clear ClickException for anything that goes wrong."""
+    import peewee as pw
+
+    from store import Store
+    from store.database import sqlite_error
+    from store.errors import StoreError
+
+    url = config.store.url
+    try:
+        path = database_path(url)
+    except StoreError as exc:
+        raise click.ClickException(f"{exc} (in [store] url of {config.source})") from None
+    if path is not None and not os.path.exists(path):
+        raise click.ClickException(
+            f"no database at {path}: has the worker or the AGI hook run yet? "
+            f"check [store] url in {config.source}")
+    try:
+        store = Store.open(url, busy_timeout=busy_timeout)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        raise click.ClickException(str(sqlite_error(exc, path or url))) from None
+    finally:
+        store.close()
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """"7d", "12h", "30m" -> the aware UTC moment that long ago; None for no limit."""
+    if not text:
+        return None
+    try:
+        span = cfg.parse_duration(text)
+    except ValueError:
+        raise click.BadParameter(f'{text!r}: give a duration like "7d", "12h" or "1d12h"',
+                                 param_hint="--since") from None
+    return datetime.now(timezone.utc) - span
+
+
+def resolve_number(raw: str, config: cfg.Config) -> str:
+    """A number as staff type it (national or international) -> E.164, or a clear error."""
+    from store.caller_guard import to_e164
+
+    # Fictional ranges allowed: staff may look up or block any number they were texted from.
+    number = to_e164(raw, config.business.country, allow_fictional=True)
+    if number is None:
+        raise click.BadParameter(
+            f"{raw!r} is not a phone number in {config.business.country} or in international "
+            "form: write it like +12125550123", param_hint="NUMBER")
+    return number

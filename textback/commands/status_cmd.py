@@ -1,0 +1,102 @@
+"""`textback status`: is the worker alive, what does the modem say, what is waiting."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from textback.commands.staff_store import load_settings, open_store, renderer
+from textback.output import listing_options
+
+# The worker beats every ~10 s; three missed beats and it is taken for dead.
+ALIVE_WITHIN_SECONDS = 35.0
+
+
+def worker_alive(status: dict | None, now: datetime) -> bool:
+    beat = status and status.get("beat_at")
+    return bool(beat and (now - beat).total_seconds() <= ALIVE_WITHIN_SECONDS)
+
+
+def spool_backlog(spool_dir: str) -> int | None:
+    """Calls the AGI hook spooled while the store was down; None when the directory is unreadable."""
+    from store.spool import pending_spool
+    try:
+        return len(pending_spool(spool_dir))
+    except OSError:
+        return None
+
+
+def collect(store, config, now: datetime) -> dict:
+    worker = store.worker_status()
+    return {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker": worker,
+            "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
+            "spool_backlog": spool_backlog(config.store.spool_dir)}
+
+
+@click.command("status")
+@listing_options
+@click.pass_context
+def status(ctx, fmt):
+    """Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts."""
+    config = load_settings(ctx)
+    out = renderer(config, fmt)
+    now = datetime.now(timezone.utc)
+    with open_store(config) as store:
+        report = collect(store, config, now)
+    if fmt == "json":
+        click.echo(out.json(report))
+        return
+    rows = _lines(report, out, now)
+    if fmt == "csv":
+        click.echo(out.listing([{"item": k, "value": v} for k, v, _ in rows],
+                               [_col("item"), _col("value")]))
+        return
+    for label, value, colour in rows:
+        click.echo(f"{label:18} " + (click.style(value, fg=colour) if colour else value))
+
+
+def _col(key):
+    from textback.output import Column
+    return Column(key, key.upper())
+
+
+def _ago(out, when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    return f"{out.time(when, seconds=True)} ({out.human((now - when).total_seconds(), 'seconds')} ago)"
+
+
+def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
+    w, q = report["worker"] or {}, report["queue"]
+    if not w:
+        rows = [("worker", "never ran: start it with systemctl start textback-worker", "red")]
+    elif report["worker_alive"]:
+        rows = [("worker", f"alive, pid {w.get('pid')} on {w.get('host') or '?'}, since "
+                 f"{out.time(w.get('started_at'))}, last beat {_ago(out, w.get('beat_at'), now)}", "green")]
+    else:
+        rows = [("worker", f"NOT RUNNING: last beat {_ago(out, w.get('beat_at'), now)}; "
+                 "check: systemctl status textback-worker; journalctl -u textback-worker", "red")]
+    if w:
+        signal = f"{w['signal_dbm']} dBm" if w.get("signal_dbm") is not None else "unknown"
+        registration = w.get("registration") or "unknown"
+        fill = (f"{w['sim_used']}/{w['sim_total']}" if w.get("sim_total") else "unknown")
+        rows += [("modem", f"{w.get('modem_port') or '?'}: "
+                  + ("answering" if w.get("modem_alive") else "not answering"),
+                  None if w.get("modem_alive") else "red"),
+                 ("signal", signal, None),
+                 ("operator", w.get("operator") or "unknown", None),
+                 ("registration", registration, None if registration in ("home", "roaming") else "red"),
+                 ("SIM store", fill, None)]
+        if w.get("last_error"):
+            rows.append(("last error", f"{_ago(out, w.get('last_error_at'), now)}: {out.human(w['last_error'], 'text')}",
+                         "yellow"))
+    rows += [("queue", f"{q['scheduled']} scheduled ({q['due_now']} due now), {q['sending']} sending",
+              "yellow" if q["due_now"] and not report["worker_alive"] else None),
+             ("last text sent", _ago(out, q["last_sent_at"], now), None),
+             ("last reply", _ago(out, q["last_received_at"], now), None)]
+    backlog = report["spool_backlog"]
+    rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
+                 f"{backlog} call(s) waiting in {report['spool_dir']}", "yellow" if backlog else None))
+    alerts = w.get("alerts") or []
+    rows += [("alert", out.human(a, "text"), "red") for a in alerts] or [("alerts", "none", None)]
+    return rows
