@@ -1,6 +1,8 @@
 """The renderer's rules: numbers in the shop's country form, local times, terminal widths."""
 from __future__ import annotations
 
+import pytest
+
 import click
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -41,3 +43,9 @@ def test_table_columns_line_up_with_wide_characters():
     # The N column starts at the same terminal cell on every row, emoji or not.
     starts = [width(line[:line.rindex(ch)]) for line, ch in zip(lines, "N12")]
     assert starts == [6, 6, 6]
+
+
+@pytest.mark.parametrize("seconds, shown", [(0.13, "0.1s"), (4.96, "5.0s"), (86, "86s"), (600, "10m"), (9000, "2.5h")])
+def test_durations_keep_tenths_while_they_matter(seconds, shown):
+    from textback.output import format_seconds
+    assert format_seconds(seconds) == shown

@@ -168,6 +168,8 @@ def format_seconds(value: float | None) -> str:
     if value is None:
         return ""
     value = float(value)
+    if value < 10:
+        return f"{value:.1f}s"      # the first text goes out in seconds: tenths matter
     if value < 120:
         return f"{value:.0f}s"
     if value < 7200:
