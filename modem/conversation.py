@@ -54,22 +54,18 @@ class Conversation:
         self.store = store
         self.settings = settings
         self._staff = frozenset(settings.staff_numbers)
-        # staff phone -> the customer of the last forward it was sent. Kept in memory:
-        # the store has no verb for "the last forward to this phone" yet, so after a
-        # restart a staff answer without "#<thread>" gets the how-to reply instead.
-        self.last_forward: dict[str, str] = {}
 
     # -- entry points ---------------------------------------------------------------------
     def receive(self, sender: str, body: str, received_at: datetime, key: str | None,
-                now: datetime) -> Outcome:
-        """Store one whole text (once per key) and act on it."""
+                now: datetime, parts: int = 1) -> Outcome:
+        """Store one whole text (once per key; `parts`: the SMS it came in) and act on it."""
         if sender in self._staff:
-            return self._from_staff(sender, body, received_at, key, now)
+            return self._from_staff(sender, body, received_at, key, now, parts)
         keyword = classify(body)
         if keyword is Keyword.OPT_OUT:
-            return self._opt_out(sender, body, received_at, key, now)
+            return self._opt_out(sender, body, received_at, key, now, parts=parts)
         was_out = self.store.is_opted_out(sender)
-        message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply")
+        message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply", parts)
         if not created:
             return Outcome("duplicate", message_id)
         if keyword is Keyword.OPT_IN and was_out:
@@ -96,17 +92,13 @@ class Conversation:
             return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
         return self._reply(sender, body, message_id, now)
 
-    def forward_sent(self, staff_number: str, contact_number: str) -> None:
-        """The worker tells us a forward reached a staff phone, so a bare answer routes."""
-        self.last_forward[staff_number] = contact_number
-
     # -- customers --------------------------------------------------------------------------
-    def _opt_out(self, sender, body, received_at, key, now, recorded_id=None) -> Outcome:
+    def _opt_out(self, sender, body, received_at, key, now, recorded_id=None, parts=1) -> Outcome:
         was_out = self.store.is_opted_out(sender)
         cancelled = self.store.opt_out(sender, keyword=body.strip()[:40], message_id=recorded_id)
         message_id = recorded_id
         if received_at is not None:
-            message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply")
+            message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply", parts)
             if not created:
                 return Outcome("duplicate", message_id)
         if was_out:
@@ -145,8 +137,8 @@ class Conversation:
         return (self.store.queue_message(number, KEYWORD_REPLY_KIND, text, now),)
 
     # -- staff phones -----------------------------------------------------------------------
-    def _from_staff(self, sender, body, received_at, key, now) -> Outcome:
-        message_id, created = self.store.record_inbound(sender, body, received_at, key, "staff")
+    def _from_staff(self, sender, body, received_at, key, now, parts=1) -> Outcome:
+        message_id, created = self.store.record_inbound(sender, body, received_at, key, "staff", parts)
         if not created:
             return Outcome("duplicate", message_id)
         return self._route_staff(sender, body, message_id, now)
@@ -182,4 +174,4 @@ class Conversation:
             if found and found.get("direction") == "in" and found.get("contact_number") not in self._staff:
                 return found["contact_number"], text
             return None, body
-        return self.last_forward.get(sender), body
+        return self.store.last_forward_to(sender), body

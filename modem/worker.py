@@ -16,27 +16,28 @@ start (or any worker, once the lease lapses) sends it again: at most the one mes
 flight at the kill goes twice. SIGTERM (`stop`) lets the current send finish; a claimed
 message not yet sent is released untouched.
 
-Threads: the modem's notification thread calls `_take_sms` (which only queues) and
+Receiving (queue, sweep, join long texts, delete after commit) is modem/receiving.py.
+
+Threads: the modem's notification thread calls `receiver.take` (which only queues) and
 `_take_report` (which commits the status report before the device deletes it); all
 other store and modem work happens on the loop's thread.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
-import queue
 import socket
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from modem import sms_text
 from modem.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
-from modem.device_values import ModemError, ModemLost, StatusReport, StoredSms, join_part_texts
+from modem.device_values import ModemError, ModemLost, StatusReport
 from modem.planning import Planner, import_spooled
+from modem.receiving import Receiver
 from modem.service import Watchdog, notify
 from modem.settings import WorkerSettings
 from store import times
@@ -46,8 +47,6 @@ log = logging.getLogger(__name__)
 
 # Wrong PIN / PUK needed: retrying would burn the SIM's last PIN tries.
 _NEVER_RETRY_CODES = (11, 12, 16)
-# Parts of a long text still incomplete after this long are stored as they are.
-PART_WAIT = timedelta(hours=24)
 HEARTBEAT_SECONDS = 5.0
 HEALTH_SECONDS = 60.0
 
@@ -72,9 +71,7 @@ class Worker:
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.modem = None
-        self._inbox: queue.Queue[StoredSms] = queue.Queue()
-        self._parts: dict[tuple[str, int, int], dict[int, StoredSms]] = {}
-        self._garbled_seen: set[str] = set()
+        self.receiver = Receiver(store, self.conversation, now, self.wake)
         self._failures = 0                 # modem open attempts failed in a row
         self._next_attempt = 0.0           # monotonic time of the next open attempt
         self._lost_since: float | None = None
@@ -130,12 +127,13 @@ class Worker:
         self.planner.plan_new_calls(now)
         self._recover_leases()
         modem = self._modem_ready()
-        self._drain_inbox(modem)
+        self.receiver.drain(modem)
         if modem is None:
             return
         try:
             if time.monotonic() >= self._next_sweep:
-                self._sweep(modem)
+                self._next_sweep = time.monotonic() + self.settings.sweep_interval.total_seconds()
+                self.receiver.sweep(modem)
             self._send_due(modem)
             if time.monotonic() >= self._next_ping:
                 self._next_ping = time.monotonic() + self.settings.health_interval
@@ -164,6 +162,8 @@ class Worker:
                 pass        # the next pass notices and reconnects
             except ModemError as exc:
                 log.debug("modem health not read: %s", exc.text)
+        if self.receiver.last_received_at is not None:
+            status["last_received_at"] = self.receiver.last_received_at
         try:
             self.store.write_worker_status(beat_at=self.now(), **status)
         except StoreError as exc:
@@ -179,7 +179,7 @@ class Worker:
         if time.monotonic() < self._next_attempt:
             return None
         try:
-            modem = self.open_modem(on_sms=self._take_sms, on_status_report=self._take_report)
+            modem = self.open_modem(on_sms=self.receiver.take, on_status_report=self._take_report)
         except (ModemError, OSError) as exc:
             self._open_failed(exc)
             return None
@@ -254,14 +254,14 @@ class Worker:
                 break
             self._send_one(modem, message)
             sent += 1
-            if not self._inbox.empty():
-                self._drain_inbox(modem)     # a STOP must not wait behind a long queue
+            if self.receiver.pending():
+                self.receiver.drain(modem)     # a STOP must not wait behind a long queue
         return sent
 
     def _send_one(self, modem, message) -> None:
         if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
             # The opt-out came after the claim query's snapshot: honour it anyway.
-            self.store.mark_failed(message.id, "not sent: the number opted out (STOP)")
+            self.store.cancel_message(message.id, "opted_out")
             log.info("text %s to %s not sent: opted out", message.id, message.number)
             return
         text = message.body
@@ -299,8 +299,6 @@ class Worker:
         # the other parts of a long text are logged as unmatched.
         self.store.mark_sent(message.id, references[0], self.owner, self.now())
         self._status["last_sent_at"] = self.now()
-        if message.kind == FORWARD_KIND:
-            self.conversation.forward_sent(message.number, message.contact_number)
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
                  ",".join(map(str, references)), "; only some parts went out" if partial else "")
 
@@ -318,111 +316,3 @@ class Worker:
                      "delivered" if report.delivered else f"NOT delivered (status {report.status:#x})")
 
     # -- receiving ------------------------------------------------------------------------------
-    def _take_sms(self, sms: StoredSms) -> None:
-        self._inbox.put(sms)
-        self.wake.set()
-
-    def _sweep(self, modem) -> None:
-        self._next_sweep = time.monotonic() + self.settings.sweep_interval.total_seconds()
-        found = modem.list_stored()
-        if found:
-            log.debug("sweep found %d message(s) on the modem", len(found))
-        for sms in found:
-            self._inbox.put(sms)
-        self._expire_parts()
-
-    def _drain_inbox(self, modem) -> None:
-        while True:
-            try:
-                sms = self._inbox.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                self._handle_sms(modem, sms)
-            except ModemLost:
-                raise
-            except StoreError:
-                # Not committed: the copy stays on the modem and the next sweep brings it back.
-                log.exception("could not store the text at %s/%s; it stays on the modem", sms.memory, sms.index)
-
-    def _handle_sms(self, modem, sms: StoredSms) -> None:
-        now = self.now()
-        if not sms.ok:
-            if sms.pdu not in self._garbled_seen:
-                self._garbled_seen.add(sms.pdu)
-                log.warning("a received message at %s/%s cannot be read (%s); left on the modem for a person",
-                            sms.memory, sms.index, sms.error)
-            return
-        sender = sms.sender if sms.sender.startswith("+") or not sms.sender.isdigit() else f"+{sms.sender}"
-        if sms.concat and sms.concat[1] > 1:
-            self._handle_part(modem, sms, sender, now)
-            return
-        self._status["last_received_at"] = now
-        key = f"sms:{sender}:{_stamp(sms)}:{_digest(sms.pdu)}"
-        outcome = self.conversation.receive(sender, join_part_texts([sms.text]), sms.smsc_timestamp or now,
-                                            key, now)
-        self._delete(modem, [sms], duplicate=outcome.action == "duplicate")
-
-    def _handle_part(self, modem, sms: StoredSms, sender: str, now: datetime) -> None:
-        reference, total, seq = sms.concat
-        if sms.memory is None:
-            # Delivered directly (+CMT), with no copy on the modem: commit the part now.
-            # A half emoji at a part's edge cannot be stored alone; it becomes U+FFFD.
-            text = self.store.add_inbound_part(sender, reference, total, seq, join_part_texts([sms.text]),
-                                               sms.smsc_timestamp, received_at=now)
-            if text is not None:
-                self.conversation.receive_recorded(sender, text, None, now)
-            return
-        # Parts with a copy on the modem stay there until all have come: then the text is
-        # joined here, where an emoji split across two parts can be put back together.
-        group = self._parts.setdefault((sender, reference, total), {})
-        group[seq] = sms
-        if len(group) < total:
-            return
-        self._store_parts(modem, sender, reference, total, now)
-
-    def _store_parts(self, modem, sender: str, reference: int, total: int, now: datetime) -> None:
-        group = self._parts.pop((sender, reference, total))
-        ordered = [group.get(seq) for seq in range(1, total + 1)]
-        texts = [p.text if p else "[…]" for p in ordered]
-        first = min((p for p in ordered if p), key=lambda p: p.smsc_timestamp or now)
-        key = f"concat:{sender}:{reference}:{total}:{_stamp(first)}"
-        outcome = self.conversation.receive(sender, join_part_texts(texts), first.smsc_timestamp or now, key, now)
-        self._delete(modem, [p for p in ordered if p], duplicate=outcome.action == "duplicate")
-
-    def _expire_parts(self) -> None:
-        now = self.now()
-        for (sender, reference, total), group in list(self._parts.items()):
-            oldest = min((p.smsc_timestamp for p in group.values() if p.smsc_timestamp), default=None)
-            if oldest is not None and now - oldest > PART_WAIT and self.modem is not None:
-                log.warning("long text from %s: %d of %d parts came in %s; storing what arrived",
-                            sender, len(group), total, PART_WAIT)
-                self._store_parts(self.modem, sender, reference, total, now)
-
-    def _delete(self, modem, parts: list[StoredSms], duplicate: bool) -> None:
-        if modem is None:
-            return      # the copy stays; the sweep after reconnecting finds it, the key dedupes it
-        for sms in parts:
-            if sms.memory is None or sms.index is None:
-                continue
-            if duplicate:
-                # Seen before: the slot may have been freed and reused by a new text since.
-                # Delete only if it still holds this very message.
-                current = modem.read_stored(sms.memory, sms.index)
-                if current is None or getattr(current, "pdu", None) != sms.pdu:
-                    continue
-            try:
-                modem.delete_stored(sms.memory, sms.index)
-            except ModemLost:
-                raise
-            except ModemError as exc:
-                log.warning("could not delete %s/%s from the modem (%s); the sweep will see it again",
-                            sms.memory, sms.index, exc.text)
-
-
-def _stamp(sms: StoredSms) -> str:
-    return sms.smsc_timestamp.isoformat() if sms.smsc_timestamp else ""
-
-
-def _digest(pdu_hex: str) -> str:
-    return hashlib.sha1(pdu_hex.encode()).hexdigest()[:16]

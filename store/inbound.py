@@ -13,13 +13,14 @@ log = logging.getLogger(__name__)
 
 class InboundVerbs:
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
-                       kind: str = "reply") -> tuple[int, bool]:
-        """Store a received text; with the same `key` twice it is stored once.
+                       kind: str = "reply", parts: int = 1) -> tuple[int, bool]:
+        """Store a received text (`parts`: how many SMS it came in); with the same `key`
+        twice it is stored once.
 
         Returns (message_id, created). Delete the SIM copy only after this returns.
         """
         with self._write():
-            return self._record_inbound(sender, body, received_at, key, kind, parts=1)
+            return self._record_inbound(sender, body, received_at, key, kind, parts=parts)
 
     def add_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
                          smsc_timestamp: datetime | None, *, received_at: datetime | None = None,

@@ -184,6 +184,27 @@ class OutboundVerbs:
             return (Message.update({Message.status: "cancelled", Message.cancel_reason: reason})
                     .where(where).execute())
 
+    def cancel_message(self, message_id: int, reason: str) -> bool:
+        """Cancel one text that is scheduled or leased (e.g. its number opted out after the
+        claim); False when it is already past that."""
+        Message = self.models.Message
+        with self._write():
+            changed = (Message.update({Message.status: "cancelled", Message.cancel_reason: reason,
+                                       Message.lease_owner: None, Message.lease_expires_at: None})
+                       .where((Message.id == message_id) & Message.status.in_(["scheduled", "sending"]))
+                       .execute())
+        return changed == 1
+
+    def last_forward_to(self, staff_number: str) -> str | None:
+        """The customer whose reply was last forwarded (and sent) to this staff phone: a staff
+        answer without "#<thread>" goes to them, also after the worker restarted."""
+        Message, Contact = self.models.Message, self.models.Contact
+        row = (Message.select(Contact.number).join(Contact)
+               .where((Message.number == staff_number) & (Message.kind == "forward")
+                      & Message.status.in_(["sent", "delivered"]))
+               .order_by(Message.sent_at.desc(), Message.id.desc()).first())
+        return row.contact.number if row else None
+
     def message(self, message_id: int) -> dict | None:
         """Every column of one message as a plain dict (contact as its number)."""
         row = self.models.Message.get_or_none(self.models.Message.id == message_id)

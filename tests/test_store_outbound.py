@@ -130,3 +130,34 @@ def test_cancel_pending_by_number_and_kind(store):
     assert store.message(other)["status"] == "scheduled"
     assert store.message(forward)["status"] == "scheduled"   # texts *to* staff are not Bob's to stop
     assert store.cancel_pending(BOB, "replied") == 0
+
+
+def test_cancel_message_stops_one_scheduled_or_leased_text_only(store):
+    leased = store.queue_message(BOB, "text_back", "a", T0)
+    waiting = store.queue_message(ANN, "text_back", "b", T0 + timedelta(hours=1))
+    sent = store.queue_message(ANN, "staff_reply", "c", T0)
+    assert store.claim_due("w1", 60, now=T0).id == leased
+    claimed = store.claim_due("w1", 60, now=T0)
+    store.mark_sent(claimed.id, 7, "w1")
+    assert store.cancel_message(leased, "opted_out") is True
+    assert store.cancel_message(waiting, "opted_out") is True
+    assert store.cancel_message(sent, "opted_out") is False          # already with the network
+    rows = {m: store.message(m) for m in (leased, waiting, sent)}
+    assert [(rows[m]["status"], rows[m]["cancel_reason"]) for m in (leased, waiting)] == [
+        ("cancelled", "opted_out"), ("cancelled", "opted_out")]
+    assert rows[leased]["lease_owner"] is None
+    assert rows[sent]["status"] == "sent"
+
+
+def test_last_forward_to_a_staff_phone_is_the_newest_sent_one(store):
+    assert store.last_forward_to(STAFF) is None
+    first = store.queue_message(STAFF, "forward", "Bob: hi", T0, contact_number=BOB)
+    store.queue_message(STAFF, "forward", "Ann: hello", T0, contact_number=ANN)    # not sent yet
+    got = store.claim_due("w1", 60, now=T0)
+    assert got.id == first
+    store.mark_sent(first, 1, "w1", now=T0)
+    assert store.last_forward_to(STAFF) == BOB
+    second = store.claim_due("w1", 60, now=T0 + timedelta(minutes=1))
+    store.mark_sent(second.id, 2, "w1", now=T0 + timedelta(minutes=1))
+    assert store.last_forward_to(STAFF) == ANN
+    assert store.last_forward_to(BOB) is None

@@ -73,6 +73,20 @@ def test_reply_is_stored_cancels_follow_ups_and_reaches_staff(rig):
     assert rig.sent_to(US)[2] == "Bring the dog inside please"
 
 
+def test_a_bare_staff_answer_still_reaches_the_customer_after_a_restart(rig):
+    rig.call(US, "1700000000.31")
+    wait_until(lambda: rig.sent_to(US), what="first text")
+    rig.sim.inject_sms(US, "Do you fix boilers?")
+    wait_until(lambda: rig.messages(number=STAFF, kind="forward", status="sent"), what="forward sent")
+    # The worker restarts (an upgrade, a reboot): what a bare answer refers to is in the store.
+    rig.worker.stop()
+    rig.thread.join(timeout=10)
+    rig.start()
+    rig.sim.inject_sms(STAFF, "Yes we do, I'll call you at 3")
+    wait_until(lambda: len(rig.sent_to(US)) == 2, what="staff answer relayed")
+    assert rig.sent_to(US)[1] == "Yes we do, I'll call you at 3"
+
+
 def test_stop_gets_one_confirmation_and_nothing_after_start_restores(rig):
     rig.call(US, "1700000000.4")
     wait_until(lambda: rig.sent_to(US), what="first text")
