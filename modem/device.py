@@ -217,7 +217,7 @@ class Modem:
                 except ModemError as exc:
                     exc.sent_references = tuple(references)
                     raise
-        log.info("sent %d part(s) to %s, references %s", len(references), number, references)
+        log.debug("sent %d part(s) to %s, references %s", len(references), number, references)
         return references
 
     def _submit_pdus(self, number: str, parts: list[str], encoding: str) -> list[str]:

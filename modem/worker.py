@@ -188,7 +188,7 @@ class Worker:
             log.warning("modem back on %s after %.0f s", getattr(modem, "port", "?"),
                         time.monotonic() - self._lost_since)
         else:
-            log.info("modem ready on %s", getattr(modem, "port", "?"))
+            log.debug("modem ready on %s", getattr(modem, "port", "?"))
         self._failures, self._lost_since = 0, None
         self._next_sweep = 0.0             # look for texts that arrived while it was away
         self._next_ping = time.monotonic() + self.settings.health_interval
