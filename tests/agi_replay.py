@@ -1,6 +1,6 @@
 """A fake Asterisk that replays recorded AGI sessions byte for byte.
 
-The sessions in /work/shared/asterisk-agi-transcripts/ were recorded from a real
+The sessions in tests/fixtures/asterisk-agi-transcripts/ (a copy of shared/) were recorded from a real
 Asterisk 22.10.1. The harness writes a session's environment exactly as recorded,
 then answers each command the program sends with the recorded reply lines. A command
 the recording lacks is answered as Asterisk would (unset variable: `200 result=0`,
@@ -22,7 +22,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TRANSCRIPTS = Path(os.environ.get("TEXTBACK_AGI_TRANSCRIPTS", "/work/shared/asterisk-agi-transcripts"))
+# Real sessions recorded from Asterisk 22.10.1 (shared/asterisk-agi-transcripts), kept
+# byte for byte in tests/fixtures so a clone tests alone; TEXTBACK_AGI_TRANSCRIPTS
+# points the tests at another set.
+TRANSCRIPTS = Path(os.environ.get("TEXTBACK_AGI_TRANSCRIPTS",
+                                  Path(__file__).parent / "fixtures" / "asterisk-agi-transcripts"))
 
 
 @dataclass

@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from agi_replay import Transcript, hook_command, replay_subprocess
+from agi_replay import TRANSCRIPTS, Transcript, hook_command, replay_subprocess
 
 US = "+12125550123"
 US2 = "+12125550145"
@@ -92,7 +92,7 @@ def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOAN
     """One call through the real hook, as Asterisk runs it: the recorded hh-noanswer session
     with this caller, call id, status and time put in (the recording's own caller ID is a
     555-1234 number that no real shop could text)."""
-    source = json.loads((Path("/work/shared/asterisk-agi-transcripts") / f"{_TEMPLATE}.json").read_text())
+    source = json.loads((TRANSCRIPTS / f"{_TEMPLATE}.json").read_text())
     epoch = str(int((when or datetime.now(timezone.utc)).timestamp()))
     swap = {"+15551234567": number, "1795411943.17": uniqueid, "1795411946": epoch, "NOANSWER": status}
 
