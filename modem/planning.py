@@ -26,14 +26,19 @@ def import_spooled(store, spool_dir: str | None) -> int:
     return len(result.imported)
 
 
+# A call the hourly cap holds is looked at again after this long, not on every pass:
+# in a flood of forged calls the loop must not re-plan hundreds of calls ten times a second.
+HELD_RECHECK = timedelta(seconds=30)
+
+
 class Planner:
-    """Plans each new call once. Remembers which calls the hourly cap holds, so the
-    cap alert is logged once per call and not on every pass of the loop."""
+    """Plans each new call once. Remembers which calls the hourly cap holds (and when to
+    look again), so the cap alert is logged once per call."""
 
     def __init__(self, store, settings: RulesSettings):
         self.store = store
         self.settings = settings
-        self._held: set[int] = set()
+        self._held: dict[int, datetime] = {}      # call id -> when to look at it again
 
     def history(self, number: str | None, now: datetime) -> CallerHistory:
         texts_last_hour = self.store.texts_sent_since(now - timedelta(hours=1))
@@ -44,10 +49,12 @@ class Planner:
                              opted_out=self.store.is_opted_out(number),
                              blocked=self.store.is_blocked(number))
 
-    def plan_new_calls(self, now: datetime, limit: int = 100) -> int:
+    def plan_new_calls(self, now: datetime, limit: int = 500) -> int:
         """Plan every call still `new`; return how many changed state."""
         done = 0
         for call in self.store.new_calls(limit):
+            if call.id in self._held and now < self._held[call.id]:
+                continue
             number = rules.caller_number(call.fact, self.settings)
             history = self.history(number, now)
             plan = rules.plan_call(call.fact, self.settings, history, now)
@@ -55,10 +62,10 @@ class Planner:
                 # Held, not skipped: the call stays `new` and is planned once the cap
                 # allows, or skipped as stale when it has waited too long.
                 if call.id not in self._held:
-                    self._held.add(call.id)
                     log.warning("%s", rules.cap_alert(plan, history, self.settings))
+                self._held[call.id] = now + HELD_RECHECK
                 continue
-            self._held.discard(call.id)
+            self._held.pop(call.id, None)
             state = self.store.plan_call(call.id, plan, now)
             done += 1
             who = plan.caller_number or call.fact.caller_raw or "an unknown caller"

@@ -58,12 +58,6 @@ class CallVerbs:
         rows = Call.select().where(Call.state == "new").order_by(Call.happened_at, Call.id).limit(limit)
         return [_record(r) for r in rows]
 
-    def list_calls(self, limit: int = 50) -> list[CallRecord]:
-        """The newest `limit` calls in any state, newest first (for `textback calls`)."""
-        Call = self.models.Call
-        rows = Call.select().order_by(Call.happened_at.desc(), Call.id.desc()).limit(limit)
-        return [_record(r) for r in rows]
-
     def plan_call(self, call_id: int, plan: CallPlan, now: datetime | None = None) -> str:
         """Apply the rules' decision in one transaction; return the call's new state.
 

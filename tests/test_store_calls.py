@@ -31,16 +31,6 @@ def test_new_calls_oldest_first_with_limit(store):
     assert [c.fact.uniqueid for c in store.new_calls(limit=2)] == ["c.1", "c.2"]
 
 
-def test_list_calls_newest_first_in_any_state(store):
-    record(store, "c.1", minutes=0)
-    skipped = record(store, "c.2", minutes=5, caller="anonymous")
-    store.plan_call(skipped, CallPlan(caller_number=None, skip_reason="anonymous"))
-    record(store, "c.3", minutes=9)
-    assert [(c.fact.uniqueid, c.state) for c in store.list_calls()] == [
-        ("c.3", "new"), ("c.2", "skipped"), ("c.1", "new")]
-    assert len(store.list_calls(limit=1)) == 1
-
-
 def test_plan_with_messages_schedules_them_and_creates_the_contact(store):
     call_id = record(store, "c.1")
     assert store.plan_call(call_id, texted(), now=T0) == "planned"
