@@ -10,7 +10,6 @@ which may import peewee). Any failure becomes StoreUnavailable within about
 """
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import time
@@ -21,7 +20,6 @@ from store.facts import CALL_FACT_FIELDS, CallFact
 from store.schema import SCHEMA_VERSION
 from store.url import parse_database_url
 
-log = logging.getLogger(__name__)
 
 # Fields a second record may fill when the first left them empty; the same
 # rule as store.calls.FILLABLE_FIELDS (a test checks both paths agree).

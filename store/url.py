@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
-
 from store.errors import BadDatabaseURL
 
 DEFAULT_URL = "sqlite:////var/lib/textback/textback.db"
@@ -33,8 +31,9 @@ def parse_database_url(url: str) -> DatabaseURL:
         if not rest.startswith("/") or rest in ("/", "//"):
             raise BadDatabaseURL(f"database URL {url!r} names no file: use sqlite:////abs/path.db "
                                  "(absolute) or sqlite:///relative.db")
-        return DatabaseURL(scheme="sqlite", path=unquote(rest[1:]))
+        return DatabaseURL(scheme="sqlite", path=_unquote(rest[1:]))
     if scheme in ("postgresql", "postgres"):
+        from urllib.parse import unquote, urlsplit
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -50,3 +49,12 @@ def parse_database_url(url: str) -> DatabaseURL:
                            host=parts.hostname, port=port)
     raise BadDatabaseURL(f"unknown database URL scheme {scheme!r} in {url!r}: "
                          "use sqlite:////abs/path.db or postgresql://user:pass@host:port/db")
+
+
+def _unquote(text: str) -> str:
+    """%-escapes in a file path; urllib only when there are any (the AGI hook reads
+    the URL on every call and pays for each import)."""
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote
+    return unquote(text)
