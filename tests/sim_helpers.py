@@ -15,7 +15,7 @@ US2 = "+12125550145"
 UK = "+447700900123"
 
 
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02, what: str = "condition"):
     """Poll until predicate() is truthy; return its value or fail the test with the timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -23,7 +23,7 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"{what} not met within {timeout}s")
         time.sleep(interval)
 
 

@@ -11,19 +11,12 @@ import pytest
 from modem.device import Modem
 from modem.device_values import ModemError, ModemSetupError, StatusReport, StoredSms, join_part_texts
 from modem.simulator import ModemSimulator
+from sim_helpers import wait_until
 
 US = "+12125550123"
 UK = "+447700900123"
 
 
-def wait_for(predicate, timeout: float = 3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture
@@ -62,7 +55,7 @@ def test_sim800_refuses_ds2_and_clac_yet_opens(inbox):
             assert not any("CLAC" in c for c in sim.commands_seen)
             [ref] = m.send(US, "We missed your call")
             sim.deliver_status_report(ref, status=0)           # arrives as +CDS <len> / PDU
-            report = wait_for(lambda: inbox["reports"])[0]
+            report = wait_until(lambda: inbox["reports"])[0]
             assert (report.reference, report.recipient, report.delivered) == (ref, US, True)
             assert report.memory is None
 
@@ -143,7 +136,7 @@ def test_later_part_failing_names_the_parts_sent(sim, modem):
     sim.set_latency("+CMGS", 0.3)
 
     def refuse_after_first_part():
-        wait_for(lambda: len(sim.sent) == 1)
+        wait_until(lambda: len(sim.sent) == 1)
         sim.fail_next(1, "+CMS ERROR: 331", command="+CMGS")
 
     helper = threading.Thread(target=refuse_after_first_part)
@@ -165,7 +158,7 @@ def test_bad_input_costs_nothing(sim, modem, number, text):
 # -- receiving ----------------------------------------------------------------------------
 def test_incoming_sms_is_announced_and_kept_until_deleted(sim, modem, inbox):
     sim.inject_sms(UK, "Yes please call me back")
-    [sms] = wait_for(lambda: inbox["sms"])
+    [sms] = wait_until(lambda: inbox["sms"])
     assert (sms.sender, sms.text, sms.ok) == (UK, "Yes please call me back", True)
     # FAULT process-stored-deletes: the copy stays until the store says so.
     assert sim.stored(sms.memory)
@@ -223,12 +216,12 @@ def test_status_reports_are_matched_by_reference_and_then_deleted(sim, modem, in
     second = modem.send(UK, "two")[0]
     sim.deliver_status_report(second, status=0x40)
     sim.deliver_status_report(first, status=0)
-    reports = wait_for(lambda: len(inbox["reports"]) == 2 and inbox["reports"])
+    reports = wait_until(lambda: len(inbox["reports"]) == 2 and inbox["reports"])
     by_ref = {r.reference: r for r in reports}
     assert by_ref[first].delivered and by_ref[first].recipient == US
     assert by_ref[second].failed and by_ref[second].recipient == UK
     assert all(isinstance(r, StatusReport) and r.memory == "SR" for r in reports)
-    assert wait_for(lambda: sim.stored("SR") == {})
+    assert wait_until(lambda: sim.stored("SR") == {})
 
 
 # -- health -------------------------------------------------------------------------------

@@ -13,19 +13,12 @@ from modem.device import Modem
 from modem.device_reconnect import reconnect
 from modem.device_values import ModemError, ModemLost, ModemSetupError
 from modem.simulator import ModemSimulator
+from sim_helpers import wait_until
 
 US = "+12125550123"
 UK = "+447700900123"
 
 
-def wait_for(predicate, timeout: float = 3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def test_swallowed_cmti_is_still_announced_and_swept(sim, modem, received):
     # FAULT swallowed-urc: the notice lands inside the reply of the next command.
     sim.inject_sms(UK, "Call me after 5", announce="during_next_command")
     modem.ping()
-    [sms] = wait_for(lambda: received)
+    [sms] = wait_until(lambda: received)
     assert sms.text == "Call me after 5"
     assert [s.text for s in modem.list_stored()] == ["Call me after 5"]
 
@@ -71,7 +64,7 @@ def test_bytes_that_are_not_utf8_do_not_kill_the_reader(sim, modem, received):
     modem.ping()
     assert modem.is_alive() and modem._link.rxThread.is_alive()
     sim.inject_sms(US, "still here?")
-    assert wait_for(lambda: received)[0].text == "still here?"
+    assert wait_until(lambda: received)[0].text == "still here?"
     assert modem.send(US, "yes")
 
 
@@ -80,7 +73,7 @@ def test_direct_delivery_cmt_is_decoded(sim, received):
     with Modem.open(sim.device, command_timeout=1, cnmi="2,2,0,0,0", on_sms=received.append) as m:
         assert m.cnmi == "2,2,0,0,0"
         sim.inject_sms(UK, "direct 😀")
-        [sms] = wait_for(lambda: received)
+        [sms] = wait_until(lambda: received)
         assert (sms.text, sms.sender, sms.memory, sms.index) == ("direct 😀", UK, None, None)
 
 
@@ -97,7 +90,7 @@ def test_cmgs_exchange_is_not_interleaved(sim, modem, received):
     sim.set_latency("+CMGS", 0.2)
     modem.send(US, "We missed your call")
     assert [m.text for m in sim.sent_messages()] == ["We missed your call"]
-    assert wait_for(lambda: received)[0].text == "crossing paths"
+    assert wait_until(lambda: received)[0].text == "crossing paths"
     cmgs = next(i for i, c in enumerate(sim.commands_seen) if c.startswith("AT+CMGS="))
     assert not any(c.startswith("AT+CMGR") for c in sim.commands_seen[:cmgs])
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from test_worker_support import wait_until, write_config
+from sim_helpers import wait_until
+from test_worker_support import write_config
 
 FAST = ["--poll-interval", "0.02", "--lease-seconds", "1", "--reconnect-delay", "0.05", "--sweep-seconds", "1"]
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from test_worker_support import STAFF, US, US2, Rig, wait_until
+from sim_helpers import wait_until
+from test_worker_support import STAFF, US, US2, Rig
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -71,17 +70,6 @@ def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep
     path.write_text(BASE_TOML.format(shop=SHOP_LINE, delay=delay, emoji=emoji, staff=STAFF, port=port,
                                      db=root / "textback.db", spool=root / "spool") + extra)
     return path
-
-
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        time.sleep(interval)
 
 
 _TEMPLATE = "hh-noanswer"
