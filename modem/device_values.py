@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from modem.pdu import ReportOutcome
+
 # The words 3GPP gives the error codes a modem answers with AT+CMEE=1 (numeric), so
 # that an error the shop sees says what the modem meant, not just a number.
 # 27.005 §3.2.5 (+CMS ERROR) and 27.007 §9.2 (+CME ERROR); only the ones a shop meets.
@@ -109,7 +111,7 @@ class StoredSms:
 
 
 @dataclass(frozen=True)
-class StatusReport:
+class StatusReport(ReportOutcome):
     """The network's word on a message we sent (SMS-STATUS-REPORT)."""
 
     reference: int                     # the message reference +CMGS gave for the part
@@ -120,19 +122,6 @@ class StatusReport:
     pdu: str
     memory: str | None = None          # where the modem stored it (+CDSI), None for +CDS
     index: int | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status < 0x20
-
-    @property
-    def pending(self) -> bool:
-        """The service centre is still trying: not final."""
-        return 0x20 <= self.status < 0x40
-
-    @property
-    def failed(self) -> bool:
-        return self.status >= 0x40
 
 
 @dataclass(frozen=True)

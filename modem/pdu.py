@@ -66,16 +66,10 @@ class Deliver:
     header_elements: tuple[tuple[int, bytes], ...] = ()
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    """An SMS-STATUS-REPORT: the network's word on a message we sent."""
-    smsc: str | None
-    message_reference: int
-    recipient: str
-    submitted_at: datetime  # TP-SCTS of the original message
-    discharged_at: datetime  # TP-DT: delivery, or the last attempt
-    status: int  # TP-ST (23.040 §9.2.3.15)
-    tpdu_length: int
+class ReportOutcome:
+    """What a status report's TP-ST (23.040 §9.2.3.15) means; for any class with `status`."""
+
+    status: int
 
     @property
     def delivered(self) -> bool:
@@ -91,6 +85,18 @@ class StatusReport:
     def failed(self) -> bool:
         """0x40 and up: a permanent error, or a temporary one the centre gave up on."""
         return self.status >= 0x40
+
+
+@dataclass(frozen=True)
+class StatusReport(ReportOutcome):
+    """An SMS-STATUS-REPORT: the network's word on a message we sent."""
+    smsc: str | None
+    message_reference: int
+    recipient: str
+    submitted_at: datetime  # TP-SCTS of the original message
+    discharged_at: datetime  # TP-DT: delivery, or the last attempt
+    status: int  # TP-ST (23.040 §9.2.3.15)
+    tpdu_length: int
 
 
 # ---------------------------------------------------------------- user data
