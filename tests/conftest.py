@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite database file per test (never a mock)."""
+"""Shared fixtures: a real SQLite database file per test, a simulated modem on a real pty
+(never a mock)."""
 from __future__ import annotations
 
 import pytest
@@ -16,3 +17,12 @@ def store(db_url):
 
     with Store.open(db_url) as opened:
         yield opened
+
+
+@pytest.fixture
+def sim():
+    """A generic GSM modem simulator on a pseudo-terminal, as a USB modem would be."""
+    from modem.simulator import ModemSimulator
+
+    with ModemSimulator() as running:
+        yield running

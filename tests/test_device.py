@@ -11,18 +11,7 @@ import pytest
 from modem.device import Modem
 from modem.device_values import ModemError, ModemSetupError, StatusReport, StoredSms, join_part_texts
 from modem.simulator import ModemSimulator
-from sim_helpers import wait_until
-
-US = "+12125550123"
-UK = "+447700900123"
-
-
-
-
-@pytest.fixture
-def sim():
-    with ModemSimulator() as simulator:
-        yield simulator
+from sim_helpers import UK, US, wait_until
 
 
 @pytest.fixture

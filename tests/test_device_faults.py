@@ -13,18 +13,7 @@ from modem.device import Modem
 from modem.device_reconnect import reconnect
 from modem.device_values import ModemError, ModemLost, ModemSetupError
 from modem.simulator import ModemSimulator
-from sim_helpers import wait_until
-
-US = "+12125550123"
-UK = "+447700900123"
-
-
-
-
-@pytest.fixture
-def sim():
-    with ModemSimulator() as simulator:
-        yield simulator
+from sim_helpers import UK, US, wait_until
 
 
 @pytest.fixture

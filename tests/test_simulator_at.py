@@ -9,12 +9,6 @@ from sim_helpers import PROFILES, UK, US, US2, AtClient, wait_until
 
 
 @pytest.fixture
-def sim():
-    with ModemSimulator() as s:
-        yield s
-
-
-@pytest.fixture
 def at(sim):
     client = AtClient(sim.device)
     client.cmd("ATE0")

@@ -34,13 +34,6 @@ def _start(config: Path, log_path: Path) -> subprocess.Popen:
         log.close()
 
 
-@pytest.fixture
-def sim():
-    from modem.simulator import ModemSimulator
-    with ModemSimulator(profile="generic") as running:
-        yield running
-
-
 def test_sigterm_finishes_and_exits(tmp_path, sim):
     from store import Store
     from store.times import utcnow
