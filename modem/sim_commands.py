@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from modem.sim_state import AtError, ModemState, parse_error
+from modem.sim_state import AtError, ModemState
 
 log = logging.getLogger(__name__)
 

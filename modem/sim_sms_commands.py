@@ -14,7 +14,7 @@ from modem.sim_commands import CommandProcessor, Reply, int_arg
 from modem.sim_network import SentPart
 from modem.sim_state import AtError
 from modem.sim_store import (
-    ALL, STAT_BY_NAME, STAT_NAMES, STO_UNSENT, MemoryFull, StoredMessage,
+    STAT_BY_NAME, STAT_NAMES, STO_UNSENT, MemoryFull, StoredMessage,
 )
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-import peewee as pw
-
 from store.errors import NotADatabase, SchemaTooNew
 from store.models import Models
 from store.schema import SCHEMA_VERSION

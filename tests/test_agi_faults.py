@@ -3,7 +3,6 @@ hang-up mid-run. Always exit 0, one log line, and the call kept (store or spool)
 clear reject."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
