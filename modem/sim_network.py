@@ -121,8 +121,7 @@ class Network:
         if self.state.cmgf == 0:
             self.emit(f"+CMT: ,{decoded.tpdu_length}\r\n{deliver_pdu}", announce)
         else:
-            stamp = decoded.timestamp.strftime("%y/%m/%d,%H:%M:%S+00")
-            self.emit(f'+CMT: "{decoded.sender}",,"{stamp}"\r\n{decoded.text}', announce)
+            self.emit(f'+CMT: "{decoded.sender}",,"{at_stamp(decoded.timestamp)}"\r\n{decoded.text}', announce)
 
     def retry_waiting(self) -> None:
         """Called after a delete: parts held for lack of space come in now."""
@@ -156,7 +155,7 @@ class Network:
                     self.emit(f"+CDS: {length}\r\n{report}", ANNOUNCE_NOW)
                 else:
                     self.emit(f'+CDS: 6,{reference},"{part.destination}",145,'
-                              f'"{_stamp(part.submitted_at)}","{_stamp(now)}",{status}', ANNOUNCE_NOW)
+                              f'"{at_stamp(part.submitted_at)}","{at_stamp(now)}",{status}', ANNOUNCE_NOW)
             elif ds == 2:
                 memory = "SR" if "SR" in self.state.store else self.state.cpms[2]
                 stored = StoredMessage(pdu=report, stat=REC_UNREAD, tpdu_length=pdu.tpdu_length(report),
@@ -171,5 +170,10 @@ class Network:
             return report
 
 
-def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%y/%m/%d,%H:%M:%S+00")
+def at_stamp(when: datetime | None) -> str:
+    """A time as text-mode replies show it (27.005): yy/MM/dd,hh:mm:ss and the offset from
+    UTC in quarter-hours, e.g. 24/05/01,12:00:00+08 for +02:00."""
+    when = when or datetime.now(timezone.utc)
+    offset = when.utcoffset() or (when - when)
+    quarters = int(offset.total_seconds() // 900)
+    return when.strftime("%y/%m/%d,%H:%M:%S") + f"{quarters:+03d}"

@@ -48,17 +48,13 @@ class PtyPort:
         except OSError as exc:
             raise PtyError(f"cannot create the link {link}: {exc.strerror}; check the directory is writable") from None
 
-    @property
-    def device(self) -> str:
-        return str(self.link) if self.link is not None else self.path
-
-    def close(self, *, remove_link: bool = True) -> None:
+    def close(self) -> None:
         for fd in (self.master, self._slave):
             try:
                 os.close(fd)
             except OSError as exc:
                 if exc.errno != errno.EBADF:
                     raise
-        if remove_link and self.link is not None and self.link.is_symlink():
+        if self.link is not None and self.link.is_symlink():
             if os.readlink(self.link) == self.path:
                 self.link.unlink()

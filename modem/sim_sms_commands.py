@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from modem import pdu
 from modem.gsm7 import is_gsm7
 from modem.sim_commands import CommandProcessor, Reply, int_arg
-from modem.sim_network import SentPart
+from modem.sim_network import SentPart, at_stamp
 from modem.sim_state import AtError
 from modem.sim_store import (
     STAT_BY_NAME, STAT_NAMES, STO_UNSENT, MemoryFull, StoredMessage,
@@ -20,13 +20,6 @@ from modem.sim_store import (
 log = logging.getLogger(__name__)
 command = CommandProcessor.command
 CHARSETS = ("GSM", "UCS2", "IRA")
-
-
-def _stamp(when: datetime | None) -> str:
-    when = when or datetime.now(timezone.utc)
-    offset = when.utcoffset() or (when - when)
-    quarters = int(offset.total_seconds() // 900)
-    return when.strftime("%y/%m/%d,%H:%M:%S") + f"{quarters:+03d}"
 
 
 def _sms_ready(proc) -> None:
@@ -212,11 +205,11 @@ def _cmgs(proc, suffix, args, raw):
             if not state.registered:
                 raise AtError("CMS", 331)
         except AtError as err:
-            return Reply(final=proc.render_error(err), command="+CMGS")
+            return Reply(final=proc.render_error(err))
         reference = state.take_reference()
         state.network.record_submit(SentPart(reference=reference, submitted_at=datetime.now(timezone.utc),
                                              **part_fields))
-        return Reply(lines=[f"+CMGS: {reference}"], command="+CMGS")
+        return Reply(lines=[f"+CMGS: {reference}"])
 
     return Reply(prompt=on_body)
 
@@ -251,11 +244,11 @@ def _cmgw(proc, suffix, args, raw):
                                         kind="submit", number=destination, text=text)
             index = state.store[state.cpms[1]].store(message)
         except MemoryFull:
-            return Reply(final=proc.render_error(AtError("CMS", 322)), command="+CMGW")
+            return Reply(final=proc.render_error(AtError("CMS", 322)))
         except (AtError, pdu.PduError) as err:
             err = err if isinstance(err, AtError) else AtError("CMS", 305)
-            return Reply(final=proc.render_error(err), command="+CMGW")
-        return Reply(lines=[f"+CMGW: {index}"], command="+CMGW")
+            return Reply(final=proc.render_error(err))
+        return Reply(lines=[f"+CMGW: {index}"])
 
     return Reply(prompt=on_body)
 
@@ -265,10 +258,10 @@ def _text_header(message: StoredMessage, prefix: str) -> str:
     stat = STAT_NAMES[message.stat]
     if message.kind == "status_report":
         return (f'{prefix}"{stat}",6,{message.reference},"{message.number}",145,'
-                f'"{_stamp(message.timestamp)}","{_stamp(message.timestamp)}",{message.status}')
+                f'"{at_stamp(message.timestamp)}","{at_stamp(message.timestamp)}",{message.status}')
     if message.kind == "submit":
         return f'{prefix}"{stat}","{message.number}",'
-    return f'{prefix}"{stat}","{message.number}",,"{_stamp(message.timestamp)}"'
+    return f'{prefix}"{stat}","{message.number}",,"{at_stamp(message.timestamp)}"'
 
 
 def _text_body(proc, message: StoredMessage) -> list[str]:

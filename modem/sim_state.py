@@ -14,6 +14,14 @@ from modem.sim_profiles import Profile
 from modem.sim_store import MessageStore
 
 
+
+def command_name(command: str) -> str:
+    """'AT+CMGS', '+cmgs', 'ATZ', 'Z', 'AT' -> the key the interpreter uses ('+CMGS', 'Z', 'AT')."""
+    name = command.strip().upper()
+    if name.startswith("AT") and len(name) > 2:
+        name = name[2:]
+    return name
+
 class AtError(Exception):
     """A command's failure: kind CME/CMS with a code, or plain ERROR, or unsupported."""
 
@@ -124,13 +132,10 @@ class ModemState:
 
     # -- faults -------------------------------------------------------------------------
     def add_failures(self, n: int, error, command: str | None) -> None:
+        """`command`: a name as `command_name` gives it, or None for any command."""
         err = parse_error(error)
-        name = None
-        if command:
-            name = command.upper()
-            name = name[2:] if name.startswith("AT") else name
         with self.lock:
-            self.failures.append(PendingFailure(err, name, n))
+            self.failures.append(PendingFailure(err, command, n))
 
     def take_failure(self, name: str) -> AtError | None:
         with self.lock:

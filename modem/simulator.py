@@ -30,21 +30,13 @@ from modem.sim_network import (
 )
 from modem.sim_profiles import get_profile
 from modem.sim_pty import PtyError, PtyPort
-from modem.sim_state import ModemState
+from modem.sim_state import ModemState, command_name
 from modem.sim_store import StoredMessage
 
 log = logging.getLogger(__name__)
 
 CTRL_Z, ESC, BACKSPACE = 0x1A, 0x1B, 0x08
 __all__ = ["ModemSimulator", "SentPart", "SentMessage", "PtyError"]
-
-
-def _command_name(command: str) -> str:
-    """'AT+CMGS', '+cmgs', 'ATZ', 'Z' -> the key the interpreter uses ('+CMGS', 'Z')."""
-    name = command.strip().upper()
-    if name.startswith("AT") and len(name) > 2:
-        name = name[2:]
-    return name
 
 
 class ModemSimulator:
@@ -154,21 +146,14 @@ class ModemSimulator:
     def stored(self, memory: str = "SM") -> dict[int, StoredMessage]:
         return self.state.store[memory].snapshot()
 
-    def wait_for_sent(self, count: int, timeout: float = 5.0) -> list[SentPart]:
-        """Block until `count` parts were accepted (or the timeout), then return them."""
-        deadline = time.monotonic() + timeout
-        while len(self.sent) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.sent
-
     # -- fault knobs --------------------------------------------------------------------------
     def set_latency(self, command: str, seconds: float) -> None:
         """Answer `command` (e.g. "+CMGS") only after this many seconds, as a busy radio does."""
-        self._latency[_command_name(command)] = float(seconds)
+        self._latency[command_name(command)] = float(seconds)
 
     def fail_next(self, n: int, error: str | int = "+CMS ERROR: 500", command: str | None = None) -> None:
         """The next n commands (or next n of `command`) answer `error` and do nothing."""
-        self.state.add_failures(n, error, _command_name(command) if command else None)
+        self.state.add_failures(n, error, command_name(command) if command else None)
 
     def lose_network(self, stat: int = 0) -> None:
         """Drop registration (+CREG stat 0 or 2); sends fail with +CMS ERROR: 331."""
@@ -192,10 +177,6 @@ class ModemSimulator:
         """Write raw bytes (not UTF-8, say) to the client between commands."""
         with self._out_lock:
             self._urcs.append(bytes(data))
-
-    def emit_unsolicited(self, line: str) -> None:
-        """Write an unsolicited result code between commands."""
-        self._emit(line, ANNOUNCE_NOW)
 
     def emit_during_next_command(self, line: str) -> None:
         """Write `line` after the next command arrives and before its reply."""

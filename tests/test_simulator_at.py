@@ -239,3 +239,25 @@ def test_bad_input_never_kills_the_loop(sim, at):
     at.read_until_final()
     assert at.cmd("AT") == ["OK"]
     wait_until(lambda: sim._thread.is_alive())
+
+
+def test_text_mode_times_keep_their_offset_in_quarter_hours(sim, at):
+    # 27.005: +CMT, +CMGR and +CMGL all show the service centre's local time and its
+    # offset from UTC in quarter-hours; one message must not show two different times.
+    from datetime import datetime, timedelta, timezone
+
+    sent = datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    at.cmd("AT+CMGF=1")
+    at.cmd("AT+CNMI=2,2,0,0,0")
+    sim.inject_sms(UK, "direct", timestamp=sent)
+    assert at.read_available().decode().split("\r\n")[1] == f'+CMT: "{UK}",,"24/05/01,12:00:00+08"'
+    at.cmd("AT+CNMI=2,1,0,0,0")
+    sim.inject_sms(UK, "stored", timestamp=sent)
+    at.read_available()
+    assert at.cmd("AT+CMGR=1")[0] == f'+CMGR: "REC UNREAD","{UK}",,"24/05/01,12:00:00+08"'
+
+
+def test_fail_next_can_name_plain_at(sim, at):
+    sim.fail_next(1, "ERROR", command="AT")
+    assert at.cmd("AT") == ["ERROR"]
+    assert at.cmd("AT") == ["OK"]

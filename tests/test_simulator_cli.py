@@ -43,3 +43,18 @@ def test_runs_until_stopped_and_prints_the_device_first(tmp_path):
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert not os.path.exists(link)             # the link goes with the modem
+
+
+def test_profile_names_a_technician_would_type_are_accepted():
+    # "Quectel" is the EC25 profile; the name check lives in one place (get_profile).
+    proc = subprocess.Popen([sys.executable, "-m", "textback.cli", "simulate-modem", "--profile", "Quectel"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        at = AtClient(proc.stdout.readline().strip())
+        at.cmd("ATE0")
+        assert at.cmd("AT+CGMI") == ["Quectel", "OK"]
+        at.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0

@@ -10,13 +10,19 @@ import threading
 
 import click
 
-from modem.sim_profiles import PROFILES
+from modem.sim_profiles import PROFILES, get_profile
+
+
+def _profile(ctx, param, value: str) -> str:
+    try:
+        return get_profile(value).name
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("simulate-modem")
-@click.option("--profile", default="generic", show_default=True,
-              type=click.Choice(sorted(PROFILES), case_sensitive=False),
-              help="Which real modem to imitate, quirks included.")
+@click.option("--profile", default="generic", show_default=True, callback=_profile,
+              help=f"Which real modem to imitate, quirks included: {', '.join(PROFILES)}.")
 @click.option("--link", type=click.Path(dir_okay=False),
               help="Also make this symlink to the pty (a stable name, like a udev rule gives).")
 @click.option("--pin", help="Ask for this SIM PIN (AT+CPIN?) until it is entered.")
