@@ -114,21 +114,10 @@ class Conversation:
                  sender, message_id, len(body), cancelled)
         queued: list[int] = []
         if self.settings.forward:
-            text = self._forward_text(sender, body, message_id)
+            text = forward_text(self.settings, sender, body, message_id)
             for staff in self.settings.staff_numbers:
                 queued.append(self.store.queue_message(staff, FORWARD_KIND, text, now, contact_number=sender))
         return Outcome("reply", message_id, tuple(queued))
-
-    def _forward_text(self, sender: str, body: str, message_id: int | None) -> str:
-        # The forward template is the shop's ({number}, {body}, {business}, {caller_name});
-        # the thread tag is ours, so a staff phone can always answer with "#<id> text".
-        values = {"number": sender, "body": body, "business": self.settings.business, "caller_name": ""}
-        try:
-            text = self.settings.forward_template.format_map(values)
-        except (KeyError, ValueError, IndexError):
-            text = f"Text from {sender}: {body}"
-        tag = f"#{message_id}" if message_id is not None else f"#{sender}"
-        return f"{text} ({tag} to answer)"
 
     def _reply_to(self, number: str, template: str, now: datetime) -> tuple[int, ...]:
         text = self.settings.reply_text(template) if template else ""
@@ -175,3 +164,16 @@ class Conversation:
                 return found["contact_number"], text
             return None, body
         return self.store.last_forward_to(sender), body
+
+
+def forward_text(settings, sender: str, body: str, message_id: int | None) -> str:
+    """What a staff phone gets for a customer's reply (also previewed by `config check`)."""
+    # The forward template is the shop's ({number}, {body}, {business}, {caller_name});
+    # the thread tag is ours, so a staff phone can always answer with "#<id> text".
+    values = {"number": sender, "body": body, "business": settings.business, "caller_name": ""}
+    try:
+        text = settings.forward_template.format_map(values)
+    except (KeyError, ValueError, IndexError):
+        text = f"Text from {sender}: {body}"
+    tag = f"#{message_id}" if message_id is not None else f"#{sender}"
+    return f"{text} ({tag} to answer)"

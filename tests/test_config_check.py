@@ -19,7 +19,8 @@ numbers = ["+12125550123"]
 @pytest.fixture(autouse=True)
 def _no_site_config(monkeypatch, tmp_path):
     monkeypatch.delenv(cfg.ENV_VAR, raising=False)
-    monkeypatch.setattr(cfg, "DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
+    # resolve_path reads the default from textback.config_file, where it lives.
+    monkeypatch.setattr("textback.config_file.DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
 
 
 def run(*args, env=None):
@@ -92,7 +93,7 @@ def test_a_missing_named_file_is_a_clear_error(tmp_path):
 def test_bad_templates_draw_warnings(tmp_path):
     path = write(tmp_path, GOOD + """
 [textback]
-template = "Thanks for calling 🙂 We'll text you soon, {caller}!"
+template = "Thanks for calling 🙂 We'll text you soon, {caller_name}!"
 after_hours_template = "Hi from {business}. We’re closed — back {opens_at}."
 [followups]
 opt_out_line = ""
@@ -109,7 +110,6 @@ template = "Morning from {business}!"
     out = result.output
     assert 'does not name the business ("Example Plumbing")' in out
     assert "contains emoji: sent as UCS-2" in out
-    assert "unknown placeholder {caller}" in out
     assert "because of: ’ (U+2019 RIGHT SINGLE QUOTATION MARK), — (U+2014 EM DASH)" in out
     assert "has no opt-out line" in out
     assert "3 SMS parts (each one is billed)" in out
@@ -144,3 +144,26 @@ def test_booking_link_placeholder_without_a_link(tmp_path):
     path = write(tmp_path, GOOD + '[textback]\ntemplate = "Hi, this is {business}. Book at {booking_link}"\n')
     result = run("config", "check", "--config", path)
     assert "uses {booking_link} but [business] booking_link is empty" in result.output
+
+
+def test_an_unknown_placeholder_is_refused_naming_the_key(tmp_path):
+    # The worker could not fill {agent}: such a file must not load, or no text would go out.
+    path = write(tmp_path, GOOD + '[textback]\ntemplate = "Hi from {business}. Ask for {agent}."\n')
+    result = run("config", "check", "--config", path)
+    assert_clean_failure(result, "[textback] template", "unknown placeholder {agent}", "{business}")
+
+
+def test_previews_are_the_texts_the_worker_sends(tmp_path):
+    # A follow-up that already ends with the opt-out line gets it once, as the rules add it;
+    # an empty booking link drops its sentence rather than showing a made-up link.
+    path = write(tmp_path, GOOD + """
+[followups]
+max_messages = 2
+[[followups.steps]]
+after = "2h"
+template = "Still need a hand from {business}? Book at {booking_link}. Reply STOP to opt out."
+""")
+    out = run("config", "check", "--config", path).output
+    preview = out.split("follow-up 1 (after 2h)")[1].split("\n")[1].strip()
+    assert preview == "Still need a hand from Example Plumbing? Reply STOP to opt out."
+    assert "booking_link is empty" in out

@@ -12,11 +12,10 @@ key to their messages.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time, timedelta
-from typing import Any, NamedTuple
+from datetime import time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from textback import config_values as parse
@@ -64,19 +63,6 @@ class BusinessHours:
         """Spans for datetime.weekday() (0 = Monday)."""
         return getattr(self, WEEKDAYS[weekday])
 
-    def is_open(self, local: datetime) -> bool:
-        t = local.time()
-        return any(a <= t < b for a, b in self.spans(local.weekday()))
-
-    def next_opening(self, local: datetime) -> datetime | None:
-        """The next moment the shop opens after `local` (naive or aware local time); None if never."""
-        for days in range(8):
-            day = (local + timedelta(days=days)).date()
-            for start, _ in self.spans(day.weekday()):
-                when = datetime.combine(day, start, tzinfo=local.tzinfo)
-                if when > local:
-                    return when
-        return None
 
 
 @dataclass(frozen=True)
@@ -230,15 +216,6 @@ class LogConfig:
     level: str = _key("info", parse.choice("debug", "info", "warning", "error"))
 
 
-class LineSettings(NamedTuple):
-    """Effective settings for one business line, [lines] overrides applied."""
-
-    name: str
-    template: str
-    after_hours_template: str
-    callback_number: str
-
-
 @dataclass(frozen=True)
 class Config:
     business: BusinessConfig = _table(BusinessConfig)
@@ -256,16 +233,6 @@ class Config:
     def allowed_regions(self) -> tuple[str, ...]:
         return self.guard.allowed_regions or (self.business.country,)
 
-    def line(self, did: str) -> LineSettings:
-        """Settings for the line a caller dialled; DIDs compare by digits, so +1212... matches 1212..."""
-        digits = re.sub(r"\D", "", did or "")
-        found = next((ln for ln in self.lines if ln.did == did), None) or next(
-            (ln for ln in self.lines if digits and re.sub(r"\D", "", ln.did) == digits), LineConfig())
-        pick = lambda own, base: base if own is None else own  # noqa: E731
-        return LineSettings(pick(found.name, self.business.name), pick(found.template, self.textback.template),
-                            pick(found.after_hours_template, self.textback.after_hours_template),
-                            pick(found.callback_number, self.business.callback_number))
-
 
 def section_keys(cls) -> list[str]:
     """The TOML keys a section dataclass accepts (internal fields left out)."""
@@ -279,6 +246,14 @@ def _hint(name: str, allowed: list[str]) -> str:
 
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else " (allowed: " + ", ".join(allowed) + ")"
+
+
+def _known_placeholders(template: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a {name} the texts cannot fill: the worker would not know what to send."""
+    for name in template_placeholders(template):
+        if name not in allowed:
+            raise parse.BadValue(f"unknown placeholder {{{name}}}: use "
+                                 + ", ".join("{" + a + "}" for a in allowed))
 
 
 def _build(cls, table: Any, path: str, label: str, file: str, **fixed):
@@ -307,6 +282,8 @@ def _build(cls, table: Any, path: str, label: str, file: str, **fixed):
         else:
             try:
                 values[key] = meta["parse"](value)
+                if "placeholders" in meta:
+                    _known_placeholders(value, meta["placeholders"])
             except parse.BadValue as e:
                 raise ConfigError(f"{file}: {label} {key} = {parse.as_toml(value)}: {e}") from None
     try:

@@ -180,8 +180,7 @@ def template_placeholders(text: str) -> list[str]:
 
 
 def template(v: Any) -> str:
-    # Only whether it can be rendered: which {names} a key allows is `textback config
-    # check`'s business (an unknown one is a warning there, it is sent literally).
+    # Whether it can be rendered at all; which {names} each key allows, config.py checks.
     template_placeholders(text(v))
     return v
 

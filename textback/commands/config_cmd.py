@@ -3,25 +3,31 @@
 `config check` is what a technician runs after every edit: it shows the settings in
 effect, renders every text a caller or staff member can receive with sample values,
 and says how each one travels (GSM-7 or UCS-2, how many billed SMS parts) before the
-first real caller pays for a mistake. Rendering here is deliberately minimal (plain
-str.format_map); the worker's rules render the real messages.
+first real caller pays for a mistake. The texts are rendered by the worker's own
+rules, so what is shown is what a caller would get.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from importlib import resources
 
 import click
 
+from modem.conversation import forward_text
+from modem.settings import worker_settings
 from modem.sms_text import describe, explain_non_gsm, replace_emoji
+from store.facts import CallFact
+from store.rules import plan_messages, profile_for_line
+from store.schedule import next_opening
 from textback import config as cfg
 
 log = logging.getLogger(__name__)
 
 SAMPLE_CALLER_NUMBER = "+12125550123"
 SAMPLE_CALLER_NAME = "Sam"
+SAMPLE_MESSAGE_ID = 42              # the thread number a forward shows staff
 SAMPLE_REPLY = "Hi, do you do boiler repairs on Saturdays?"
 MAX_SEGMENTS = 2
 
@@ -33,30 +39,14 @@ class Rendered:
     warnings: tuple[str, ...]
 
 
-class _Sample(dict):
-    """Placeholder values; an unknown {name} stays visible in the output instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _opens_at(hours: cfg.BusinessHours) -> str:
-    starts = [spans[0][0] for day in range(7) if (spans := hours.spans(day))]
-    return f"tomorrow at {min(starts):%H:%M}" if starts else "soon"
-
-
-def _render(label: str, template: str, values: dict, allowed: tuple[str, ...], config: cfg.Config,
-            *, names_business: str | None = None, suffix: str = "") -> Rendered:
+def _measure(label: str, text: str, config: cfg.Config, *, template: str = "",
+             names_business: str | None = None) -> Rendered:
+    """`text` as the worker would send it: its encoding, parts and what to warn about."""
     warnings = []
-    for name in cfg.template_placeholders(template):
-        if name not in allowed:
-            warnings.append(f"unknown placeholder {{{name}}}: it would be sent literally; "
-                            f"use one of {', '.join('{' + a + '}' for a in allowed)}")
-        elif name == "booking_link" and not config.business.booking_link:
-            warnings.append("uses {booking_link} but [business] booking_link is empty")
-    text = template.format_map(_Sample(values)) + (" " + suffix if suffix else "")
+    if "booking_link" in cfg.template_placeholders(template) and not config.business.booking_link:
+        warnings.append("uses {booking_link} but [business] booking_link is empty: that sentence is left out")
     if config.textback.emoji == "replace":
-        text = replace_emoji(text)
+        text = replace_emoji(text) or text          # as Worker._send_one does
     if names_business and names_business.lower() not in text.lower():
         warnings.append(f'does not name the business ("{names_business}"): callers ignore texts '
                         "from numbers they cannot place; use {business}")
@@ -71,39 +61,52 @@ def _render(label: str, template: str, values: dict, allowed: tuple[str, ...], c
     return Rendered(f"{label} [{measure.summary()}]", text, tuple(warnings))
 
 
-def render_all(config: cfg.Config) -> list[Rendered]:
-    """Every text the configuration can produce, with sample values."""
-    b, tb, fu = config.business, config.textback, config.followups
-    values = {
-        "business": b.name, "caller_name": SAMPLE_CALLER_NAME,
-        "callback_number": b.callback_number or (b.own_numbers[0] if b.own_numbers else "+12125550100"),
-        "booking_link": b.booking_link or "https://example.com/book", "opens_at": _opens_at(b.hours),
-    }
-    msg = cfg.MESSAGE_PLACEHOLDERS
-    out = [_render("first text, business hours", tb.template, values, msg, config, names_business=b.name),
-           _render("first text, after hours", tb.after_hours_template, values, msg, config, names_business=b.name)]
-    for ln in config.lines:
-        eff = config.line(ln.did)
-        line_values = dict(values, business=eff.name, callback_number=eff.callback_number or values["callback_number"])
-        for label, tmpl in (("business hours", eff.template), ("after hours", eff.after_hours_template)):
-            out.append(_render(f'first text for line "{ln.did}", {label}', tmpl, line_values, msg, config,
-                               names_business=eff.name))
-    if fu.enabled:
-        for i, step in enumerate(fu.steps[: fu.max_messages - 1], start=1):
-            when = f"after {cfg.format_duration(step.after)}" if step.after else f"next business morning {step.at:%H:%M}"
-            r = _render(f"follow-up {i} ({when})", step.template, values, msg, config, suffix=fu.opt_out_line)
-            if "stop" not in r.text.lower():
-                r = Rendered(r.label, r.text, r.warnings + (
-                    'has no opt-out line: set [followups] opt_out_line = "Reply STOP to opt out."',))
-            out.append(r)
-    out.append(_render("HELP reply", b.help_text, values, msg, config))
-    out.append(_render("STOP confirmation", tb.stop_reply, values, msg, config))
-    out.append(_render("START confirmation", tb.start_reply, values, msg, config))
+def _sample_call(did: str, *, closed: bool, when: datetime) -> CallFact:
+    return CallFact(uniqueid="config-check", caller_raw=SAMPLE_CALLER_NUMBER, caller_name=SAMPLE_CALLER_NAME,
+                    business_line=did, disposition="NOANSWER", reason="after-hours" if closed else "",
+                    happened_at=when)
+
+
+def render_all(config: cfg.Config, now: datetime | None = None) -> list[Rendered]:
+    """Every text the configuration can produce, rendered by the same rules the worker
+    uses (store.rules.plan_messages, the keyword replies, the staff forward), for a
+    sample caller."""
+    settings = worker_settings(config)
+    rules = settings.rules
+    now = now or datetime.now(timezone.utc)
+    opening = next_opening(rules.hours, now)
+    b, fu = config.business, config.followups
+    out: list[Rendered] = []
+    follow_ups: tuple = ()
+    lines = [("", "first text, ")] + [(ln.did, f'first text for line "{ln.did}", ') for ln in config.lines]
+    for did, heading in lines:
+        profile = profile_for_line(rules, did)
+        for closed, label in ((False, "business hours"), (True, "after hours")):
+            if not closed and opening is None:
+                continue                    # never open: general_warnings says so
+            when = now if closed else opening + timedelta(minutes=1)
+            planned = plan_messages(_sample_call(did, closed=closed, when=when), rules, when)
+            template = profile.closed_template if closed else profile.open_template
+            first = planned[0].body if planned else ""
+            out.append(_measure(f"{heading}{label}", first, config, template=template or "",
+                                names_business=profile.business))
+            if not did and not closed:
+                follow_ups = planned[1:]
+    steps = fu.steps if fu.enabled else ()
+    for message in follow_ups:
+        step = steps[min(message.step, len(steps)) - 1]
+        when = f"after {cfg.format_duration(step.after)}" if step.after else f"next business morning {step.at:%H:%M}"
+        r = _measure(f"follow-up {message.step} ({when})", message.body, config, template=step.template)
+        if "stop" not in r.text.lower():
+            r = Rendered(r.label, r.text, r.warnings + (
+                'has no opt-out line: set [followups] opt_out_line = "Reply STOP to opt out."',))
+        out.append(r)
+    out.append(_measure("HELP reply", settings.reply_text(b.help_text), config))
+    out.append(_measure("STOP confirmation", settings.reply_text(config.textback.stop_reply), config))
+    out.append(_measure("START confirmation", settings.reply_text(config.textback.start_reply), config))
     if config.staff.forward:
-        fwd = {"business": b.name, "number": SAMPLE_CALLER_NUMBER, "caller_name": SAMPLE_CALLER_NAME,
-               "body": SAMPLE_REPLY}
-        out.append(_render("reply forwarded to staff", config.staff.forward_template, fwd,
-                           cfg.FORWARD_PLACEHOLDERS, config))
+        out.append(_measure("reply forwarded to staff",
+                            forward_text(settings, SAMPLE_CALLER_NUMBER, SAMPLE_REPLY, SAMPLE_MESSAGE_ID), config))
     return out
 
 
