@@ -26,58 +26,78 @@ def import_spooled(store, spool_dir: str | None) -> int:
     return len(result.imported)
 
 
-# A call the hourly cap holds is looked at again after this long, not on every pass:
-# in a flood of forged calls the loop must not re-plan hundreds of calls ten times a second.
-HELD_RECHECK = timedelta(seconds=30)
+# A call whose planning failed (a bug, a store hiccup) is tried again after this long;
+# meanwhile the other calls are planned and texts keep going out.
+RETRY_FAILED = timedelta(seconds=30)
 
 
 class Planner:
-    """Plans each new call once. Remembers which calls the hourly cap holds (and when to
-    look again), so the cap alert is logged once per call."""
+    """Plans each new call once. Remembers which calls the hourly cap holds, so the cap
+    alert is logged once per call and held calls cost nothing while the cap is reached."""
 
     def __init__(self, store, settings: RulesSettings):
         self.store = store
         self.settings = settings
-        self._held: dict[int, datetime] = {}      # call id -> when to look at it again
+        self._held: set[int] = set()
+        self._failed: dict[int, datetime] = {}     # call id -> when to try it again
 
-    def history(self, number: str | None, now: datetime) -> CallerHistory:
-        texts_last_hour = self.store.texts_sent_since(now - timedelta(hours=1))
+    def history(self, number: str | None, texts_last_hour: int) -> CallerHistory:
         if not number:
             return CallerHistory(texts_last_hour=texts_last_hour)
+        contact = self.store.contact(number)
         return CallerHistory(last_text_back_at=self.store.last_text_back_at(number),
                              texts_last_hour=texts_last_hour,
-                             opted_out=self.store.is_opted_out(number),
-                             blocked=self.store.is_blocked(number))
+                             opted_out=bool(contact and contact.opted_out),
+                             blocked=bool(contact and contact.blocked))
 
     def plan_new_calls(self, now: datetime, limit: int = 500) -> int:
         """Plan every call still `new`; return how many changed state."""
+        # One count for the pass, raised by each first text this pass plans.
+        texts_last_hour = self.store.texts_for_cap(now - timedelta(hours=1))
+        cap = self.settings.hourly_cap
+        capped = cap is not None and texts_last_hour >= cap
+        # While the cap is reached, a held call would only be held again: leave it unread.
+        skip = set(self._held) if capped else set()
+        skip.update(call_id for call_id, retry_at in self._failed.items() if now < retry_at)
         done = 0
-        for call in self.store.new_calls(limit):
-            if call.id in self._held and now < self._held[call.id]:
-                continue
-            number = rules.caller_number(call.fact, self.settings)
-            history = self.history(number, now)
-            plan = rules.plan_call(call.fact, self.settings, history, now)
-            if plan.skip_reason in rules.RETRYABLE_SKIPS:
-                # Held, not skipped: the call stays `new` and is planned once the cap
-                # allows, or skipped as stale when it has waited too long.
-                if call.id not in self._held:
-                    log.warning("%s", rules.cap_alert(plan, history, self.settings))
-                self._held[call.id] = now + HELD_RECHECK
-                continue
-            self._held.pop(call.id, None)
-            state = self.store.plan_call(call.id, plan, now)
-            done += 1
-            who = plan.caller_number or call.fact.caller_raw or "an unknown caller"
-            if state == "planned":
-                first = plan.messages[0]
-                log.info("call %s from %s (%s): planned %d text(s), the first at %s", call.id, who,
-                         call.fact.disposition or call.fact.queue_status or call.fact.reason,
-                         len(plan.messages), first.due_at.isoformat(timespec="seconds"))
-            elif state == "skipped":
-                log.info("call %s from %s: not texted (%s)", call.id, who, plan.skip_reason or "opted out or blocked")
-            else:
-                extra = f"; pending texts cancelled ({plan.cancel_pending})" if plan.cancel_pending else ""
-                log.info("call %s from %s: %s, kept for the record%s", call.id, who,
-                         plan.skip_reason or "not a missed call", extra)
+        for call in self.store.new_calls(limit, exclude=skip):
+            try:
+                planned = self._plan(call, texts_last_hour, now)
+                done += bool(planned)
+                texts_last_hour += planned == "planned"
+            except Exception:
+                # One call must not stop the others, nor the sending after planning.
+                if call.id not in self._failed:
+                    log.exception("call %s could not be planned; it stays new and is tried again "
+                                  "every %d s", call.id, RETRY_FAILED.total_seconds())
+                self._failed[call.id] = now + RETRY_FAILED
         return done
+
+    def _plan(self, call, texts_last_hour: int, now: datetime) -> str | None:
+        """Plan one call; its new state, or None while the cap holds it."""
+        number = rules.caller_number(call.fact, self.settings)
+        history = self.history(number, texts_last_hour)
+        plan = rules.plan_call(call.fact, self.settings, history, now)
+        if plan.skip_reason in rules.RETRYABLE_SKIPS:
+            # Held, not skipped: the call stays `new` and is planned once the cap
+            # allows, or skipped as stale when it has waited too long.
+            if call.id not in self._held:
+                self._held.add(call.id)
+                log.warning("%s", rules.cap_alert(plan, history, self.settings))
+            return None
+        self._held.discard(call.id)
+        self._failed.pop(call.id, None)
+        state = self.store.plan_call(call.id, plan, now)
+        who = plan.caller_number or call.fact.caller_raw or "an unknown caller"
+        if state == "planned":
+            first = plan.messages[0]
+            log.info("call %s from %s (%s): planned %d text(s), the first at %s", call.id, who,
+                     call.fact.disposition or call.fact.queue_status or call.fact.reason,
+                     len(plan.messages), first.due_at.isoformat(timespec="seconds"))
+        elif state == "skipped":
+            log.info("call %s from %s: not texted (%s)", call.id, who, plan.skip_reason or "opted out or blocked")
+        else:
+            extra = f"; pending texts cancelled ({plan.cancel_pending})" if plan.cancel_pending else ""
+            log.info("call %s from %s: %s, kept for the record%s", call.id, who,
+                     plan.skip_reason or "not a missed call", extra)
+        return state

@@ -52,10 +52,13 @@ class CallVerbs:
         row = self.models.Call.get_or_none(self.models.Call.id == call_id)
         return _record(row) if row else None
 
-    def new_calls(self, limit: int = 100) -> list[CallRecord]:
-        """Calls the worker has not planned yet, oldest first."""
+    def new_calls(self, limit: int = 100, exclude: set[int] | frozenset[int] = frozenset()) -> list[CallRecord]:
+        """Calls the worker has not planned yet, oldest first; `exclude`: ids it is holding."""
         Call = self.models.Call
-        rows = Call.select().where(Call.state == "new").order_by(Call.happened_at, Call.id).limit(limit)
+        where = Call.state == "new"
+        if exclude:
+            where &= Call.id.not_in(sorted(exclude))
+        rows = Call.select().where(where).order_by(Call.happened_at, Call.id).limit(limit)
         return [_record(r) for r in rows]
 
     def plan_call(self, call_id: int, plan: CallPlan, now: datetime | None = None) -> str:
@@ -107,14 +110,14 @@ class CallVerbs:
                .scalar())
         return times.from_db(row)
 
-    def texts_sent_since(self, when: datetime) -> int:
-        """Outbound texts handed to the modem since `when` (for the hourly cap)."""
+    def texts_for_cap(self, since: datetime) -> int:
+        """What the hourly cap counts: texts handed to the modem since `since`, plus first
+        texts already planned and still waiting to go — so a burst of calls planned in one
+        pass cannot slip past the cap before any of them is sent."""
         Message = self.models.Message
-        return (Message.select()
-                .where((Message.direction == "out") & (Message.sent_at >= when)
-                       & (Message.status.in_(("sent", "delivered", "failed"))))
-                .count())
-
+        sent = ((Message.sent_at >= since) & Message.status.in_(("sent", "delivered", "failed")))
+        waiting = ((Message.kind == "text_back") & Message.status.in_(("scheduled", "sending")))
+        return Message.select().where((Message.direction == "out") & (sent | waiting)).count()
 
 def _record(row) -> CallRecord:
     fact = CallFact(**{name: getattr(row, name) for name in CALL_FACT_FIELDS})

@@ -86,17 +86,19 @@ def test_plan_errors(store):
     assert store.call(call_id).state == "new"     # the failed plan left nothing behind
 
 
-def test_last_text_back_at_and_texts_sent_since(store):
+def test_last_text_back_at_and_texts_for_cap(store):
     assert store.last_text_back_at(BOB) is None
+    assert store.texts_for_cap(T0) == 0
     store.plan_call(record(store, "c.1"), texted(), now=T0)
     assert store.last_text_back_at(BOB) == T0           # when the text-back was decided
-    assert store.texts_sent_since(T0) == 0
+    assert store.texts_for_cap(T0) == 1                 # planned, not sent yet: it counts already
     claimed = store.claim_due("w1", 60, now=T0 + timedelta(hours=3))
     assert claimed.kind == "text_back"
     store.mark_sent(claimed.id, 7, "w1", now=T0 + timedelta(hours=3))
-    assert store.texts_sent_since(T0 + timedelta(hours=2)) == 1
-    assert store.texts_sent_since(T0 + timedelta(hours=4)) == 0
+    assert store.texts_for_cap(T0 + timedelta(hours=2)) == 1
+    assert store.texts_for_cap(T0 + timedelta(hours=4)) == 0   # follow-ups waiting do not count
     cancelled = store.queue_message(BOB, "text_back", "later", T0 + timedelta(hours=5))
+    assert store.texts_for_cap(T0 + timedelta(hours=4)) == 1
     assert store.last_text_back_at(BOB) > T0
     store.cancel_pending(BOB, "answered", kinds=["text_back"])
     assert store.message(cancelled)["status"] == "cancelled"
