@@ -39,7 +39,7 @@ from typing import Callable
 
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem import pdu, sms_text
+from modem import pdu
 from modem.device_health import read_health
 from modem.device_link import ESC, ModemLink
 from modem.device_parse import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
@@ -57,7 +57,7 @@ _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 
 @dataclass(frozen=True)
 class ModemSettings:
-    """How to open the modem; kept so reconnect() can build a new one the same way."""
+    """How to open the modem (Modem.from_settings opens one like it again)."""
 
     port: str
     baudrate: int = 115200
@@ -83,7 +83,6 @@ class Modem:
         # handler could slip AT+CMGR between AT+CMGS and its PDU. It is an RLock: we hold
         # it across every multi-command exchange (CMGS + PDU, CPMS + CMGL, CPMS + CMGD).
         self._lock = link._txLock
-        self._memory: str | None = None
         self._concat_reference = random.randrange(256)
         self.memories: tuple[str, ...] = ()        # where received SMS may sit (swept)
         self.report_memories: tuple[str, ...] = ()  # where status reports may sit
@@ -153,10 +152,6 @@ class Modem:
         """False once the port is gone, the reader died or the modem stopped answering."""
         return self._link.is_alive()
 
-    @property
-    def healthy(self) -> bool:
-        return self.is_alive()
-
     def ping(self) -> None:
         """One AT round trip; ModemLost when the modem does not answer."""
         self.command("AT", timeout=min(2.0, self.settings.command_timeout))
@@ -170,8 +165,6 @@ class Modem:
         try:
             return self._link.write(at, timeout=wait, writeTerm=term,
                                     expectedResponseTermSeq="> " if prompt else None)
-        except ModemLost:
-            raise
         except CommandError as exc:
             raise modem_error(exc, at) from None
         except TimeoutException:
@@ -203,10 +196,10 @@ class Modem:
             raise ValueError(f"cannot text {number!r}: give the number in international form, e.g. +12125550123")
         if not isinstance(text, str) or text == "":
             raise ValueError("cannot send an empty text")
-        encoding = sms_text.encoding_for(text)
-        parts = sms_text.split_parts(text)
+        self._concat_reference = (self._concat_reference + 1) % 256
         try:
-            pdus = self._submit_pdus(number, parts, encoding)
+            pdus = pdu.submit_parts(number, text, reference=self._concat_reference,
+                                    request_status_report=self.settings.delivery_reports)
         except pdu.PduError as exc:
             raise ValueError(f"cannot code the text for {number}: {exc}") from None
         references: list[int] = []
@@ -219,16 +212,6 @@ class Modem:
                     raise
         log.debug("sent %d part(s) to %s, references %s", len(references), number, references)
         return references
-
-    def _submit_pdus(self, number: str, parts: list[str], encoding: str) -> list[str]:
-        concat_ref = None
-        if len(parts) > 1:
-            concat_ref = self._concat_reference = (self._concat_reference + 1) % 256
-        return [pdu.encode_submit(number, part, reference=0,
-                                  request_status_report=self.settings.delivery_reports,
-                                  encoding=encoding,
-                                  concat=(concat_ref, len(parts), seq) if concat_ref is not None else None)
-                for seq, part in enumerate(parts, start=1)]
 
     def _submit(self, pdu_hex: str) -> int:
         """One AT+CMGS exchange, under the lock from the command to the +CMGS reply
@@ -263,7 +246,6 @@ class Modem:
         """Make `memory` the one read and deleted from; return (used, total) if told."""
         with self._lock:
             reply = self.command(f'AT+CPMS="{memory}"')
-            self._memory = memory
         for line in reply:
             if line.startswith("+CPMS:"):
                 numbers = re.findall(r"\d+", line)

@@ -171,7 +171,6 @@ def _choose_memories(modem: "Modem", port: str) -> None:
         raise
     except ModemError as exc:
         log.warning("modem on %s refused AT+CPMS for %s: %s; keeping its own choice", port, receive_into, exc)
-    modem._memory = first
 
 
 def _notifications(modem: "Modem", settings: "ModemSettings") -> None:

@@ -69,7 +69,7 @@ class ModemSetupError(ModemError):
 
 class ModemLost(ModemError):
     """The port is gone, the modem stopped answering, or the reader died: build a new Modem
-    (modem.device.reconnect). Raised quickly, never after waiting out every command's timeout."""
+    (modem/worker.py opens the configured port again). Raised quickly, never after waiting out every command's timeout."""
 
     def __init__(self, text: str, *, command: str = "", sent_references: tuple[int, ...] = ()):
         super().__init__(None, text, command=command, sent_references=sent_references)
@@ -91,7 +91,7 @@ class StoredSms:
     empty: a garbled message is reported, never raised, so it cannot block the others.
     concat is (reference, total, sequence) for one part of a long text; the store
     reassembles. A UCS-2 text split by the phone inside an emoji leaves half a
-    surrogate pair at the edge of each part: join parts with join_part_texts().
+    surrogate pair at the edge of each part: join parts with modem.pdu.join_texts().
     """
 
     memory: str | None
@@ -138,11 +138,3 @@ class ModemHealth:
     operator: str | None = None
     storage: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory -> (used, total)
     problem: str | None = None         # why a field could not be read, for the log
-
-
-def join_part_texts(texts: list[str]) -> str:
-    """Join the texts of a long message's parts in order, repairing emoji a phone split
-    across two parts (each part holds half a surrogate pair); a half that has no partner
-    becomes U+FFFD so the text can always be stored as UTF-8."""
-    joined = "".join(texts)
-    return joined.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")

@@ -1,36 +1,39 @@
 """The GSM 7-bit default alphabet (3GPP TS 23.038 §6.2.1) and septet packing.
 
-The character mapping comes from the `gsm0338` codec (PyPI); this module only
-turns it into septet tables and does what that codec does not: packing septets
-into octets (with the fill bits a User Data Header needs) and the receiving
-rules of 23.038 for escapes that map to nothing.
+The one home of the alphabet: the PDU coder sends with it and `config check`
+counts with it (modem/sms_text.py), so they cannot disagree. Also septet packing
+(with the fill bits a User Data Header needs) and the receiving rules of 23.038 for
+escapes that map to nothing.
 
 Functions here raise plain ValueError with a readable message; modem.pdu turns
-those into PduError.  Standard library plus gsm0338 only.
+those into PduError.  Standard library only.
 """
 from __future__ import annotations
 
-import gsm0338
-
 ESCAPE = 0x1B
 
-# Build the tables once: gsm0338 knows the characters, we want septet lookups.
-_codec = gsm0338.Codec()
-
-
-def _decoded(septets: bytes) -> str | None:
-    try:
-        text, _ = _codec.decode(septets)
-    except UnicodeDecodeError:
-        return None
-    return text or None
-
+# TS 23.038 6.2.1, the default alphabet in septet order 0x00..0x7F. Position 0x1B is the
+# escape to the extension table, not a character.
+BASIC_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNO"
+    "PQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmno"
+    "pqrstuvwxyzäöñüà"
+)
+# TS 23.038 6.2.1.1, the default extension table: ESC + this septet, so each costs two.
+EXTENSION_TABLE = {
+    "\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
+    "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65,
+}
 
 # BASIC[s] is the character for septet s; EXTENSION[s] the one for ESC s (or None).
-BASIC: tuple[str | None, ...] = tuple(
-    None if s == ESCAPE else _decoded(bytes([s])) for s in range(128))
-EXTENSION: tuple[str | None, ...] = tuple(
-    _decoded(bytes([ESCAPE, s])) for s in range(128))
+BASIC: tuple[str | None, ...] = tuple(None if s == ESCAPE else ch for s, ch in enumerate(BASIC_TABLE))
+_BY_SEPTET = {s: ch for ch, s in EXTENSION_TABLE.items()}
+EXTENSION: tuple[str | None, ...] = tuple(_BY_SEPTET.get(s) for s in range(128))
 
 # char -> its septets; ESC itself is a shift code, never a character to send.
 _ENCODE: dict[str, tuple[int, ...]] = {}

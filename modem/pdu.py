@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from modem import gsm7
+from modem import gsm7, sms_text
 from modem.pdu_fields import (
     EIGHT_BIT, GSM7, UCS2, PduError, Reader, decode_address, decode_dcs, decode_smsc,
     decode_timestamp, decode_udh, encode_address, encode_concat_udh, encode_smsc,
@@ -302,46 +302,51 @@ def encode_deliver(sender: str, text: str | bytes, timestamp: datetime, *,
     return (encode_smsc(smsc) + tpdu).hex().upper()
 
 
-def _split(text: str | bytes, enc: str, limit: int) -> list:
-    """Cut text into pieces of at most limit units (septets / UTF-16 units / octets),
-    never inside an escape sequence or a surrogate pair."""
+def _pieces(text: str | bytes, enc: str) -> list:
+    """The text of each SMS: one piece when it fits, else the concatenated parts
+    (GSM-7: 153 septets, UCS-2: 67 units, 8-bit: 134 octets a part), never cut inside
+    an escape sequence or a surrogate pair (modem/sms_text.py splits the texts)."""
     if enc == EIGHT_BIT:
         data = _payload(text, enc)
+        if len(data) <= 140:
+            return [data]
+        limit = 140 - _CONCAT_UDH_OCTETS
         return [data[i:i + limit] for i in range(0, len(data), limit)]
-    pieces, current, used = [], [], 0
-    for ch in text:  # type: ignore[union-attr]
-        if enc == GSM7:
-            try:
-                size = len(gsm7.char_septets(ch))
-            except ValueError as exc:
-                raise PduError(str(exc)) from None
-        else:
-            size = 2 if ord(ch) > 0xFFFF else 1
-        if used + size > limit:
-            pieces.append("".join(current))
-            current, used = [], 0
-        current.append(ch)
-        used += size
-    pieces.append("".join(current))
+    try:
+        pieces = sms_text.split_parts(text, enc)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise PduError(str(exc)) from None
+    if len(pieces) > 255:
+        raise PduError(f"text needs {len(pieces)} parts; a concatenated SMS has at most 255")
     return pieces
+
+
+def _concat(pieces: list, reference: int):
+    """(piece, concat header values or None) for each SMS of a message."""
+    if len(pieces) == 1:
+        return [(pieces[0], None)]
+    return [(piece, (reference, len(pieces), seq)) for seq, piece in enumerate(pieces, start=1)]
 
 
 def deliver_parts(sender: str, text: str | bytes, timestamp: datetime, *, reference: int,
                   encoding: str | None = None, smsc: str = "+12125550100") -> list[str]:
     """text as one SMS-DELIVER if it fits, else as concatenated parts with an 8-bit
-    reference UDH (GSM-7: 153 septets, UCS-2: 67 units, 8-bit: 134 octets a part)."""
+    reference UDH."""
     enc = _choose_encoding(text, encoding)
     _check_octet(reference, "reference")
-    single = {GSM7: 160, UCS2: 70, EIGHT_BIT: 140}[enc]
-    per_part = {GSM7: 153, UCS2: 67, EIGHT_BIT: 140 - _CONCAT_UDH_OCTETS}[enc]
-    if len(_split(text, enc, single)) == 1:
-        return [encode_deliver(sender, text, timestamp, encoding=enc, smsc=smsc)]
-    pieces = _split(text, enc, per_part)
-    if len(pieces) > 255:
-        raise PduError(f"text needs {len(pieces)} parts; a concatenated SMS has at most 255")
-    return [encode_deliver(sender, piece, timestamp, encoding=enc, smsc=smsc,
-                           concat=(reference, len(pieces), seq))
-            for seq, piece in enumerate(pieces, start=1)]
+    return [encode_deliver(sender, piece, timestamp, encoding=enc, smsc=smsc, concat=concat)
+            for piece, concat in _concat(_pieces(text, enc), reference)]
+
+
+def submit_parts(destination: str, text: str | bytes, *, reference: int, request_status_report: bool,
+                 encoding: str | None = None) -> list[str]:
+    """text as one SMS-SUBMIT if it fits, else as concatenated parts with the 8-bit
+    concatenation reference `reference` (TP-MR is left to the modem)."""
+    enc = _choose_encoding(text, encoding)
+    _check_octet(reference, "reference")
+    return [encode_submit(destination, piece, reference=0, request_status_report=request_status_report,
+                          encoding=enc, concat=concat)
+            for piece, concat in _concat(_pieces(text, enc), reference)]
 
 
 def encode_status_report(reference: int, recipient: str, status: int, submitted_at: datetime,

@@ -18,7 +18,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import Callable
 
-from modem.device_values import ModemError, ModemLost, StoredSms, join_part_texts
+from modem.device_values import ModemError, ModemLost, StoredSms
+from modem.pdu import join_texts
 from store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class Receiver:
             self._handle_part(modem, sms, sender, now)
             return
         key = f"sms:{sender}:{_stamp(sms)}:{_digest(sms.pdu)}"
-        outcome = self.conversation.receive(sender, join_part_texts([sms.text]), sms.smsc_timestamp or now,
+        outcome = self.conversation.receive(sender, join_texts([sms.text]), sms.smsc_timestamp or now,
                                             key, now)
         self.last_received_at = now
         self._delete(modem, [sms], duplicate=outcome.action == "duplicate")
@@ -96,7 +97,7 @@ class Receiver:
         if sms.memory is None:
             # Delivered directly (+CMT), with no copy on the modem: commit the part now.
             # A half emoji at a part's edge cannot be stored alone; it becomes U+FFFD.
-            text = self.store.add_inbound_part(sender, reference, total, seq, join_part_texts([sms.text]),
+            text = self.store.add_inbound_part(sender, reference, total, seq, join_texts([sms.text]),
                                                sms.smsc_timestamp, received_at=now)
             if text is not None:
                 self.conversation.receive_recorded(sender, text, None, now)
@@ -116,7 +117,7 @@ class Receiver:
         texts = [p.text if p else "[…]" for p in ordered]
         first = min((p for p in ordered if p), key=lambda p: p.smsc_timestamp or now)
         key = f"concat:{sender}:{reference}:{total}:{_stamp(first)}"
-        outcome = self.conversation.receive(sender, join_part_texts(texts), first.smsc_timestamp or now, key, now,
+        outcome = self.conversation.receive(sender, join_texts(texts), first.smsc_timestamp or now, key, now,
                                             parts=total)
         self.last_received_at = now
         self._delete(modem, [p for p in ordered if p], duplicate=outcome.action == "duplicate")

@@ -13,19 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+# Verbose texts for AT+CMEE=2: the 3GPP words the device layer also shows.
+from modem.device_values import CME_WORDS, CMS_WORDS
 from modem.sim_state import AtError, ModemState
 
 log = logging.getLogger(__name__)
-
-# Verbose texts for AT+CMEE=2 (3GPP TS 27.007 9.2 and 27.005 3.2.5).
-CME_TEXT = {3: "operation not allowed", 4: "operation not supported", 10: "SIM not inserted",
-            11: "SIM PIN required", 16: "incorrect password", 21: "invalid index",
-            30: "no network service", 50: "incorrect parameters", 100: "unknown"}
-CMS_TEXT = {300: "ME failure", 302: "operation not allowed", 303: "operation not supported",
-            304: "invalid PDU mode parameter", 305: "invalid text mode parameter",
-            310: "SIM not inserted", 311: "SIM PIN required", 321: "invalid memory index",
-            322: "memory full", 330: "SMSC address unknown", 331: "no network service",
-            332: "network timeout", 500: "unknown error"}
 
 
 @dataclass
@@ -109,7 +101,7 @@ class CommandProcessor:
         if cmee == 0:
             return "ERROR"
         if cmee == 2:
-            table = CME_TEXT if err.kind == "CME" else CMS_TEXT
+            table = CME_WORDS if err.kind == "CME" else CMS_WORDS
             return f"+{err.kind} ERROR: {table.get(err.code, 'unknown')}"
         return f"+{err.kind} ERROR: {err.code}"
 

@@ -7,7 +7,8 @@ code units in one SMS, 67 per part). Every part is billed, so the shop sees the 
 before a template goes live (`textback config check`).
 
 Standard library only: config check and the worker both use it, and it must not drag
-the modem library in.
+the modem library in. The alphabet itself is modem/gsm7.py's, the same one the PDU
+coder sends with.
 """
 from __future__ import annotations
 
@@ -15,29 +16,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from modem import gsm7
+
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
-
-# TS 23.038 6.2.1, the default alphabet, in septet order 0x00..0x7F. Position 0x1B is the
-# escape to the extension table, not a character, so it is left out of the lookup below.
-GSM7_BASIC_TABLE = (
-    "@£$¥èéùìòÇ\nØø\rÅå"
-    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
-    " !\"#¤%&'()*+,-./"
-    "0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNO"
-    "PQRSTUVWXYZÄÖÑÜ§"
-    "¿abcdefghijklmno"
-    "pqrstuvwxyzäöñüà"
-)
-# TS 23.038 6.2.1.1, the default extension table: ESC + this septet, so each costs two.
-GSM7_EXTENSION_TABLE = {
-    "\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-    "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65,
-}
-
-_BASIC = frozenset(GSM7_BASIC_TABLE) - {"\x1b"}
-_EXTENSION = frozenset(GSM7_EXTENSION_TABLE)
 
 # Limits per TS 23.040: a user data field holds 140 octets; a concatenation header
 # (UDH, 6 octets) leaves 134, i.e. 153 septets or 67 UCS-2 units per part.
@@ -61,7 +43,7 @@ class TextMeasure:
 
 
 def _gsm_cost(char: str) -> int:
-    return 2 if char in _EXTENSION else 1
+    return len(gsm7.char_septets(char))      # an extension character is ESC + one: two
 
 
 def _ucs2_cost(char: str) -> int:
@@ -69,8 +51,7 @@ def _ucs2_cost(char: str) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 
 
-def is_gsm7(text: str) -> bool:
-    return all(c in _BASIC or c in _EXTENSION for c in text)
+is_gsm7 = gsm7.is_gsm7
 
 
 def encoding_for(text: str) -> str:
@@ -82,7 +63,7 @@ def non_gsm_chars(text: str) -> list[str]:
     """The distinct characters that force `text` to UCS-2, in order of first appearance."""
     seen: list[str] = []
     for c in text:
-        if c not in _BASIC and c not in _EXTENSION and c not in seen:
+        if not is_gsm7(c) and c not in seen:
             seen.append(c)
     return seen
 
@@ -105,14 +86,18 @@ def length(text: str) -> int:
     return septets(text) if is_gsm7(text) else ucs2_units(text)
 
 
-def split_parts(text: str) -> list[str]:
-    """Cut `text` into the parts a concatenated SMS would carry.
+def split_parts(text: str, encoding: str | None = None) -> list[str]:
+    """Cut `text` into the parts a concatenated SMS would carry, in `encoding` (default:
+    GSM-7 when the text allows it). The one splitter: the modem sends these parts, the
+    simulator delivers them, and `config check` counts them.
 
     A part never ends between an escape and its extension character, nor between the
     two halves of a surrogate pair (handsets would show garbage), so a part may be a
-    little short of the limit. An empty text is one empty SMS.
+    little short of the limit. An empty text is one empty SMS. ValueError for GSM-7
+    asked of a text that has other characters.
     """
-    if is_gsm7(text):
+    encoding = encoding or encoding_for(text)
+    if encoding == GSM7:
         cost, single, per_part = _gsm_cost, GSM7_SINGLE, GSM7_PART
     else:
         cost, single, per_part = _ucs2_cost, UCS2_SINGLE, UCS2_PART

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from modem.device import Modem
-from modem.device_values import ModemError, ModemSetupError, StatusReport, StoredSms, join_part_texts
+from modem.device_values import ModemError, ModemSetupError, StatusReport, StoredSms
+from modem.pdu import join_texts
 from modem.simulator import ModemSimulator
 from sim_helpers import UK, US, wait_until
 
@@ -182,7 +183,7 @@ def test_multipart_reply_comes_in_parts_with_their_concat(sim, modem):
     parts = modem.list_stored()
     assert len(parts) == 3 and len({p.concat[0] for p in parts}) == 1
     assert sorted(p.concat[2] for p in parts) == [1, 2, 3]
-    assert join_part_texts([p.text for p in sorted(parts, key=lambda p: p.concat[2])]) == text
+    assert join_texts([p.text for p in sorted(parts, key=lambda p: p.concat[2])]) == text
 
 
 def test_garbled_pdu_is_reported_not_raised(sim, modem):

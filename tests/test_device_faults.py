@@ -4,13 +4,11 @@ the comments in modem/device*.py."""
 from __future__ import annotations
 
 import termios
-import threading
 import time
 
 import pytest
 
 from modem.device import Modem
-from modem.device_reconnect import reconnect
 from modem.device_values import ModemError, ModemLost, ModemSetupError
 from modem.simulator import ModemSimulator
 from sim_helpers import UK, US, wait_until
@@ -94,8 +92,9 @@ def test_flow_control_is_off_unless_asked(sim):
         assert wired._link.serial.rtscts is True
 
 
-def test_unplug_is_noticed_at_once_and_reconnect_reopens_the_path(tmp_path, received):
-    # FAULT no-reconnect: after an unplug the library's writes wait out their timeout.
+def test_unplug_is_noticed_at_once_and_the_path_opens_again(tmp_path, received):
+    # FAULT no-reconnect: after an unplug the library's writes wait out their timeout. The
+    # worker drops the lost Modem and opens the configured path anew (modem/worker.py).
     link = str(tmp_path / "textback-modem")
     with ModemSimulator(link=link) as sim:
         m = Modem.open(link, command_timeout=5, on_sms=received.append)
@@ -107,10 +106,9 @@ def test_unplug_is_noticed_at_once_and_reconnect_reopens_the_path(tmp_path, rece
         assert time.monotonic() - started < 2          # not the 5 s command timeout
         assert not m.is_alive()
         sim.inject_sms(UK, "sent while unplugged", announce="never")
-        replugger = threading.Timer(0.3, sim.replug)
-        replugger.start()
-        fresh = reconnect(m, attempts=20, first_delay=0.05, max_delay=0.2)
-        replugger.join()
+        m.close()
+        sim.replug()                                    # a new pty behind the same name
+        fresh = Modem.open(link, command_timeout=5)
         try:
             assert fresh.is_alive() and fresh is not m
             assert [s.text for s in fresh.list_stored()] == ["sent while unplugged"]
@@ -137,33 +135,6 @@ def test_slow_command_is_an_error_not_a_lost_modem(sim, modem):
     assert not isinstance(slow.value, ModemLost)
     time.sleep(1.0)                                     # let the late reply drain
     assert modem.is_alive()
-
-
-def test_reconnect_gives_up_after_its_attempts(tmp_path):
-    with pytest.raises(ModemSetupError, match="no modem at"):
-        reconnect(_settings(str(tmp_path / "nothing")), attempts=2, first_delay=0.01)
-
-
-def test_reconnect_does_not_retry_a_wrong_pin():
-    with ModemSimulator(pin="1234") as sim:
-        started = time.monotonic()
-        with pytest.raises(ModemSetupError, match="refused the PIN"):
-            reconnect(_settings(sim.device, pin="9999"), first_delay=5)
-        assert time.monotonic() - started < 4
-        # only one PIN try was spent
-        assert sum(c.startswith("AT+CPIN=") for c in sim.commands_seen) == 1
-
-
-def test_reconnect_stops_when_asked(tmp_path):
-    stop = threading.Event()
-    threading.Timer(0.2, stop.set).start()
-    with pytest.raises(ModemLost, match="asked to stop"):
-        reconnect(_settings(str(tmp_path / "nothing")), first_delay=0.05, max_delay=0.1, stop=stop)
-
-
-def _settings(port, **kw):
-    from modem.device import ModemSettings
-    return ModemSettings(port=port, command_timeout=1, **kw)
 
 
 def test_a_modem_left_at_the_pdu_prompt_by_a_killed_process_opens_again(sim):

@@ -156,3 +156,31 @@ def test_hung_modem_is_noticed_and_reconnected(rig, caplog):
     wait_until(lambda: worker_said("modem back"), what="return logged")
     worker_lines = [r.getMessage() for r in caplog.records if r.name == "modem.worker"]
     assert sum("modem lost" in line for line in worker_lines) == 1, "the loss is logged once"
+
+
+def test_a_refused_sim_pin_is_tried_once_and_never_again(tmp_path, caplog):
+    # Each wrong try uses up one of the SIM's three: the worker must not spend them.
+    import threading
+
+    from modem.device import Modem
+    from modem.settings import worker_settings
+    from modem.simulator import ModemSimulator
+    from modem.worker import Worker
+    from store import Store
+    from test_worker_support import write_config
+    from textback.config import load_config
+
+    with ModemSimulator(pin="1234") as sim:
+        config = load_config(str(write_config(tmp_path, port=sim.device)))
+        settings = worker_settings(config, poll_interval=0.02, reconnect_delays=(0.02,))
+        with Store.open(config.store.url) as store:
+            worker = Worker(store, settings, lambda **cb: Modem.open(sim.device, pin="9999", **cb))
+            thread = threading.Thread(target=worker.run, daemon=True)
+            thread.start()
+            try:
+                wait_until(lambda: "refused the SIM PIN" in caplog.text, what="PIN refusal logged")
+                time.sleep(0.3)                     # many passes, each past its backoff
+            finally:
+                worker.stop()
+                thread.join(10)
+        assert sum(c.startswith("AT+CPIN=") for c in sim.commands_seen) == 1
