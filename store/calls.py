@@ -8,18 +8,14 @@ import peewee as pw
 
 from store import times
 from store.errors import StoreError
-from store.facts import CALL_FACT_FIELDS, CallFact, CallPlan
+from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact, CallPlan
 from store.values import CallRecord
 
 log = logging.getLogger(__name__)
 
-# Fields a second record of the same call may fill when the first left them
-# empty (the hook may run twice: inline and in the hangup handler).
-FILLABLE_FIELDS = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))
-
 
 def fact_row(fact: CallFact, recorded_at: datetime) -> dict:
-    """The column values of a new call row (shared with store.fast_record by test)."""
+    """The column values of a new call row."""
     row = {name: getattr(fact, name) for name in CALL_FACT_FIELDS}
     row["state"] = "new"
     row["recorded_at"] = recorded_at

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from store.errors import DatabaseNotWritable, DriverMissing, NotADatabase, StoreError
+from store.errors import DatabaseNotWritable, DriverMissing, StoreError, sqlite_error
 from store.url import DEFAULT_URL, DatabaseURL, parse_database_url
 
 log = logging.getLogger(__name__)
@@ -29,24 +29,6 @@ def open_database(url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> pw.D
     if parsed.scheme == "sqlite":
         return _open_sqlite(parsed.path, busy_timeout)
     return _open_postgresql(parsed)
-
-
-def sqlite_error(exc: Exception, path: str) -> StoreError:
-    """Turn an sqlite3/peewee error into a StoreError that says what to do."""
-    text = str(exc)
-    lowered = text.lower()
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return NotADatabase(f"{path} is not a usable SQLite database ({text}): "
-                            "restore it from a backup or move it aside to start a new one")
-    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
-        return DatabaseNotWritable(f"cannot write the database {path} ({text}): "
-                                   "give the textback user write access to the file and its directory")
-    if "locked" in lowered or "busy" in lowered:
-        return StoreError(f"the database {path} stayed locked by another process ({text}): "
-                          "try again; if it persists, look for a stuck textback process")
-    if "disk is full" in lowered or "disk full" in lowered:
-        return StoreError(f"the disk holding {path} is full ({text}): free some space")
-    return StoreError(f"database error on {path}: {text}")
 
 
 def _open_sqlite(path: str, busy_timeout: float) -> pw.SqliteDatabase:

@@ -48,3 +48,23 @@ class StoreUnavailable(StoreError):
     def __init__(self, reason: str):
         self.reason = reason
         super().__init__(reason)
+
+
+def sqlite_error(exc: Exception, path: str, waited: float | None = None) -> StoreError:
+    """Turn an sqlite3/peewee error into a StoreError that says what to do; `waited`: how
+    long a writer waited for the lock, when it did."""
+    text = str(exc)
+    lowered = text.lower()
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return NotADatabase(f"{path} is not a usable SQLite database ({text}): "
+                            "restore it from a backup or move it aside to start a new one")
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return DatabaseNotWritable(f"cannot write the database {path} ({text}): "
+                                   "give the textback user write access to the file and its directory")
+    if "locked" in lowered or "busy" in lowered:
+        how_long = f" for {waited:g}s" if waited is not None else ""
+        return StoreError(f"the database {path} stayed locked by another process{how_long} ({text}): "
+                          "try again; if it persists, look for a stuck textback process")
+    if "disk is full" in lowered or "disk full" in lowered:
+        return StoreError(f"the disk holding {path} is full ({text}): free some space")
+    return StoreError(f"database error on {path}: {text}")

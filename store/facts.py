@@ -52,6 +52,9 @@ class CallFact:
 
 
 CALL_FACT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CallFact))
+# Fields a second record of the same call may fill when the first left them empty (the
+# hook may run twice: inline and in the hangup handler). Both write paths use it.
+FILLABLE_FIELDS: tuple[str, ...] = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,16 @@ import sqlite3
 import time
 
 from store import times
-from store.errors import StoreError, StoreUnavailable
-from store.facts import CALL_FACT_FIELDS, CallFact
+from store.errors import StoreError, StoreUnavailable, sqlite_error
+from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact
 from store.schema import SCHEMA_VERSION
 from store.url import parse_database_url
 
-
-# Fields a second record may fill when the first left them empty; the same
-# rule as store.calls.FILLABLE_FIELDS (a test checks both paths agree).
-_FILLABLE = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))
 _COLUMNS = CALL_FACT_FIELDS + ("state", "recorded_at")
 _INSERT = (
     f"INSERT INTO call ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
     "ON CONFLICT(uniqueid) DO UPDATE SET "
-    + ", ".join(f"{n} = CASE WHEN call.{n} = '' THEN excluded.{n} ELSE call.{n} END" for n in _FILLABLE)
+    + ", ".join(f"{n} = CASE WHEN call.{n} = '' THEN excluded.{n} ELSE call.{n} END" for n in FILLABLE_FIELDS)
     + " WHERE call.state = 'new'"
 )
 
@@ -48,7 +44,7 @@ def record_call(url: str, fact: CallFact, timeout: float = 2.0) -> int:
     try:
         conn = sqlite3.connect(path, timeout=max(deadline - time.monotonic(), 0.05), isolation_level=None)
     except sqlite3.Error as exc:
-        raise StoreUnavailable(_reason(exc, path, timeout)) from None
+        raise StoreUnavailable(str(sqlite_error(exc, path, timeout))) from None
     try:
         try:
             version = _schema_version(conn)
@@ -75,7 +71,7 @@ def record_call(url: str, fact: CallFact, timeout: float = 2.0) -> int:
             raise
         return call_id
     except sqlite3.Error as exc:
-        raise StoreUnavailable(_reason(exc, path, timeout)) from None
+        raise StoreUnavailable(str(sqlite_error(exc, path, timeout))) from None
     finally:
         conn.close()
 
@@ -105,19 +101,3 @@ def _record_with_store(url: str, fact: CallFact, timeout: float) -> int:
         raise StoreUnavailable(str(exc)) from None
     except Exception as exc:  # a driver error on a remote database: the hook spools
         raise StoreUnavailable(f"cannot record the call in {url.split('@')[-1]}: {exc}") from None
-
-
-def _reason(exc: sqlite3.Error, path: str, timeout: float) -> str:
-    text = str(exc)
-    lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
-        return f"the database {path} stayed locked by another writer for {timeout:g}s"
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"the database {path} is read-only: give the textback user write access"
-    if "unable to open" in lowered:
-        return f"cannot open the database {path}: check the directory exists and is writable"
-    if "full" in lowered:
-        return f"the disk holding {path} is full: free some space"
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return f"{path} is damaged or not a textback database ({text}): restore it or move it aside"
-    return f"cannot record the call in {path}: {text}"

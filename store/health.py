@@ -14,12 +14,6 @@ from store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
-# Fields the worker may write; every one is optional on each beat.
-WORKER_STATUS_FIELDS: tuple[str, ...] = (
-    "pid", "host", "started_at", "beat_at", "modem_port", "modem_alive", "signal_dbm", "operator",
-    "registration", "sim_used", "sim_total", "last_error", "last_error_at", "last_sent_at",
-    "last_received_at", "alerts",
-)
 ROW_ID = 1
 
 
@@ -31,10 +25,11 @@ class HealthVerbs:
         it learnt on this beat. `alerts` is a list of short sentences (it
         replaces the previous list). An unknown field is a bug in the caller.
         """
-        unknown = sorted(set(fields) - set(WORKER_STATUS_FIELDS))
+        known = self._worker_status_fields()
+        unknown = sorted(set(fields) - set(known))
         if unknown:
             raise StoreError(f"unknown worker status field(s) {', '.join(unknown)}: "
-                             f"use {', '.join(WORKER_STATUS_FIELDS)}")
+                             f"use {', '.join(known)}")
         values = dict(fields)
         values.setdefault("beat_at", times.utcnow())
         if "alerts" in values:
@@ -48,13 +43,17 @@ class HealthVerbs:
             if not changed:
                 WS.insert(id=ROW_ID, **values).execute()
 
+    def _worker_status_fields(self) -> list[str]:
+        """The worker may write every column of its row but the id (each optional)."""
+        return [n for n in self.models.WorkerStatus._meta.sorted_field_names if n != "id"]
+
     def worker_status(self) -> dict | None:
         """The last heartbeat as a plain dict (alerts as a list), or None if no worker ever ran."""
         WS = self.models.WorkerStatus
         row = WS.get_or_none(WS.id == ROW_ID)
         if row is None:
             return None
-        data = {name: getattr(row, name) for name in WORKER_STATUS_FIELDS}
+        data = {name: getattr(row, name) for name in self._worker_status_fields()}
         try:
             alerts = json.loads(row.alerts or "[]")
         except ValueError:

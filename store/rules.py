@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
-from store.caller_guard import GuardSettings, check_caller, own_number_problems, parse_number
+from store.caller_guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
 from store.dialstatus import StatusSettings, decide_status
 from store.facts import CallFact, CallPlan, PlannedMessage
 from store.schedule import (DEFAULT_FOLLOW_UPS, FollowUpStep, Hours, QuietHours, first_text_at,
@@ -107,8 +107,7 @@ class CallerHistory:
 
 def caller_number(fact: CallFact, settings: RulesSettings) -> str | None:
     """The caller's E.164 number (no policy applied), for looking up its history."""
-    number = parse_number(fact.caller_raw, settings.guard.country, settings.guard.allow_fictional)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None
+    return to_e164(fact.caller_raw, settings.guard.country, settings.guard.allow_fictional)
 
 
 def plan_call(fact: CallFact, settings: RulesSettings, history: CallerHistory, now: datetime) -> CallPlan:
@@ -214,7 +213,4 @@ def _national(business_line: str, settings: RulesSettings) -> str:
 
 
 def _line_key(did: str, settings: RulesSettings) -> str:
-    parsed = parse_number(did, settings.guard.country, settings.guard.allow_fictional)
-    if parsed:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return (did or "").strip()
+    return to_e164(did, settings.guard.country, settings.guard.allow_fictional) or (did or "").strip()

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -144,10 +144,8 @@ def _as_spooled(fact: CallFact) -> CallFact:
     word for it), keeping the original source in its note."""
     if fact.source == "spool":
         return fact
-    values = fact.to_dict()
-    values["source"] = "spool"
-    values["note"] = "; ".join(n for n in (fact.note, f"spooled by {fact.source}") if n)[:500]
-    return CallFact.from_dict(values)
+    return replace(fact, source="spool",
+                   note="; ".join(n for n in (fact.note, f"spooled by {fact.source}") if n)[:500])
 
 
 def _reject(path: Path, why: str, result: SpoolImport) -> None:

@@ -50,7 +50,7 @@ def open_store(config: cfg.Config, busy_timeout: float = BUSY_TIMEOUT):
     import peewee as pw
 
     from store import Store
-    from store.database import sqlite_error
+    from store.errors import sqlite_error
     from store.errors import StoreError
 
     url = config.store.url
