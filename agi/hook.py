@@ -38,10 +38,7 @@ def store_settings() -> tuple[str, str, str | None]:
         from textback.config_file import read_store_settings
     except Exception as exc:  # config module missing/broken: defaults keep calls flowing
         return DEFAULT_URL, DEFAULT_SPOOL, f"configuration module unavailable ({type(exc).__name__}); using defaults"
-    try:
-        return read_store_settings()
-    except Exception as exc:
-        return DEFAULT_URL, DEFAULT_SPOOL, f"configuration unreadable ({type(exc).__name__}); using defaults"
+    return read_store_settings()            # never raises: a broken file gives defaults and a warning
 
 
 def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT) -> tuple[str, str]:

@@ -199,16 +199,6 @@ class AGIChannel:
             return 200, ""
         return 200, rest[opening + 1:closing]
 
-    def get_variable(self, name: str) -> str | None:
-        """GET VARIABLE for a fixed channel-variable name; None when unset or unknown."""
-        code, value = self.command(f"GET VARIABLE {name}")
-        return value if code == 200 else None
-
-    def get_full_variable(self, expression: str) -> str | None:
-        """GET FULL VARIABLE for a fixed expression such as ${CHANNEL(linkedid)}."""
-        code, value = self.command(f"GET FULL VARIABLE {expression}")
-        return value if code == 200 else None
-
     def set_result(self, word: str) -> None:
         """Tell the dialplan what happened, in TEXTBACK_RESULT (a fixed word of ours)."""
         self.command(f'SET VARIABLE TEXTBACK_RESULT "{word}"')

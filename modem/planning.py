@@ -2,13 +2,12 @@
 
 One job: take what the AGI hook left (call rows in state `new`, or spool files when
 the store was down) and turn each call into the rules' decision, applied by the
-store in one transaction. The loop (modem/worker.py) calls `import_spooled` and
+store in one transaction. The loop (modem/worker.py) calls `Planner.import_spooled` and
 `plan_new_calls` on every pass; both are cheap when there is nothing to do.
 """
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 
 from store import rules
@@ -16,14 +15,6 @@ from store.rules import CallerHistory, RulesSettings
 from store.spool import import_spool
 
 log = logging.getLogger(__name__)
-
-
-def import_spooled(store, spool_dir: str | None) -> int:
-    """Record the calls the hook spooled while the store was down; return how many."""
-    if not spool_dir or not os.path.isdir(spool_dir):
-        return 0
-    result = import_spool(spool_dir, store.record_call)
-    return len(result.imported)
 
 
 # A call whose planning failed (a bug, a store hiccup) is tried again after this long;
@@ -40,6 +31,24 @@ class Planner:
         self.settings = settings
         self._held: set[int] = set()
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
+        self._spool_problem = ""
+
+    def import_spooled(self, spool_dir: str | None) -> int:
+        """Record the calls the hook spooled while the store was down; return how many."""
+        if not spool_dir:
+            return 0
+        try:
+            result = import_spool(spool_dir, self.store.record_call)
+        except OSError as exc:
+            # An unreadable spool must not stop the texts; say so once, not every pass.
+            problem = f"cannot read the spool {spool_dir} ({exc.strerror or exc}): calls the hook " \
+                      "spooled wait there; give the textback user read and write access to it"
+            if problem != self._spool_problem:
+                self._spool_problem = problem
+                log.error("%s", problem)
+            return 0
+        self._spool_problem = ""
+        return len(result.imported)
 
     def history(self, number: str | None, texts_last_hour: int) -> CallerHistory:
         if not number:

@@ -36,7 +36,7 @@ from typing import Callable
 from modem import sms_text
 from modem.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
 from modem.device_values import ModemError, ModemLost, StatusReport
-from modem.planning import Planner, import_spooled
+from modem.planning import Planner
 from modem.receiving import Receiver
 from modem.service import Watchdog, notify
 from modem.settings import WorkerSettings
@@ -123,7 +123,7 @@ class Worker:
     def run_once(self) -> None:
         now = self.now()
         self.passes += 1
-        import_spooled(self.store, self.settings.spool_dir)
+        self.planner.import_spooled(self.settings.spool_dir)
         self.planner.plan_new_calls(now)
         self._recover_leases()
         modem = self._modem_ready()

@@ -69,7 +69,8 @@ def write_spool(spool_dir: str | os.PathLike, fact: CallFact) -> Path:
 
 
 def pending_spool(spool_dir: str | os.PathLike) -> list[Path]:
-    """Spool files waiting for import, oldest first (an absent directory has none)."""
+    """Spool files waiting for import, oldest first (an absent directory has none).
+    OSError when the directory exists but cannot be read."""
     directory = Path(spool_dir)
     try:
         return sorted(p for p in directory.iterdir()

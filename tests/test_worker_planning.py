@@ -41,3 +41,14 @@ def test_calls_held_by_the_cap_are_not_read_again_while_it_holds(store):
     assert store.call(2).state == "new"
     assert [c.id for c in store.new_calls(exclude={2})] == []
     assert [c.id for c in store.new_calls()] == [2]
+
+
+def test_an_unreadable_spool_is_reported_once_and_costs_nothing_else(store, caplog):
+    # The tests run as root, whom file modes do not stop; a name too long for the file
+    # system is another real OSError that listing the spool can meet.
+    planner = Planner(store, SETTINGS)
+    spool = "/tmp/" + "s" * 5000
+    with caplog.at_level(logging.ERROR):
+        assert planner.import_spooled(spool) == 0
+        assert planner.import_spooled(spool) == 0
+    assert caplog.text.count("cannot read the spool") == 1

@@ -15,6 +15,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from agi.environment import VARIABLE_COMMANDS
+
 HOOK = "textback-agi"
 
 
@@ -61,10 +63,9 @@ class PretendCall:
 
     def answers(self) -> dict[str, str | None]:
         """What the channel holds, as the hook asks for it (None: the variable is unset)."""
-        return {"GET VARIABLE DIALSTATUS": self.status or None,
-                "GET VARIABLE QUEUESTATUS": self.queue_status or None,
-                "GET FULL VARIABLE ${CALLERID(num-pres)}": self.presentation,
-                "GET FULL VARIABLE ${CHANNEL(linkedid)}": self.uniqueid}
+        values = {"DIALSTATUS": self.status or None, "QUEUESTATUS": self.queue_status or None,
+                  "CALLERID(num-pres)": self.presentation, "CHANNEL(linkedid)": self.uniqueid}
+        return {command: values[name] for name, command in VARIABLE_COMMANDS}
 
 
 @dataclass(frozen=True)

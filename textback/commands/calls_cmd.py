@@ -60,16 +60,14 @@ def test_call(ctx, caller, status, queue_status, reason, line, name):
     if run.returncode != 0 or run.result != "queued":
         raise click.ClickException("the hook did not record the call: read its log line above, "
                                    "fix what it names, and run test-call again")
-    _show_recorded(ctx, log_text)
+    _show_recorded(ctx, run.call_id)
 
 
-def _show_recorded(ctx: click.Context, log_text: str) -> None:
-    marker = "recorded call "
-    if marker not in log_text:
+def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
+    if call_id is None:
         click.echo("The store could not take the call in time, so it was spooled; "
                    "the worker imports it when the store is back (see `textback calls` later).")
         return
-    call_id = int(log_text.split(marker, 1)[1].split()[0])
     from store import Store, StoreError
     url, _, _ = _store_settings(ctx)
     try:
@@ -87,12 +85,9 @@ def _show_recorded(ctx: click.Context, log_text: str) -> None:
 
 
 def _row(record) -> dict:
-    """A CallRecord (or a plain dict from the store) as one flat row of CALL_COLUMNS."""
-    if isinstance(record, dict):
-        flat = dict(record)
-    else:
-        flat = record.fact.to_dict()
-        flat.update(id=record.id, state=record.state, skip_reason=record.skip_reason)
+    """A CallRecord as one flat row of CALL_COLUMNS."""
+    flat = record.fact.to_dict()
+    flat.update(id=record.id, state=record.state, skip_reason=record.skip_reason)
     when = flat.get("happened_at")
     if hasattr(when, "isoformat"):
         flat["happened_at"] = when.isoformat()
