@@ -21,6 +21,7 @@ from typing import Callable
 from modem.device_values import ModemError, ModemLost, StoredSms
 from modem.pdu import join_texts
 from store.errors import StoreError
+from store.facts import concat_key
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ class Receiver:
         group = self._parts.pop((sender, reference, total))
         ordered = [group.get(seq) for seq in range(1, total + 1)]
         texts = [p.text if p else "[…]" for p in ordered]
-        first = min((p for p in ordered if p), key=lambda p: p.smsc_timestamp or now)
-        key = f"concat:{sender}:{reference}:{total}:{_stamp(first)}"
+        first = ordered[0] or min((p for p in ordered if p), key=lambda p: p.smsc_timestamp or now)
+        key = concat_key(sender, reference, total, first.smsc_timestamp)
         outcome = self.conversation.receive(sender, join_texts(texts), first.smsc_timestamp or now, key, now,
                                             parts=total)
         self.last_received_at = now

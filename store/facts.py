@@ -51,6 +51,15 @@ class CallFact:
         return cls(**values)
 
 
+def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime | None) -> str:
+    """What makes a long (concatenated) text the same text however it arrives (its parts
+    read off the SIM, or delivered straight to the worker) and however often (a SIM read
+    again after a crash): recording it twice under this key stores it once.
+    `first_sent_at`: the service centre's time of its first part."""
+    stamp = first_sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if first_sent_at else ""
+    return f"concat:{sender}:{reference}:{total}:{stamp}"
+
+
 CALL_FACT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CallFact))
 # Fields a second record of the same call may fill when the first left them empty (the
 # hook may run twice: inline and in the hangup handler). Both write paths use it.

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from store import times
 from store.errors import StoreError
+from store.facts import concat_key
 from store.models import IN_KINDS
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,7 @@ class InboundVerbs:
             parts = list(Part.select().where(group).order_by(Part.seq))
             if len(parts) < total:
                 return None
-            first = parts[0].smsc_timestamp
-            key = f"concat:{sender}:{reference}:{total}:{times.to_db(first) if first else ''}"
+            key = concat_key(sender, reference, total, parts[0].smsc_timestamp)
             text = "".join(p.body for p in parts)
             _, created = self._record_inbound(sender, text, received_at or now, key, kind, parts=total)
             Part.delete().where(group).execute()

@@ -51,3 +51,15 @@ def test_a_reassembled_message_read_again_is_not_stored_twice(store):
 def test_part_out_of_range_is_refused(store):
     with pytest.raises(StoreError, match="part 4 of 3 .* out of range"):
         store.add_inbound_part(BOB, 1, 3, 4, "x", T0)
+
+
+def test_a_long_text_is_one_text_whichever_way_its_parts_came(store):
+    # Parts delivered straight to the worker are joined here; the same text read later
+    # off the SIM (joined by the worker, recorded under concat_key) must not be a second one.
+    from store.facts import concat_key
+
+    local = T0.astimezone(timezone(timedelta(hours=-5)))     # the SCTS carries the SMSC's offset
+    assert store.add_inbound_part(BOB, 7, 2, 2, "there", T0 + timedelta(seconds=2)) is None
+    assert store.add_inbound_part(BOB, 7, 2, 1, "Hello ", local) == "Hello there"
+    again = store.record_inbound(BOB, "Hello there", T0, key=concat_key(BOB, 7, 2, local), parts=2)
+    assert again[1] is False
