@@ -56,30 +56,25 @@ class Conversation:
         self._staff = frozenset(settings.staff_numbers)
 
     # -- entry points ---------------------------------------------------------------------
+    def kind_of(self, sender: str) -> str:
+        """How the store files a text from `sender`: from a staff phone, or a customer's reply."""
+        return "staff" if sender in self._staff else "reply"
+
     def receive(self, sender: str, body: str, received_at: datetime, key: str | None,
                 now: datetime, parts: int = 1) -> Outcome:
         """Store one whole text (once per key; `parts`: the SMS it came in) and act on it."""
-        if sender in self._staff:
-            return self._from_staff(sender, body, received_at, key, now, parts)
-        keyword = classify(body)
-        if keyword is Keyword.OPT_OUT:
+        if sender not in self._staff and classify(body) is Keyword.OPT_OUT:
+            # Honoured before the text is recorded (see the module docstring).
             return self._opt_out(sender, body, received_at, key, now, parts=parts)
-        was_out = self.store.is_opted_out(sender)
-        message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply", parts)
+        message_id, created = self.store.record_inbound(sender, body, received_at, key,
+                                                        self.kind_of(sender), parts)
         if not created:
             return Outcome("duplicate", message_id)
-        if keyword is Keyword.OPT_IN and was_out:
-            self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
-            log.info("reply from %s: opted back in (%r)", sender, body.strip()[:40])
-            return Outcome("opt_in", message_id, self._reply_to(sender, self.settings.start_reply, now))
-        if keyword is Keyword.HELP:
-            log.info("reply from %s: asked for help", sender)
-            return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
-        return self._reply(sender, body, message_id, now)
+        return self.receive_recorded(sender, body, message_id, now)
 
     def receive_recorded(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
-        """Act on a text the store already recorded itself (multipart joined by
-        store.add_inbound_part): the same actions, without recording it again."""
+        """Act on a text the store has recorded (by `receive`, or joined from its parts by
+        store.add_inbound_part)."""
         if sender in self._staff:
             return self._route_staff(sender, body, message_id, now)
         keyword = classify(body)
@@ -87,8 +82,10 @@ class Conversation:
             return self._opt_out(sender, body, None, None, now, recorded_id=message_id)
         if keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):
             self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
+            log.info("reply from %s: opted back in (%r)", sender, body.strip()[:40])
             return Outcome("opt_in", message_id, self._reply_to(sender, self.settings.start_reply, now))
         if keyword is Keyword.HELP:
+            log.info("reply from %s: asked for help", sender)
             return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
         return self._reply(sender, body, message_id, now)
 
@@ -126,12 +123,6 @@ class Conversation:
         return (self.store.queue_message(number, KEYWORD_REPLY_KIND, text, now),)
 
     # -- staff phones -----------------------------------------------------------------------
-    def _from_staff(self, sender, body, received_at, key, now, parts=1) -> Outcome:
-        message_id, created = self.store.record_inbound(sender, body, received_at, key, "staff", parts)
-        if not created:
-            return Outcome("duplicate", message_id)
-        return self._route_staff(sender, body, message_id, now)
-
     def _route_staff(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
         customer, text = self._thread_of(sender, body)
         if customer is None or not text.strip():

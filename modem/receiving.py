@@ -98,10 +98,12 @@ class Receiver:
         if sms.memory is None:
             # Delivered directly (+CMT), with no copy on the modem: commit the part now.
             # A half emoji at a part's edge cannot be stored alone; it becomes U+FFFD.
-            text = self.store.add_inbound_part(sender, reference, total, seq, join_texts([sms.text]),
-                                               sms.smsc_timestamp, received_at=now)
-            if text is not None:
-                self.conversation.receive_recorded(sender, text, None, now)
+            whole = self.store.add_inbound_part(sender, reference, total, seq, join_texts([sms.text]),
+                                                sms.smsc_timestamp, received_at=now,
+                                                kind=self.conversation.kind_of(sender))
+            if whole is not None:
+                message_id, text = whole
+                self.conversation.receive_recorded(sender, text, message_id, now)
                 self.last_received_at = now
             return
         # Parts with a copy on the modem stay there until all have come: then the text is

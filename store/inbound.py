@@ -25,8 +25,9 @@ class InboundVerbs:
 
     def add_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
                          smsc_timestamp: datetime | None, *, received_at: datetime | None = None,
-                         kind: str = "reply") -> str | None:
-        """Keep one part of a concatenated SMS; return the whole text when the last part arrives.
+                         kind: str = "reply") -> tuple[int, str] | None:
+        """Keep one part of a concatenated SMS; when the last part arrives, return the
+        whole text as recorded: (message id, text).
 
         The part is committed on its own first (so the SIM copy may be deleted
         after this returns). When all parts are in, the assembled message is
@@ -50,9 +51,9 @@ class InboundVerbs:
                 return None
             key = concat_key(sender, reference, total, parts[0].smsc_timestamp)
             text = "".join(p.body for p in parts)
-            _, created = self._record_inbound(sender, text, received_at or now, key, kind, parts=total)
+            message_id, created = self._record_inbound(sender, text, received_at or now, key, kind, parts=total)
             Part.delete().where(group).execute()
-        return text if created else None
+        return (message_id, text) if created else None
 
     def _record_inbound(self, sender, body, received_at, key, kind, parts) -> tuple[int, bool]:
         if kind not in IN_KINDS:

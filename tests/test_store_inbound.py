@@ -32,15 +32,17 @@ def test_multipart_out_of_order_with_duplicates(store):
     assert store.add_inbound_part(BOB, 200, 3, 1, "Hello th", T0) is None
     assert store.add_inbound_part(BOB, 200, 3, 1, "Hello th", T0) is None          # duplicate: no-op
     assert store.add_inbound_part(BOB, 201, 2, 1, "other message", T0) is None      # another message
-    assert store.add_inbound_part(BOB, 200, 3, 2, "ere, thr", ts, received_at=ts) == "Hello there, three!"
+    message_id, text = store.add_inbound_part(BOB, 200, 3, 2, "ere, thr", ts, received_at=ts)
+    assert text == "Hello there, three!"
     [msg] = [m for m in store.thread(BOB) if m["direction"] == "in"]
+    assert msg["id"] == message_id and msg["kind"] == "reply"
     assert (msg["body"], msg["parts"], msg["received_at"]) == ("Hello there, three!", 3, ts)
     assert store.models.InboundPart.select().count() == 1                           # only ref 201 waits
 
 
 def test_a_reassembled_message_read_again_is_not_stored_twice(store):
     assert store.add_inbound_part(BOB, 7, 2, 1, "ab", T0) is None
-    assert store.add_inbound_part(BOB, 7, 2, 2, "cd", T0) == "abcd"
+    assert store.add_inbound_part(BOB, 7, 2, 2, "cd", T0)[1] == "abcd"
     # Crash before the SIM copies were deleted: both parts are read again.
     assert store.add_inbound_part(BOB, 7, 2, 1, "ab", T0) is None
     assert store.add_inbound_part(BOB, 7, 2, 2, "cd", T0) is None
@@ -60,6 +62,6 @@ def test_a_long_text_is_one_text_whichever_way_its_parts_came(store):
 
     local = T0.astimezone(timezone(timedelta(hours=-5)))     # the SCTS carries the SMSC's offset
     assert store.add_inbound_part(BOB, 7, 2, 2, "there", T0 + timedelta(seconds=2)) is None
-    assert store.add_inbound_part(BOB, 7, 2, 1, "Hello ", local) == "Hello there"
+    assert store.add_inbound_part(BOB, 7, 2, 1, "Hello ", local)[1] == "Hello there"
     again = store.record_inbound(BOB, "Hello there", T0, key=concat_key(BOB, 7, 2, local), parts=2)
     assert again[1] is False
