@@ -44,7 +44,7 @@ from modem.device_health import read_health
 from modem.device_link import ESC, ModemLink
 from modem.device_parse import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
                                 read_reply)
-from modem.device_values import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms
+from modem.device_values import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms, command_name
 from modem.device_open import open_link, set_up
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ class Modem:
 
     def _timed_out(self, at: str, waited: float) -> ModemError:
         """A command got no reply: tell a slow modem from a hung or unplugged one."""
-        name = at if at.upper().startswith("AT") else "the message PDU"
+        name = command_name(at)
         try:
             self._link.write("AT", timeout=min(2.0, self.settings.command_timeout))
         except ModemLost as lost:

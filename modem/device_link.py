@@ -36,7 +36,7 @@ import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 from gsmmodem.modem import GsmModem
 
-from modem.device_values import ModemLost
+from modem.device_values import ModemLost, command_name
 
 log = logging.getLogger(__name__)
 
@@ -178,33 +178,27 @@ class ModemLink(GsmModem):
     def write(self, data, waitForResponse=True, timeout=10, parseError=True, writeTerm="\r",
               expectedResponseTermSeq=None):
         if not self.is_alive():
-            raise ModemLost(self._lost_text(), command=_command_name(data))
+            raise ModemLost(self._lost_text(), command=command_name(data))
         try:
             reply = super().write(data, waitForResponse=waitForResponse, timeout=timeout,
                                   parseError=parseError, writeTerm=writeTerm,
                                   expectedResponseTermSeq=expectedResponseTermSeq)
         except (serial.SerialException, OSError) as exc:
             self.mark_lost(f"writing to the port failed: {exc}")
-            raise ModemLost(self._lost_text(), command=_command_name(data)) from exc
+            raise ModemLost(self._lost_text(), command=command_name(data)) from exc
         except (TimeoutException, CommandError):
             if self.lost_reason is not None:
-                raise ModemLost(self._lost_text(), command=_command_name(data)) from None
+                raise ModemLost(self._lost_text(), command=command_name(data)) from None
             raise
         except Exception as exc:
             # GsmModem.write indexes the reply; a reply cut short by mark_lost() is empty.
             if self.lost_reason is not None:
-                raise ModemLost(self._lost_text(), command=_command_name(data)) from exc
+                raise ModemLost(self._lost_text(), command=command_name(data)) from exc
             raise
         if self.lost_reason is not None:
-            raise ModemLost(self._lost_text(), command=_command_name(data))
+            raise ModemLost(self._lost_text(), command=command_name(data))
         return reply
 
     def _lost_text(self) -> str:
         reason = self.lost_reason or "the port is closed"
         return f"modem on {self.port} is gone ({reason}); reconnecting builds a new one"
-
-
-def _command_name(data: str) -> str:
-    text = str(data)
-    # A PDU is long hex: name it, do not log it whole.
-    return text if text.upper().startswith("AT") else "<PDU>"

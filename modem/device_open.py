@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem.device_link import ESC, ModemLink
+from modem.device_link import ModemLink
 from modem.device_values import ModemError, ModemLost, ModemSetupError
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _wake(modem: "Modem", port: str) -> None:
     # A process killed between AT+CMGS and the PDU's Ctrl-Z leaves the modem at its "> "
     # prompt, where every later command would become part of that PDU and the modem would
     # seem dead. ESC cancels such a prompt without sending; elsewhere it is ignored.
-    modem._link.write(ESC, waitForResponse=False, writeTerm="")
+    modem._cancel_prompt()
     time.sleep(0.1)
     for attempt in range(attempts):
         try:

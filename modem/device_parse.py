@@ -13,7 +13,7 @@ import re
 from gsmmodem.exceptions import CommandError
 
 from modem import pdu
-from modem.device_values import ModemError, StatusReport, StoredSms, describe_error
+from modem.device_values import ModemError, StatusReport, StoredSms, command_name, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def decode_stored(memory: str | None, index: int | None, stat: int | None,
 
 # ------------------------------------------------------------------------------
 def modem_error(exc: CommandError, at: str) -> ModemError:
-    name = at if at.upper().startswith("AT") else "the message PDU"
+    name = command_name(at)
     kind, code = getattr(exc, "type", None), getattr(exc, "code", None)
     if kind in ("CMS", "CME") and code is not None:
         return ModemError(int(code), f"{describe_error(kind, int(code))} for {name}", kind=kind, command=name)

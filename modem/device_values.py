@@ -37,6 +37,13 @@ CME_WORDS: dict[int, str] = {
 TRANSIENT_CMS = frozenset({300, 314, 320, 322, 331, 332, 500})
 
 
+
+def command_name(data: str) -> str:
+    """How errors and logs name what was written: the AT command, or — for the long hex
+    of an SMS after AT+CMGS — "the message PDU" (named, not quoted whole)."""
+    text = str(data).strip()
+    return text if text.upper().startswith("AT") else "the message PDU"
+
 class ModemError(Exception):
     """The modem refused a command, in its own words.
 

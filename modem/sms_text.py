@@ -187,6 +187,12 @@ def replace_emoji(text: str) -> str:
     return cleaned
 
 
+def as_sent(text: str, emoji: str = "keep") -> str:
+    """The text the modem gets under the shop's [textback] emoji setting ("keep" or
+    "replace"); a text that would be left empty by the replacing goes as written."""
+    return (replace_emoji(text) or text) if emoji == "replace" else text
+
+
 def describe(text: str) -> TextMeasure:
     enc = encoding_for(text)
     return TextMeasure(encoding=enc, length=length(text), segments=segments(text), has_emoji=has_emoji(text))

@@ -264,9 +264,7 @@ class Worker:
             self.store.cancel_message(message.id, "opted_out")
             log.info("text %s to %s not sent: opted out", message.id, message.number)
             return
-        text = message.body
-        if self.settings.emoji == "replace":
-            text = sms_text.replace_emoji(text) or text
+        text = sms_text.as_sent(message.body, self.settings.emoji)
         try:
             references = modem.send(message.number, text)
         except ValueError as exc:

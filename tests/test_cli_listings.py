@@ -147,3 +147,13 @@ def test_export_csv_and_json_for_a_crm(site, tmp_path):
 def test_json_and_csv_together_is_a_usage_error(site):
     result = run(site, "inbox", "--json", "--csv")
     assert result.exit_code == 2 and "choose one of --json and --csv" in result.output
+
+
+def test_reply_measures_the_text_the_modem_will_get(tmp_path):
+    # With [textback] emoji = "replace" the 🙂 becomes ":)" before sending: GSM-7, no warning.
+    site = make_site(tmp_path, extra='[textback]\nemoji = "replace"\n')
+    result = run(site, "reply", US, "See you at 3 🙂")
+    assert result.exit_code == 0, result.output
+    assert "UCS-2" not in result.output and "GSM-7" in result.output
+    with site.store() as store:
+        assert store.thread(US)[-1]["body"] == "See you at 3 🙂"     # stored as staff wrote it

@@ -167,3 +167,10 @@ template = "Still need a hand from {business}? Book at {booking_link}. Reply STO
     preview = out.split("follow-up 1 (after 2h)")[1].split("\n")[1].strip()
     assert preview == "Still need a hand from Example Plumbing? Reply STOP to opt out."
     assert "booking_link is empty" in out
+
+
+def test_an_own_number_the_guard_cannot_read_is_a_warning(tmp_path):
+    path = write(tmp_path, GOOD.replace('[staff]', '[lines."+15551234567"]\nname = "Old line"\n[staff]'))
+    result = run("config", "check", "--config", path)
+    assert result.exit_code == 0, result.output
+    assert "own number '+15551234567' is not a valid number for US" in result.output

@@ -17,7 +17,8 @@ import click
 
 from modem.conversation import forward_text
 from modem.settings import worker_settings
-from modem.sms_text import describe, explain_non_gsm, replace_emoji
+from modem.sms_text import as_sent, describe, explain_non_gsm
+from store.caller_guard import own_number_problems
 from store.facts import CallFact
 from store.rules import plan_messages, profile_for_line
 from store.schedule import next_opening
@@ -45,8 +46,7 @@ def _measure(label: str, text: str, config: cfg.Config, *, template: str = "",
     warnings = []
     if "booking_link" in cfg.template_placeholders(template) and not config.business.booking_link:
         warnings.append("uses {booking_link} but [business] booking_link is empty: that sentence is left out")
-    if config.textback.emoji == "replace":
-        text = replace_emoji(text) or text          # as Worker._send_one does
+    text = as_sent(text, config.textback.emoji)
     if names_business and names_business.lower() not in text.lower():
         warnings.append(f'does not name the business ("{names_business}"): callers ignore texts '
                         "from numbers they cannot place; use {business}")
@@ -125,6 +125,8 @@ def general_warnings(config: cfg.Config) -> list[str]:
         if step.at is not None and config.quiet_hours.contains(step.at):
             warnings.append(f"[[followups.steps]] #{i} at = \"{step.at:%H:%M}\" falls in quiet hours "
                             f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): it waits until they end")
+    # Own numbers the abuse guard cannot read are not recognised as the shop's own.
+    warnings += own_number_problems(worker_settings(config).rules.guard)
     if staff.forward and not staff.numbers:
         warnings.append("[staff] forward = true but no numbers: replies are only kept for `textback` on this box")
     return warnings

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import click
 
-from modem.sms_text import describe, explain_non_gsm
+from modem.sms_text import as_sent, describe, explain_non_gsm
 from textback.commands.staff_store import load_settings, open_store, renderer, resolve_number
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,8 @@ def reply(ctx, number, text):
     e164 = resolve_number(number, config)
     if not text.strip():
         raise click.BadParameter("the text is empty: write what to send in quotes", param_hint="TEXT")
-    measure = describe(text)
+    sent = as_sent(text, config.textback.emoji)       # what the modem will get
+    measure = describe(sent)
     with open_store(config) as store:
         contact = store.contact(e164)
         if contact and contact.opted_out:
@@ -36,7 +37,7 @@ def reply(ctx, number, text):
                                        f"Unblock it first with: textback unblock {e164}")
         message_id = store.queue_message(e164, "staff_reply", text, due_at=datetime.now(timezone.utc))
     if measure.encoding == "UCS-2":
-        why = "emoji" if measure.has_emoji else explain_non_gsm(text)
+        why = "emoji" if measure.has_emoji else explain_non_gsm(sent)
         click.echo(f"warning: sent as UCS-2 (70 characters per SMS, not 160) because of: {why}", err=True)
     if measure.segments > 1:
         click.echo(f"warning: {measure.segments} SMS parts; each one is billed", err=True)
