@@ -54,9 +54,12 @@ def test_emoji_inbound_arrives_as_lone_surrogates_in_the_library():
     with ModemSimulator() as sim:
         modem = connect(sim, received)
         try:
-            sim.inject_sms(US, "Thanks 😀")
+            [index] = sim.inject_sms(US, "Thanks 😀")
             wait_until(lambda: received)
             assert received[0].text == "Thanks \ud83d\ude00"
+            # The library deletes after its callback, on its own thread: let it finish
+            # before closing, or that thread dies on a closed port.
+            wait_until(lambda: index not in sim.stored("ME"))
         finally:
             modem.close()
 
@@ -73,8 +76,9 @@ def test_swallowed_cmti_never_reaches_the_callback():
             assert received == []
             assert index in sim.stored("ME")
             assert [m.text for m in modem.listStoredSms()] == ["Are you open?"]   # a sweep finds it
-            sim.inject_sms(US, "Control: announced normally")
+            [control] = sim.inject_sms(US, "Control: announced normally")
             wait_until(lambda: received)
+            wait_until(lambda: control not in sim.stored("ME"))   # the library's delete, as above
         finally:
             modem.close()
 
