@@ -22,10 +22,6 @@ import time
 _hangup_signal = {"seen": False}
 
 STORE_TIMEOUT = 2.0
-# Last resort only, when textback.config_file itself cannot be imported (a broken
-# install): the same defaults as there, so calls still land where the worker looks.
-DEFAULT_URL = "sqlite:////var/lib/textback/textback.db"
-DEFAULT_SPOOL = "/var/spool/textback"
 
 
 def _on_sighup(signum, frame) -> None:
@@ -35,9 +31,9 @@ def _on_sighup(signum, frame) -> None:
 def store_settings() -> tuple[str, str, str | None]:
     """(database url, spool dir, warning) from the textback configuration; never raises."""
     try:
-        from textback.config_file import read_store_settings
-    except Exception as exc:  # config module missing/broken: defaults keep calls flowing
-        return DEFAULT_URL, DEFAULT_SPOOL, f"configuration module unavailable ({type(exc).__name__}); using defaults"
+        from store.location import read_store_settings
+    except Exception as exc:  # a broken install: the store cannot be reached either; say so in the log line
+        return "", "", f"store.location unavailable ({type(exc).__name__}): reinstall textback"
     return read_store_settings()            # never raises: a broken file gives defaults and a warning
 
 

@@ -20,14 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-from modem.device import Modem
-from modem.settings import worker_settings
-from modem.simulator import ModemSimulator
-from modem.worker import Worker
+from modem.device.modem import Modem
+from textback.worker_settings import worker_settings
+from modem.simulator.pty_modem import ModemSimulator
+from modem.worker.loop import Worker
 from store import Store
 from textback.config import load_config
 from textback.demo import write_demo_config
-from textback.pretend_call import PretendCall, run_hook
+from textback.asterisk_stand_in import PretendCall, run_hook
 
 CALLER = "+1646555{:04d}"   # 555-01xx: fictional, and not the demo shop's own lines
 FLOOR_NUMBER = "+16465550199"  # the floor's texts; the calls use 0100-0198

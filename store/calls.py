@@ -9,7 +9,7 @@ import peewee as pw
 from store import times
 from store.errors import StoreError
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact, CallPlan
-from store.values import CallRecord
+from store.records import CallRecord
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from store import times
-from store.values import ContactInfo
+from store.records import ContactInfo
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Like huey's SQL storage, the models are created for one database object by
 `build_models(db)`, so two stores (two files, a test and a fixture...) can live
 in one process without rebinding a global. Only store/ touches these classes;
-everything the verbs return is a plain value (store.values).
+everything the verbs return is a plain value (store.records).
 """
 from __future__ import annotations
 

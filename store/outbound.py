@@ -14,7 +14,7 @@ import peewee as pw
 from store import times
 from store.errors import StoreError, UnknownMessage
 from store.models import OUT_KINDS
-from store.values import OutboundMessage
+from store.records import OutboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 import peewee as pw
 
 from store import times
-from store.keywords import Keyword, classify
+from store.rules.keywords import Keyword, classify
 
 TEXTED = ("sent", "delivered")
 

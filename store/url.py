@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from store.errors import BadDatabaseURL
-
-DEFAULT_URL = "sqlite:////var/lib/textback/textback.db"
+from store.location import DEFAULT_STORE_URL as DEFAULT_URL  # the one default
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ def store(db_url):
 @pytest.fixture
 def sim():
     """A generic GSM modem simulator on a pseudo-terminal, as a USB modem would be."""
-    from modem.simulator import ModemSimulator
+    from modem.simulator.pty_modem import ModemSimulator
 
     with ModemSimulator() as running:
         yield running

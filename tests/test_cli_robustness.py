@@ -80,7 +80,7 @@ def test_reading_works_while_another_process_holds_the_write_lock(tmp_path, args
 def test_thread_under_a_held_lock_still_shows_and_says_it_stays_unread(tmp_path, monkeypatch):
     site = make_site(tmp_path)
     fill(site)
-    monkeypatch.setattr("textback.commands.staff_store.BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr("textback.commands.shop_store.BUSY_TIMEOUT", 0.2)
     with WriteLock(site.db):
         result = run(site, "thread", US)
     assert result.exit_code == 0 and "Oui! Can you come at 3?" in result.output
@@ -98,7 +98,7 @@ def test_a_write_waits_for_the_worker_then_succeeds(tmp_path):
 
 def test_a_write_blocked_too_long_says_what_to_do(tmp_path, monkeypatch):
     site = make_site(tmp_path)
-    monkeypatch.setattr("textback.commands.staff_store.BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr("textback.commands.shop_store.BUSY_TIMEOUT", 0.2)
     with WriteLock(site.db):
         result = run(site, "block", US)
     assert result.exit_code == 1 and "locked" in result.output and "try again" in result.output

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import fill, make_site, run
-from modem.simulator import ModemSimulator
+from modem.simulator.pty_modem import ModemSimulator
 from store import Store
 from store.errors import StoreError
 

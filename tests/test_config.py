@@ -21,8 +21,8 @@ EXAMPLE = resources.files("textback").joinpath("textback.example.toml").read_tex
 def _no_site_config(monkeypatch, tmp_path):
     # Never read this machine's /etc/textback or the caller's environment.
     monkeypatch.delenv(cfg.ENV_VAR, raising=False)
-    # resolve_path reads the default from textback.config_file, where it lives.
-    monkeypatch.setattr("textback.config_file.DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
+    # resolve_path reads the default from store.location, where it lives.
+    monkeypatch.setattr("store.location.DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
 
 
 def write(tmp_path, text: str, name: str = "textback.toml") -> str:
@@ -294,9 +294,10 @@ def test_store_settings_with_missing_named_file(tmp_path):
 
 
 def test_config_is_a_leaf_module():
-    # The AGI hook imports this on every call: nothing heavy, nothing of ours beyond it.
+    # Loaded by every command: nothing heavy, and of ours only store.location (stdlib
+    # only), which owns the config file's place and the one default store location.
     code = ("import sys, textback.config; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('phonenumbers','click','peewee','gsmmodem','serial','store','modem','agi','asterisk')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert out.strip() == "['store', 'store.location']"

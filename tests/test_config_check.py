@@ -19,8 +19,8 @@ numbers = ["+12125550123"]
 @pytest.fixture(autouse=True)
 def _no_site_config(monkeypatch, tmp_path):
     monkeypatch.delenv(cfg.ENV_VAR, raising=False)
-    # resolve_path reads the default from textback.config_file, where it lives.
-    monkeypatch.setattr("textback.config_file.DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
+    # resolve_path reads the default from store.location, where it lives.
+    monkeypatch.setattr("store.location.DEFAULT_PATH", str(tmp_path / "etc" / "textback.toml"))
 
 
 def run(*args, env=None):

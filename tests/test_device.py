@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from modem.device import Modem
-from modem.device_values import ModemError, ModemSetupError, StatusReport, StoredSms
-from modem.pdu import join_texts
-from modem.simulator import ModemSimulator
+from modem.device.modem import Modem
+from modem.device.errors import ModemError, ModemSetupError, StatusReport, StoredSms
+from modem.sms.pdu import join_texts
+from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, wait_until
 
 
@@ -187,7 +187,7 @@ def test_multipart_reply_comes_in_parts_with_their_concat(sim, modem):
 
 
 def test_garbled_pdu_is_reported_not_raised(sim, modem):
-    from modem.sim_store import StoredMessage
+    from modem.simulator.memory import StoredMessage
     sim.inject_sms(US, "first", announce="never")
     sim.state.store["ME"].store(StoredMessage(pdu="07914477000910000400ZZ", stat=0, tpdu_length=9))
     sim.state.store["ME"].store(StoredMessage(pdu="0791447700091000040C9144", stat=0, tpdu_length=5))

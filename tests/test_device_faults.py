@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from modem.device import Modem
-from modem.device_values import ModemError, ModemLost, ModemSetupError
-from modem.simulator import ModemSimulator
+from modem.device.modem import Modem
+from modem.device.errors import ModemError, ModemLost, ModemSetupError
+from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, wait_until
 
 

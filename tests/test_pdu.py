@@ -1,4 +1,4 @@
-"""SMS PDU encoding and decoding (modem.pdu, modem.gsm7, modem.pdu_fields).
+"""SMS PDU encoding and decoding (modem.sms.pdu, modem.sms.gsm7, modem.sms.tpdu_fields).
 
 Checked three ways: worked examples from 3GPP TS 23.038/23.040 and widely
 published PDUs, round trips through our own decoder, and decoding by decoders
@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from smspdudecoder.easy import read_incoming_sms, read_outgoing_sms
 
-from modem import gsm7
-from modem.pdu import (
+from modem.sms import gsm7
+from modem.sms.pdu import (
     PduError, decode_deliver, decode_status_report, decode_submit, deliver_parts,
     encode_deliver, encode_status_report, encode_submit, join_texts, tpdu_length,
 )
-from modem.pdu_fields import Reader, decode_address, encode_address
+from modem.sms.tpdu_fields import Reader, decode_address, encode_address
 
 
 def _import_gammu():

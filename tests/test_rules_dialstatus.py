@@ -1,7 +1,7 @@
 """Which calls get a text: every DIALSTATUS / QUEUESTATUS / reason, answered and call-backs."""
 import pytest
 
-from store.dialstatus import (DEFAULT_TEXT_ON_DIAL, DEFAULT_TEXT_ON_QUEUE, StatusDecision, StatusSettings,
+from store.rules.dialstatus import (DEFAULT_TEXT_ON_DIAL, DEFAULT_TEXT_ON_QUEUE, StatusDecision, StatusSettings,
                               decide_status)
 
 TEXT = StatusDecision(True)

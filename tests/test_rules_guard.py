@@ -1,7 +1,7 @@
 """The abuse guard on caller IDs, with the real phonenumbers metadata (no mocks)."""
 import pytest
 
-from store.caller_guard import GuardSettings, check_caller, own_number_problems, strip_uri, to_e164
+from store.rules.guard import GuardSettings, check_caller, own_number_problems, strip_uri, to_e164
 
 US = GuardSettings(country="US", own_numbers=("(212) 555-0100", "+1 212 555 0101"))
 GB = GuardSettings(country="GB", own_numbers=("020 7946 0000",))

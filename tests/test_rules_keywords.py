@@ -1,7 +1,7 @@
 """Inbound text classification: every opt-out form, opt-in, help, and the false positives."""
 import pytest
 
-from store.keywords import Keyword, classify, normalise
+from store.rules.keywords import Keyword, classify, normalise
 
 OPT_OUT_KEYWORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
                     "OPT-OUT", "OPT OUT", "STOP ALL"]

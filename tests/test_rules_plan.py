@@ -4,11 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from store.caller_guard import GuardSettings
+from store.rules.guard import GuardSettings
 from store.facts import CallFact, CallPlan
-from store.rules import (DEFAULT_PROFILE, RETRYABLE_SKIPS, CallerHistory, LineProfile, RulesSettings, cap_alert,
+from store.rules.plan import (DEFAULT_PROFILE, RETRYABLE_SKIPS, CallerHistory, LineProfile, RulesSettings, cap_alert,
                          caller_number, plan_call, profile_for_line, settings_problems)
-from store.schedule import DEFAULT_HOURS, parse_hours, to_local
+from store.rules.schedule import DEFAULT_HOURS, parse_hours, to_local
 
 UTC = timezone.utc
 NY, LDN = "America/New_York", "Europe/London"

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from store.schedule import (DEFAULT_FOLLOW_UPS, DEFAULT_HOURS, FollowUpStep, QuietHours, after_quiet_hours,
+from store.rules.schedule import (DEFAULT_FOLLOW_UPS, DEFAULT_HOURS, FollowUpStep, QuietHours, after_quiet_hours,
                             first_text_at, follow_up_times, in_quiet_hours, inside_window, is_open, is_stale,
                             local_at, next_business_day, next_opening, opens_at_words, parse_days, parse_hours,
                             parse_quiet_hours, to_local)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from modem.simulator import ModemSimulator
+from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import US, US2
 
 pytestmark = pytest.mark.slow

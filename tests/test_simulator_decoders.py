@@ -10,8 +10,8 @@ import pytest
 from gsmmodem.modem import GsmModem
 from smspdudecoder.easy import read_incoming_sms, read_outgoing_sms
 
-from modem import pdu
-from modem.simulator import ModemSimulator
+from modem.sms import pdu
+from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, US2, AtClient
 
 

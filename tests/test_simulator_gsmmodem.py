@@ -9,8 +9,8 @@ import serial
 from gsmmodem.exceptions import CmsError, TimeoutException
 from gsmmodem.modem import GsmModem
 
-from modem import pdu
-from modem.simulator import ModemSimulator
+from modem.sms import pdu
+from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import PROFILES, UK, US, US2, AtClient, wait_until
 
 

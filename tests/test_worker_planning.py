@@ -5,10 +5,10 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from modem.planning import Planner
-from modem.settings import rules_settings
+from modem.worker.planning import Planner
+from textback.worker_settings import rules_settings
 from store.facts import CallFact
-from store.rules import LineProfile
+from store.rules.plan import LineProfile
 from textback.config import parse_config
 
 NOW = datetime(2026, 1, 7, 15, 0, tzinfo=timezone.utc)      # a Wednesday, 10:00 in New York

@@ -162,10 +162,10 @@ def test_a_refused_sim_pin_is_tried_once_and_never_again(tmp_path, caplog):
     # Each wrong try uses up one of the SIM's three: the worker must not spend them.
     import threading
 
-    from modem.device import Modem
-    from modem.settings import worker_settings
-    from modem.simulator import ModemSimulator
-    from modem.worker import Worker
+    from modem.device.modem import Modem
+    from textback.worker_settings import worker_settings
+    from modem.simulator.pty_modem import ModemSimulator
+    from modem.worker.loop import Worker
     from store import Store
     from test_worker_support import write_config
     from textback.config import load_config

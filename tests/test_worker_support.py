@@ -1,5 +1,5 @@
 """Shared rig for the worker tests (no tests of its own): a real SQLite store, the modem
-simulator on a pty opened through modem.device, the worker loop in a thread with an
+simulator on a pty opened through modem.device.modem, the worker loop in a thread with an
 injectable clock, and missed calls entering through the real `textback-agi` hook run as
 a subprocess with an AGI environment on stdin."""
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Rig:
 
     def __init__(self, tmp_path: Path, *, delay: str = "0s", emoji: str = "keep", extra: str = "",
                  profile: str = "generic", link: bool = False, **timing):
-        from modem.simulator import ModemSimulator
+        from modem.simulator.pty_modem import ModemSimulator
         from store import Store
         from textback.config import load_config
 
@@ -121,9 +121,9 @@ class Rig:
         self.thread = None
 
     def start(self) -> "Rig":
-        from modem.device import Modem
-        from modem.settings import worker_settings
-        from modem.worker import Worker
+        from modem.device.modem import Modem
+        from textback.worker_settings import worker_settings
+        from modem.worker.loop import Worker
 
         settings = worker_settings(self.config, **dict(self.timing, modem_options={
             "command_timeout": 2.0, "send_timeout": 5.0}))

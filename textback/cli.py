@@ -14,9 +14,9 @@ import click
 # name -> "module:attribute"; each module owns one job (see textback/commands/).
 COMMANDS: dict[str, str] = {
     "config": "textback.commands.config_cmd:config",
-    "simulate-modem": "textback.commands.simulate:simulate_modem",
-    "test-call": "textback.commands.calls_cmd:test_call",
-    "calls": "textback.commands.call_list_cmd:calls",
+    "simulate-modem": "textback.commands.simulate_modem_cmd:simulate_modem",
+    "test-call": "textback.commands.test_call_cmd:test_call",
+    "calls": "textback.commands.calls_cmd:calls",
     "fastagi": "textback.commands.fastagi_cmd:fastagi",
     "worker": "textback.commands.worker_cmd:worker",
     "inbox": "textback.commands.inbox_cmd:inbox",

@@ -18,11 +18,11 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from textback import config_values as parse
-from textback.config_file import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, ENV_VAR,  # noqa: F401
+from textback import config_parsers as parse
+from store.location import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, ENV_VAR,  # noqa: F401
                                   FileProblem, StoreSettings, read_store_settings, read_text, resolve_path)
 # Part of this module's API since before the parsers moved out: callers import them from here.
-from textback.config_values import (BAUDRATES, format_duration, format_hours,  # noqa: F401
+from textback.config_parsers import (BAUDRATES, format_duration, format_hours,  # noqa: F401
                                     parse_clock, parse_duration, template_placeholders)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

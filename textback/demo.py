@@ -1,7 +1,7 @@
 """The `textback demo` scenario: the whole product on one machine in a few seconds.
 
 Nothing is mocked: a real SQLite store in a directory of the caller's choosing, the modem
-simulator on a pty opened through modem.device exactly as a USB modem would be, the real
+simulator on a pty opened through modem.device.modem exactly as a USB modem would be, the real
 worker loop in a thread, and every call entering through the installed `textback-agi`
 hook run as a subprocess with an AGI environment on stdin, answered as Asterisk answers.
 
@@ -112,7 +112,7 @@ class DemoResult:
     directory: Path
     config_path: Path
     events: list[DemoEvent] = field(default_factory=list)
-    sent: list = field(default_factory=list)        # modem.sim_network.SentMessage, in order
+    sent: list = field(default_factory=list)        # modem.simulator.network.SentMessage, in order
     seconds: float = 0.0
 
     def text_back_seconds(self) -> dict[str, float]:
@@ -172,7 +172,7 @@ class Demo:
             logging.getLogger().removeHandler(self.tail)
 
     def _start(self) -> None:
-        from modem.simulator import ModemSimulator, PtyError
+        from modem.simulator.pty_modem import ModemSimulator, PtyError
         from store import Store
         from store.errors import StoreError
         from textback.config import ConfigError, load_config
@@ -197,9 +197,9 @@ class Demo:
         self._start_worker(config)
 
     def _start_worker(self, config) -> None:
-        from modem.device import Modem
-        from modem.settings import worker_settings
-        from modem.worker import Worker
+        from modem.device.modem import Modem
+        from textback.worker_settings import worker_settings
+        from modem.worker.loop import Worker
 
         # A short poll so each step shows at once; everything else as configured.
         settings = worker_settings(config, poll_interval=0.05, lease_seconds=10.0)
@@ -302,7 +302,7 @@ class Demo:
 
     # -- the hook, as Asterisk runs it ------------------------------------------------------
     def _run_hook(self, caller: Caller) -> tuple[int, float]:
-        from textback.pretend_call import HookNotRunnable, PretendCall, run_hook
+        from textback.asterisk_stand_in import HookNotRunnable, PretendCall, run_hook
 
         # Asterisk's shape: epoch seconds . channel counter (unique within this demo's store).
         self.calls_made += 1

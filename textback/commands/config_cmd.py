@@ -15,13 +15,13 @@ from importlib import resources
 
 import click
 
-from modem.conversation import forward_text
-from modem.settings import worker_settings
-from modem.sms_text import as_sent, describe, explain_non_gsm
-from store.caller_guard import own_number_problems
+from modem.worker.conversation import forward_text
+from textback.worker_settings import worker_settings
+from modem.sms.measure import as_sent, describe, explain_non_gsm
+from store.rules.guard import own_number_problems
 from store.facts import CallFact
-from store.rules import plan_messages, profile_for_line
-from store.schedule import next_opening
+from store.rules.plan import plan_messages, profile_for_line
+from store.rules.schedule import next_opening
 from textback import config as cfg
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _sample_call(did: str, *, closed: bool, when: datetime) -> CallFact:
 
 def render_all(config: cfg.Config, now: datetime | None = None) -> list[Rendered]:
     """Every text the configuration can produce, rendered by the same rules the worker
-    uses (store.rules.plan_messages, the keyword replies, the staff forward), for a
+    uses (store.rules.plan.plan_messages, the keyword replies, the staff forward), for a
     sample caller."""
     settings = worker_settings(config)
     rules = settings.rules

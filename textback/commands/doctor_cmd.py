@@ -10,7 +10,7 @@ from textback import config as cfg
 from textback.commands.doctor_probes import (
     FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
 )
-from textback.commands.staff_store import database_path
+from textback.commands.shop_store import database_path
 from textback.commands.status_cmd import worker_alive
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}

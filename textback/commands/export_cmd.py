@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.staff_store import load_settings, open_store, parse_since, renderer
+from textback.commands.shop_store import load_settings, open_store, parse_since, renderer
 from textback.output import Column
 
 COLUMNS = tuple(Column(key, key.upper()) for key in (

@@ -5,7 +5,7 @@ import time
 
 import click
 
-from textback.commands.staff_store import load_settings, open_store, renderer
+from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import Column, emit, listing_options
 
 COLUMNS = (

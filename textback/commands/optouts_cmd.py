@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.staff_store import load_settings, open_store, renderer, resolve_number
+from textback.commands.shop_store import load_settings, open_store, renderer, resolve_number
 from textback.output import Column, emit, listing_options
 
 COLUMNS = (

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import click
 
-from modem.sms_text import as_sent, describe, explain_non_gsm
-from textback.commands.staff_store import load_settings, open_store, renderer, resolve_number
+from modem.sms.measure import as_sent, describe, explain_non_gsm
+from textback.commands.shop_store import load_settings, open_store, renderer, resolve_number
 
 log = logging.getLogger(__name__)
 

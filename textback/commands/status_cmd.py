@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import click
 
-from textback.commands.staff_store import load_settings, open_store, renderer
+from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import listing_options
 
 # The worker beats every ~10 s; three missed beats and it is taken for dead.

@@ -5,7 +5,7 @@ import logging
 
 import click
 
-from textback.commands.staff_store import load_settings, open_store, renderer, resolve_number
+from textback.commands.shop_store import load_settings, open_store, renderer, resolve_number
 from textback.output import Column, emit, listing_options
 
 log = logging.getLogger(__name__)

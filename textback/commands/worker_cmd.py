@@ -26,9 +26,9 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
     """Plan texts for missed calls, send them through the modem, store replies. Stops on SIGTERM."""
     from datetime import timedelta
 
-    from modem.device import Modem
-    from modem.settings import worker_settings
-    from modem.worker import Worker
+    from modem.device.modem import Modem
+    from textback.worker_settings import worker_settings
+    from modem.worker.loop import Worker
     from store import Store
     from store.errors import StoreError
     from textback.config import ConfigError, load_config

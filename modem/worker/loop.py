@@ -33,17 +33,18 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from modem import sms_text
-from modem.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
-from modem.device_values import ModemError, ModemLost, StatusReport
-from modem.planning import Planner
-from modem.receiving import Receiver
-from modem.service import Watchdog, notify
-from modem.settings import WorkerSettings
+from modem.sms import measure as sms_text
+from modem.worker.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
+from modem.device.errors import ModemError, ModemLost, StatusReport
+from modem.worker.planning import Planner
+from modem.worker.receiving import Receiver
+from modem.worker.systemd_notify import Watchdog, notify
+from modem.worker.settings import WorkerSettings
 from store import times
 from store.errors import StoreError
 
-log = logging.getLogger(__name__)
+# One stable name for journald and log filters, whichever module of modem/worker/ logs.
+log = logging.getLogger("modem.worker")
 
 # Wrong PIN / PUK needed: retrying would burn the SIM's last PIN tries.
 _NEVER_RETRY_CODES = (11, 12, 16)
@@ -56,7 +57,7 @@ def default_owner() -> str:
 
 
 class Worker:
-    """The loop. `open_modem(on_sms=..., on_status_report=...)` returns a modem.device.Modem
+    """The loop. `open_modem(on_sms=..., on_status_report=...)` returns a modem.device.modem.Modem
     (or raises ModemError); `now` is the clock (tests inject one)."""
 
     def __init__(self, store, settings: WorkerSettings, open_modem: Callable[..., object], *,

@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from modem import gsm7, sms_text
-from modem.pdu_fields import (
+from modem.sms import gsm7
+
+from modem.sms import measure as sms_text
+from modem.sms.tpdu_fields import (
     EIGHT_BIT, GSM7, UCS2, PduError, Reader, decode_address, decode_dcs, decode_smsc,
     decode_timestamp, decode_udh, encode_address, encode_concat_udh, encode_smsc,
     encode_timestamp, parse_hex,

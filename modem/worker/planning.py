@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from store import rules
-from store.rules import CallerHistory, RulesSettings
+from store.rules import plan as rules
+from store.rules.plan import CallerHistory, RulesSettings
 from store.spool import import_spool
 
 log = logging.getLogger(__name__)

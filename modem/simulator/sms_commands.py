@@ -1,6 +1,6 @@
 """The simulated modem's SMS commands (3GPP TS 27.005): settings, send, store, read, delete.
 
-PDU mode is the real thing (PDUs are decoded by modem.pdu and checked against the
+PDU mode is the real thing (PDUs are decoded by modem.sms.pdu and checked against the
 <length> the client gave); text mode is simulated well enough for clients that use it.
 """
 from __future__ import annotations
@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from modem import pdu
-from modem.gsm7 import is_gsm7
-from modem.sim_commands import CommandProcessor, Reply, int_arg
-from modem.sim_network import SentPart, at_stamp
-from modem.sim_state import AtError
-from modem.sim_store import (
+from modem.sms import pdu
+from modem.sms.gsm7 import is_gsm7
+from modem.simulator.commands import CommandProcessor, Reply, int_arg
+from modem.simulator.network import SentPart, at_stamp
+from modem.simulator.state import AtError
+from modem.simulator.memory import (
     STAT_BY_NAME, STAT_NAMES, STO_UNSENT, MemoryFull, StoredMessage,
 )
 

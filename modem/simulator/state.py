@@ -10,8 +10,8 @@ import re
 import threading
 from dataclasses import dataclass
 
-from modem.sim_profiles import Profile
-from modem.sim_store import MessageStore
+from modem.simulator.profiles import Profile
+from modem.simulator.memory import MessageStore
 
 
 

@@ -90,7 +90,7 @@ def parse_since(text: str | None) -> datetime | None:
 
 def resolve_number(raw: str, config: cfg.Config) -> str:
     """A number as staff type it (national or international) -> E.164, or a clear error."""
-    from store.caller_guard import to_e164
+    from store.rules.guard import to_e164
 
     # Fictional ranges allowed: staff may look up or block any number they were texted from.
     number = to_e164(raw, config.business.country, allow_fictional=True)

@@ -12,8 +12,8 @@ import re
 
 from gsmmodem.exceptions import CommandError
 
-from modem import pdu
-from modem.device_values import ModemError, StatusReport, StoredSms, command_name, describe_error
+from modem.sms import pdu
+from modem.device.errors import ModemError, StatusReport, StoredSms, command_name, describe_error
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Callable
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem.device_link import ModemLink
-from modem.device_values import ModemError, ModemLost, ModemSetupError
+from modem.device.link import ModemLink
+from modem.device.errors import ModemError, ModemLost, ModemSetupError
 
 if TYPE_CHECKING:
-    from modem.device import Modem, ModemSettings
+    from modem.device.modem import Modem, ModemSettings
 
 log = logging.getLogger(__name__)
 

@@ -39,13 +39,13 @@ from typing import Callable
 
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem import pdu
-from modem.device_health import read_health
-from modem.device_link import ESC, ModemLink
-from modem.device_parse import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
+from modem.sms import pdu
+from modem.device.health import read_health
+from modem.device.link import ESC, ModemLink
+from modem.device.replies import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
                                 read_reply)
-from modem.device_values import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms, command_name
-from modem.device_open import open_link, set_up
+from modem.device.errors import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms, command_name
+from modem.device.setup import open_link, set_up
 
 log = logging.getLogger(__name__)
 

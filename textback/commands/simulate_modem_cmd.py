@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from modem.sim_profiles import PROFILES, get_profile
+from modem.simulator.profiles import PROFILES, get_profile
 
 
 def _profile(ctx, param, value: str) -> str:
@@ -28,7 +28,7 @@ def _profile(ctx, param, value: str) -> str:
 @click.option("--pin", help="Ask for this SIM PIN (AT+CPIN?) until it is entered.")
 def simulate_modem(profile: str, link: str | None, pin: str | None) -> None:
     """Run a simulated GSM modem on a pseudo-terminal until stopped."""
-    from modem.simulator import ModemSimulator, PtyError
+    from modem.simulator.pty_modem import ModemSimulator, PtyError
 
     stop = threading.Event()
     try:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from modem.device_values import ModemError, ModemHealth, ModemLost
+from modem.device.errors import ModemError, ModemHealth, ModemLost
 
 if TYPE_CHECKING:
-    from modem.device import Modem
+    from modem.device.modem import Modem
 
 # 27.007 §7.2 +CREG <stat>
 _REGISTRATION = {0: "not registered", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"}

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from modem import gsm7
+from modem.sms import gsm7
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # Verbose texts for AT+CMEE=2: the 3GPP words the device layer also shows.
-from modem.device_values import CME_WORDS, CMS_WORDS
-from modem.sim_state import AtError, ModemState
+from modem.device.errors import CME_WORDS, CMS_WORDS
+from modem.simulator.state import AtError, ModemState
 
 log = logging.getLogger(__name__)
 
@@ -398,4 +398,4 @@ def _qccid(proc, suffix, args, raw):
 
 
 # The SMS commands register themselves on import.
-import modem.sim_sms_commands  # noqa: E402,F401
+import modem.simulator.sms_commands  # noqa: E402,F401

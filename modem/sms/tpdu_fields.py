@@ -1,6 +1,6 @@
 """The small fields every SMS PDU is built from (3GPP TS 23.040 §9.1.2, §9.2.3):
 hex input, a bounds-checked reader, addresses in semi-octets or GSM-7, the SMSC
-field, the 7-octet timestamps, TP-DCS and the User Data Header.  modem.pdu
+field, the 7-octet timestamps, TP-DCS and the User Data Header.  modem.sms.pdu
 assembles whole PDUs from these.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from modem import gsm7
+from modem.sms import gsm7
 
 # Semi-octet digits of 23.040 §9.1.2.3; F is the filler of an odd-length number.
 _DIGITS = "0123456789*#abc"

@@ -36,7 +36,7 @@ import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 from gsmmodem.modem import GsmModem
 
-from modem.device_values import ModemLost, command_name
+from modem.device.errors import ModemLost, command_name
 
 log = logging.getLogger(__name__)
 

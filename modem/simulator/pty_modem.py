@@ -22,16 +22,16 @@ import time
 from collections import deque
 from datetime import datetime, timezone
 
-from modem import pdu
-from modem.sim_commands import CommandProcessor, Reply
-from modem.sim_network import (
+from modem.sms import pdu
+from modem.simulator.commands import CommandProcessor, Reply
+from modem.simulator.network import (
     ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER, ANNOUNCE_NOW, Network, SentMessage, SentPart,
     group_sent,
 )
-from modem.sim_profiles import get_profile
-from modem.sim_pty import PtyError, PtyPort
-from modem.sim_state import ModemState, command_name
-from modem.sim_store import StoredMessage
+from modem.simulator.profiles import get_profile
+from modem.simulator.pty import PtyError, PtyPort
+from modem.simulator.state import ModemState, command_name
+from modem.simulator.memory import StoredMessage
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from modem import pdu
-from modem.sim_state import ModemState
-from modem.sim_store import REC_UNREAD, MemoryFull, StoredMessage
+from modem.sms import pdu
+from modem.simulator.state import ModemState
+from modem.simulator.memory import REC_UNREAD, MemoryFull, StoredMessage
 
 log = logging.getLogger(__name__)
 

@@ -1,55 +1,20 @@
 """The configuration, turned into the plain values the worker and the rules take.
 
 One job: map textback.config's frozen dataclasses (what the shop wrote in its TOML)
-onto store.rules.RulesSettings (what the pure rules need) and WorkerSettings (what
-the loop, the keyword replies and the staff forwards need). Nothing here reads a file
-or the clock, so a test can build settings from `parse_config(text)` directly.
+onto store.rules.plan.RulesSettings (what the pure rules need) and
+modem.worker.settings.WorkerSettings (what the loop, the keyword replies and the staff
+forwards need). Nothing here reads a file or the clock, so a test can build settings
+from `parse_config(text)` directly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
 
-from store.caller_guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
-from store.dialstatus import StatusSettings
-from store.rules import DEFAULT_PROFILE, LineProfile, RulesSettings
-from store.schedule import FollowUpStep, Hours, OpeningRange, QuietHours
-from store.templates import render
+from modem.worker.settings import WorkerSettings
+from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
+from store.rules.dialstatus import StatusSettings
+from store.rules.plan import DEFAULT_PROFILE, LineProfile, RulesSettings
+from store.rules.schedule import FollowUpStep, Hours, OpeningRange, QuietHours
 from textback.config import Config, WEEKDAYS
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """Everything the worker loop needs besides the store and the modem."""
-
-    rules: RulesSettings
-    business: str = ""
-    callback_number: str = ""
-    booking_link: str = ""
-    staff_numbers: tuple[str, ...] = ()
-    forward: bool = True
-    forward_template: str = "Text from {number}: {body}"
-    help_text: str = ""
-    stop_reply: str = ""
-    start_reply: str = ""
-    emoji: str = "keep"                                # keep | replace
-    spool_dir: str | None = None
-    modem_port: str = ""
-    sweep_interval: timedelta = timedelta(seconds=60)
-    # The worker's own timing; not in the TOML (tests and the kill test shorten them).
-    poll_interval: float = 0.1
-    lease_seconds: float = 60.0
-    health_interval: float = 15.0
-    reconnect_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
-    modem_options: dict = field(default_factory=dict)  # keyword arguments for Modem.open
-
-    def template_values(self) -> dict[str, str]:
-        return {"business": self.business, "callback_number": self.callback_number,
-                "booking_link": self.booking_link, "caller_name": "", "opens_at": ""}
-
-    def reply_text(self, template: str) -> str:
-        """A keyword reply (STOP confirmation, START, HELP) with the shop's values filled in."""
-        return render(template, self.template_values())
 
 
 def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSettings:

@@ -5,7 +5,7 @@ counts with it (modem/sms_text.py), so they cannot disagree. Also septet packing
 (with the fill bits a User Data Header needs) and the receiving rules of 23.038 for
 escapes that map to nothing.
 
-Functions here raise plain ValueError with a readable message; modem.pdu turns
+Functions here raise plain ValueError with a readable message; modem.sms.pdu turns
 those into PduError.  Standard library only.
 """
 from __future__ import annotations

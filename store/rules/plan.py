@@ -8,8 +8,8 @@ for each new call:
     alert = cap_alert(plan, history, settings)      # log it when not None
 
 Order of the checks (the first that fails names the skip reason):
- 1. statuses (store.dialstatus): answered / outbound cancel or skip; no_status, not_missed
- 2. the caller ID guard (store.caller_guard): anonymous, internal, invalid_number,
+ 1. statuses (store.rules.dialstatus): answered / outbound cancel or skip; no_status, not_missed
+ 2. the caller ID guard (store.rules.guard): anonymous, internal, invalid_number,
     short_code, own_number, blocked_region, premium, shared_cost, not_mobile
  3. the shop's lists: blocked (staff), opted_out
  4. stale: the call is older than `stale_after` when the worker sees it [2 h]
@@ -20,7 +20,7 @@ Order of the checks (the first that fails names the skip reason):
     later, and rule 4 ends the wait.
 Then the texts: the first after `first_delay` [30 s] with the business-hours or
 after-hours template (after-hours also when the dialplan says so), then the
-follow-ups (store.schedule), each ending with the opt-out line.
+follow-ups (store.rules.schedule), each ending with the opt-out line.
 
 Pure: no database, clock, files or config imports; settings are plain frozen values.
 """
@@ -31,13 +31,13 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
-from store.caller_guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
-from store.dialstatus import StatusSettings, decide_status
+from store.rules.guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
+from store.rules.dialstatus import StatusSettings, decide_status
 from store.facts import CallFact, CallPlan, PlannedMessage
-from store.schedule import (DEFAULT_FOLLOW_UPS, FollowUpStep, Hours, QuietHours, first_text_at,
+from store.rules.schedule import (DEFAULT_FOLLOW_UPS, FollowUpStep, Hours, QuietHours, first_text_at,
                             follow_up_times, inside_window, is_open, is_stale, next_opening,
                             opens_at_words)
-from store.templates import DEFAULT_OPT_OUT_LINE, person_name, render, template_problems, with_opt_out_line
+from store.rules.templates import DEFAULT_OPT_OUT_LINE, person_name, render, template_problems, with_opt_out_line
 
 TEXT_BACK = "text_back"
 FOLLOW_UP = "follow_up"

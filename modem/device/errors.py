@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from modem.pdu import ReportOutcome
+from modem.sms.pdu import ReportOutcome
 
 # The words 3GPP gives the error codes a modem answers with AT+CMEE=1 (numeric), so
 # that an error the shop sees says what the modem meant, not just a number.
@@ -98,7 +98,7 @@ class StoredSms:
     empty: a garbled message is reported, never raised, so it cannot block the others.
     concat is (reference, total, sequence) for one part of a long text; the store
     reassembles. A UCS-2 text split by the phone inside an emoji leaves half a
-    surrogate pair at the edge of each part: join parts with modem.pdu.join_texts().
+    surrogate pair at the edge of each part: join parts with modem.sms.pdu.join_texts().
     """
 
     memory: str | None

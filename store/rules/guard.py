@@ -4,7 +4,7 @@ One job: parse the raw caller ID Asterisk gave (national forms, 00/011 prefixes,
 "+", spaces/dashes/dots, tel:/sip: URIs) with `phonenumbers` in the business's
 country, and refuse what a forged caller ID could make the shop pay for or what
 cannot take a text. Pure: the opt-out and staff-block lists live in the store and
-are checked by store.rules, not here.
+are checked by store.rules.plan, not here.
 
 Skip reasons, in the order they are checked:
   anonymous      no number shown ("anonymous", "Restricted", "<unknown>", empty...,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.errors import StoreError
-from store.keywords import Keyword, classify
+from store.rules.keywords import Keyword, classify
 
 log = logging.getLogger(__name__)
 

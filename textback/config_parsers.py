@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from textback.config_file import STORE_URL_FORM
+from store.location import STORE_URL_FORM
 
 BAUDRATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 

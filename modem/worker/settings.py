@@ -1,0 +1,46 @@
+"""WorkerSettings: everything the worker loop needs besides the store and the modem.
+
+The command line builds it from the configuration (textback/worker_settings.py) and
+hands it to the worker, so nothing in modem/ reads the configuration itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from store.rules.plan import RulesSettings
+from store.rules.templates import render
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything the worker loop needs besides the store and the modem."""
+
+    rules: RulesSettings
+    business: str = ""
+    callback_number: str = ""
+    booking_link: str = ""
+    staff_numbers: tuple[str, ...] = ()
+    forward: bool = True
+    forward_template: str = "Text from {number}: {body}"
+    help_text: str = ""
+    stop_reply: str = ""
+    start_reply: str = ""
+    emoji: str = "keep"                                # keep | replace
+    spool_dir: str | None = None
+    modem_port: str = ""
+    sweep_interval: timedelta = timedelta(seconds=60)
+    # The worker's own timing; not in the TOML (tests and the kill test shorten them).
+    poll_interval: float = 0.1
+    lease_seconds: float = 60.0
+    health_interval: float = 15.0
+    reconnect_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+    modem_options: dict = field(default_factory=dict)  # keyword arguments for Modem.open
+
+    def template_values(self) -> dict[str, str]:
+        return {"business": self.business, "callback_number": self.callback_number,
+                "booking_link": self.booking_link, "caller_name": "", "opens_at": ""}
+
+    def reply_text(self, template: str) -> str:
+        """A keyword reply (STOP confirmation, START, HELP) with the shop's values filled in."""
+        return render(template, self.template_values())
