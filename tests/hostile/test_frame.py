@@ -1,0 +1,23 @@
+"""The suite's own frame: one call in, one text out, a row in the table."""
+from __future__ import annotations
+
+import pytest
+
+from hostile_rig import Site
+
+
+@pytest.fixture
+def site(tmp_path):
+    running = Site(tmp_path)
+    yield running
+    running.close()
+
+
+def test_one_call_one_text(site, ledger_row):
+    site.start_worker()
+    site.call("+12125550123")
+    site.wait_sent(1)
+    site.wait_settled()
+    tally = site.tally()
+    ledger_row.count(tally)
+    assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 1)
