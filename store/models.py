@@ -19,7 +19,8 @@ from store import times
 CALL_STATES = ("new", "planned", "skipped", "logged")
 OUT_KINDS = ("text_back", "follow_up", "staff_reply", "keyword_reply", "forward")
 IN_KINDS = ("reply", "staff")
-OUT_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled")
+# expired: not sent because it was too old when its turn came (store/rules/expiry.py).
+OUT_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled", "expired")
 OPT_OUT_ACTIONS = ("opt_out", "opt_in", "block", "unblock")
 
 

@@ -1,7 +1,7 @@
 """Outbound queue verbs: queue, claim under a lease, and settle each text.
 
 States: scheduled -> sending (leased) -> sent -> delivered / failed;
-scheduled -> cancelled; sending -> scheduled again with backoff on a modem
+scheduled -> cancelled; scheduled / sending -> expired (too old to send); sending -> scheduled again with backoff on a modem
 error, until failed with the modem's own error text.
 """
 from __future__ import annotations
@@ -121,6 +121,24 @@ class OutboundVerbs:
             self._message_row(message_id)
             Message.update({Message.status: "failed", Message.error: error, Message.lease_owner: None,
                             Message.lease_expires_at: None}).where(Message.id == message_id).execute()
+
+    def expire_message(self, message_id: int, why: str) -> int:
+        """Not sent: too old when its turn came (store/rules/expiry.py). A first text that
+        expires takes its call's follow-ups with it (they would follow up on nothing).
+        Returns how many texts were settled (0 when it was no longer pending)."""
+        Message = self.models.Message
+        with self._write():
+            row = self._message_row(message_id)
+            changed = (Message.update({Message.status: "expired", Message.error: why, Message.lease_owner: None,
+                                       Message.lease_expires_at: None})
+                       .where((Message.id == message_id) & Message.status.in_(["scheduled", "sending"]))
+                       .execute())
+            if changed and row.kind == "text_back" and row.call_id is not None:
+                changed += (Message.update({Message.status: "cancelled",
+                                            Message.cancel_reason: "first text expired"})
+                            .where((Message.call == row.call_id) & (Message.status == "scheduled")
+                                   & (Message.kind == "follow_up")).execute())
+        return changed
 
     def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime) -> int | None:
         """Apply a status report to the most recent sent message with that reference to that number.

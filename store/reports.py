@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import peewee as pw
 
@@ -161,7 +161,9 @@ class ReportVerbs:
             if text and text.sent_at:
                 delays.append(max(0.0, (text.sent_at - c.happened_at).total_seconds()))
         opt_outs = Event.select().where((Event.action == "opt_out") & (Event.at >= since)).count()
-        total.update(_speed(delays), opt_outs=opt_outs, skipped=dict(sorted(skipped.items())))
+        expired = (Message.select().where((Message.direction == "out") & (Message.status == "expired")
+                                          & (Message.created_at >= since)).count())
+        total.update(_speed(delays), opt_outs=opt_outs, expired=expired, skipped=dict(sorted(skipped.items())))
         return {"since": since, "totals": _rated(total),
                 "by_line": [dict(_rated(v), line=k) for k, v in sorted(by_line.items())],
                 "by_day": [dict(_rated(v), day=k) for k, v in sorted(by_day.items())]}
@@ -188,6 +190,9 @@ class ReportVerbs:
         return {"scheduled": scheduled.count(),
                 "due_now": scheduled.where(Message.due_at <= now).count(),
                 "sending": Message.select().where(out & (Message.status == "sending")).count(),
+                # Too old to send when their turn came (an outage): the last day's.
+                "expired_last_day": Message.select().where(
+                    out & (Message.status == "expired") & (Message.created_at >= now - timedelta(days=1))).count(),
                 "last_sent_at": times.from_db(Message.select(pw.fn.MAX(Message.sent_at)).where(out).scalar()),
                 "last_received_at": times.from_db(Message.select(pw.fn.MAX(Message.received_at))
                                                   .where(Message.direction == "in").scalar())}

@@ -168,6 +168,14 @@ def test_first_text_after_delay_but_never_in_the_past():
     assert first_text_at(hung_up, late, timedelta(seconds=30)) == late
 
 
+def test_first_text_of_a_call_stamped_ahead_of_the_clock_waits_only_the_delay():
+    # The clock stepped back an hour after the hook wrote the call (issue 11, case 7).
+    now = utc(2026, 1, 7, 15, 0)
+    ahead = now + timedelta(hours=1)
+    assert first_text_at(ahead, now, timedelta(seconds=30)) == now + timedelta(seconds=30)
+    assert first_text_at(ahead, now, timedelta(0)) == now
+
+
 @pytest.mark.parametrize("age, stale", [
     (timedelta(0), False), (timedelta(hours=1, minutes=59, seconds=59), False),
     (timedelta(hours=2), False), (timedelta(hours=2, seconds=1), True), (timedelta(days=3), True),

@@ -42,6 +42,7 @@ from modem.worker.systemd_notify import Watchdog, notify
 from modem.worker.settings import WorkerSettings
 from store import times
 from store.errors import StoreError
+from store.rules.expiry import TEXT_BACK, expired
 
 # One stable name for journald and log filters, whichever module of modem/worker/ logs.
 log = logging.getLogger("modem.worker")
@@ -81,6 +82,7 @@ class Worker:
         self._next_lease_check = 0.0
         self._watchdog = Watchdog()
         self.passes = 0
+        self.expired_count = 0
         # The heartbeat row `textback status` reads (store/health.py).
         self._status: dict = {"pid": os.getpid(), "host": socket.gethostname()}
         self._next_beat = 0.0
@@ -259,7 +261,28 @@ class Worker:
                 self.receiver.drain(modem)     # a STOP must not wait behind a long queue
         return sent
 
+    def _expired(self, message) -> bool:
+        """Checked at send time (store/rules/expiry.py): a text whose moment has passed
+        (the modem was away, the worker was down) is marked expired, not sent late."""
+        call_at = None
+        if message.kind == TEXT_BACK and message.call_id is not None:
+            call = self.store.call(message.call_id)
+            if call is not None:
+                # A call stamped ahead of our clock counts from when it was recorded.
+                call_at = min(call.fact.happened_at, call.recorded_at)
+        why = expired(message.kind, now=self.now(), stale_after=self.settings.rules.stale_after,
+                      due_at=message.due_at, call_at=call_at)
+        if why is None:
+            return False
+        settled = self.store.expire_message(message.id, why)
+        self.expired_count += 1
+        log.warning("text %s (%s) to %s expired, not sent: %s%s", message.id, message.kind, message.number, why,
+                    f"; {settled - 1} follow-up(s) cancelled with it" if settled > 1 else "")
+        return True
+
     def _send_one(self, modem, message) -> None:
+        if self._expired(message):
+            return
         if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
             # The opt-out came after the claim query's snapshot: honour it anyway.
             self.store.cancel_message(message.id, "opted_out")

@@ -238,8 +238,10 @@ def after_quiet_hours(quiet: QuietHours, when: datetime, tz: str) -> datetime:
 # ---- the texts of one call ----
 
 def first_text_at(happened_at: datetime, now: datetime, delay: timedelta) -> datetime:
-    """Hang-up time + delay, but never in the past when the worker is late."""
-    return max(happened_at + delay, now).astimezone(timezone.utc)
+    """Hang-up time + delay, but never in the past when the worker is late, and never
+    more than `delay` from now: a call stamped ahead of the worker's clock (the clock
+    stepped back after the hook wrote it, or the PBX's clock runs fast) counts as now."""
+    return max(min(happened_at, now) + delay, now).astimezone(timezone.utc)
 
 
 def is_stale(happened_at: datetime, now: datetime, limit: timedelta) -> bool:

@@ -127,6 +127,19 @@ class Site:
         assert result.returncode == 0, result.stderr
         return result
 
+    def call_stamped(self, number: str, happened_at: datetime, *, status: str = "NOANSWER") -> int:
+        """A call the hook wrote while its clock read `happened_at` (the hook stamps calls
+        with its own clock, and a clock step cannot be made here without root over the
+        machine's time): the hook's own lean write path, store.fast_record, in-process."""
+        from store.facts import CallFact
+        from store.fast_record import record_call
+
+        uniqueid = f"{1795400000 + next(_uniqueids)}.{os.getpid() % 1000}"
+        self.uniqueids.append(uniqueid)
+        fact = CallFact(uniqueid=uniqueid, caller_raw=number, business_line=SHOP_LINE, disposition=status,
+                        happened_at=happened_at, caller_presentation="allowed_not_screened")
+        return record_call(f"sqlite:///{self.db_path}", fact)
+
     # -- the worker as a process -------------------------------------------------------------
     def start_worker(self, *extra: str) -> subprocess.Popen:
         assert self.worker is None or self.worker.poll() is not None, "a worker is already running"

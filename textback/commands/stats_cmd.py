@@ -55,6 +55,8 @@ def stats(ctx, since, fmt):
         click.echo(f"  hang-up to text sent: median {out.human(totals['median_seconds'], 'seconds')}, "
                    f"90% within {out.human(totals['p90_seconds'], 'seconds')}")
     click.echo(f"  opt-outs      {totals['opt_outs']}")
+    if totals["expired"]:
+        click.echo(f"  expired       {totals['expired']} (too old to send when their turn came)")
     for reason, count in totals["skipped"].items():
         click.echo(f"  skipped: {reason:14} {count}")
     if report["by_line"]:

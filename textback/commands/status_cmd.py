@@ -93,6 +93,8 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
     rows += [("queue", f"{q['scheduled']} scheduled ({q['due_now']} due now), {q['sending']} sending",
               "yellow" if q["due_now"] and not report["worker_alive"] else None),
              ("last text sent", _ago(out, q["last_sent_at"], now), None),
+             ("expired", f"{q['expired_last_day']} text(s) in the last day were too old to send",
+              "yellow" if q["expired_last_day"] else None),
              ("last reply", _ago(out, q["last_received_at"], now), None)]
     backlog = report["spool_backlog"]
     rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
