@@ -271,7 +271,8 @@ class Demo:
         if sum(e.kind == "text" for e in self.result.events) == 1:
             self.say(f"{'':11}the whole text: \"{sent.text}\"")
         # The network confirms delivery, as a real SMS centre does when asked.
-        self.sim.deliver_status_report(sent.parts[0].reference, 0)
+        # One report for each part that asked, as networks send them.
+        self.sim.deliver_status_reports(sent, 0)
         self._wait(lambda: self._status(caller.number, "text_back") == "delivered",
                    f"the delivery report for {caller.number}")
         self._event("delivered", caller.number, "  delivered (the network's status report)")

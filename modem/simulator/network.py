@@ -9,6 +9,7 @@ Outbound submissions are recorded as SentPart, decoded, for tests and the demo.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -90,6 +91,9 @@ class Network:
         self.emit = emit
         self.sent: list[SentPart] = []
         self.waiting: list[tuple[str, str | None, str]] = []   # (pdu, storage, announce)
+        self.scheduled_reports: list[tuple[float, SentPart, int]] = []   # (monotonic due, part, status)
+        self.auto_report_status: int | None = None   # ModemSimulator.auto_report: report every part
+        self.auto_report_delay = 0.0
 
     # -- inbound SMS ----------------------------------------------------------------------
     def deliver(self, deliver_pdu: str, *, storage: str | None = None,
@@ -134,9 +138,24 @@ class Network:
     def record_submit(self, part: SentPart) -> None:
         with self.state.lock:
             self.sent.append(part)
+            auto = self.auto_report_status
+        if auto is not None and part.status_report_requested:
+            # Networks send one report for EACH part that asked (DESIGN.md, measured peers).
+            self.scheduled_reports.append((time.monotonic() + self.auto_report_delay, part, auto))
+
+    def due_reports(self) -> None:
+        """Send the automatic reports whose time has come (the serving thread calls this)."""
+        if not self.scheduled_reports:
+            return
+        now = time.monotonic()
+        with self.state.lock:
+            due = [r for r in self.scheduled_reports if r[0] <= now]
+            self.scheduled_reports = [r for r in self.scheduled_reports if r[0] > now]
+        for _, part, status in due:
+            self.report_part(part, status)
 
     def status_report(self, reference: int, status: int = 0) -> str:
-        """Send the status report for the latest message with this reference; returns its PDU."""
+        """Send the status report for the latest part with this reference; returns its PDU."""
         with self.state.lock:
             matches = [p for p in self.sent if p.reference == reference]
             if not matches:
@@ -144,6 +163,21 @@ class Network:
             part = matches[-1]
             if not part.status_report_requested:
                 raise ValueError(f"message {reference} to {part.destination} did not ask for a status report")
+            return self.report_part(part, status)
+
+    def report_message(self, message: SentMessage, statuses: list[int]) -> list[str]:
+        """One report for each part of `message` that asked for one, with statuses[i] for
+        part i+1 (in sequence order); returns the PDUs sent."""
+        if len(statuses) != len(message.parts):
+            raise ValueError(f"give one status per part: the message has {len(message.parts)}, "
+                             f"got {len(statuses)}")
+        return [self.report_part(part, status) for part, status in zip(message.parts, statuses)
+                if part.status_report_requested]
+
+    def report_part(self, part: SentPart, status: int = 0) -> str:
+        """The SMS-STATUS-REPORT for one sent part, where AT+CNMI's <ds> sends it."""
+        reference = part.reference
+        with self.state.lock:
             now = datetime.now(timezone.utc).replace(microsecond=0)
             report = pdu.encode_status_report(reference, part.destination, status,
                                               part.submitted_at.replace(microsecond=0), now,

@@ -39,6 +39,9 @@ class Profile:
     creg_act: int | None = None            # access technology appended to +CREG/+COPS (7 = E-UTRAN)
     extra_commands: tuple[str, ...] = ()   # vendor commands it answers OK to (listed by AT+CLAC)
     signal_urc: str | None = None          # an unsolicited signal report format, e.g. "^RSSI: {rssi}"
+    # What AT+CMGL answers when there is nothing to list: None lists nothing and says OK
+    # (27.005); oFono's phonesim answers "+CMS ERROR: 321" on an empty memory.
+    empty_listing_error: str | None = None
 
     @property
     def commands(self) -> tuple[str, ...]:

@@ -28,9 +28,11 @@ from modem.simulator.network import (
     ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER, ANNOUNCE_NOW, Network, SentMessage, SentPart,
     group_sent,
 )
+from modem.simulator.clutter import clutter_message
 from modem.simulator.profiles import get_profile
 from modem.simulator.pty import PtyError, PtyPort
-from modem.simulator.state import ModemState, command_name
+from modem.simulator.shapes import DeliverShape, get_shape
+from modem.simulator.state import ModemState, command_name, parse_error
 from modem.simulator.memory import StoredMessage
 
 log = logging.getLogger(__name__)
@@ -102,21 +104,27 @@ class ModemSimulator:
     def inject_sms(self, sender: str, text: str, *, encoding: str | None = None,
                    parts_order: list[int] | tuple[int, ...] | None = None, drop_parts=(),
                    storage: str | None = None, timestamp: datetime | None = None,
-                   announce: str = ANNOUNCE_NOW) -> list[int]:
+                   announce: str = ANNOUNCE_NOW, shape: str | DeliverShape | None = None) -> list[int]:
         """Have the network deliver an SMS; returns the memory indexes it was stored at.
 
         Long text is split into concatenated parts with a UDH. parts_order (1-based sequence
         numbers) delivers them out of order; drop_parts never delivers those. storage
         overrides the CPMS receive memory; announce is "now", "during_next_command" (the
-        notice lands inside the next command's reply) or "never".
+        notice lands inside the next command's reply) or "never". shape codes the PDUs as
+        another network does (modem/simulator/shapes.py: "other-network", ...).
         """
         if announce not in (ANNOUNCE_NOW, ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER):
             raise ValueError(f"announce must be now, during_next_command or never, not {announce!r}")
         if storage is not None and storage not in self.state.store:
             raise ValueError(f"no memory {storage!r}; this modem has {', '.join(self.state.store.memories)}")
+        coding = get_shape(shape)
         when = (timestamp or datetime.now(timezone.utc)).replace(microsecond=0)
-        parts = pdu.deliver_parts(sender, text, when, reference=self.state.take_concat_reference(),
-                                  encoding=encoding, smsc=self.state.smsc)
+        reference = self.state.take_concat_reference()
+        if coding.concat_reference is not None:
+            reference = coding.concat_reference
+        parts = pdu.deliver_parts(sender, text, when, reference=reference, encoding=encoding,
+                                  smsc=coding.smsc(self.state.smsc), first_octet=coding.first_octet,
+                                  pid=coding.pid, message_class=coding.message_class)
         order = list(parts_order) if parts_order else list(range(1, len(parts) + 1))
         if sorted(set(order)) != sorted(order) or any(not 1 <= n <= len(parts) for n in order):
             raise ValueError(f"parts_order must name parts 1..{len(parts)} at most once each, got {order}")
@@ -131,8 +139,44 @@ class ModemSimulator:
         return indexes
 
     def deliver_status_report(self, reference: int, status: int = 0) -> str:
-        """The network reports on a sent message (0 delivered, 0x40+ failed); returns the PDU."""
+        """The network reports on the latest part sent with this reference (0 delivered,
+        0x20+ still trying, 0x40+ failed); returns the PDU."""
         return self.network.status_report(reference, status)
+
+    def deliver_status_reports(self, message: SentMessage, status: int | list[int] = 0) -> list[str]:
+        """The network reports on EVERY part of `message` that asked for one, as real
+        networks do: `status` for all, or a list with one status per part in sequence
+        order (e.g. [0, 0x45]: part 2 failed). Returns the PDUs, in part order."""
+        statuses = [status] * len(message.parts) if isinstance(status, int) else list(status)
+        return self.network.report_message(message, statuses)
+
+    def auto_report(self, status: int | None = 0, delay: float = 0.0) -> None:
+        """From now on the network reports on each part that asks, `delay` seconds after
+        it was sent, with `status` (None: stop). For tests that run the worker as a process."""
+        with self.state.lock:
+            self.network.auto_report_status = status
+            self.network.auto_report_delay = float(delay)
+
+    # -- what the memories hold -----------------------------------------------------------------
+    def store_message(self, kind: str, memory: str | None = None, count: int | None = 1, *,
+                      number: str = "+12125550199", text: str = "Call you back later") -> list[int]:
+        """Put `count` drafts ("draft", stat 2), copies of sent texts ("sent", stat 3) or
+        unreadable received PDUs ("unreadable") in `memory` (default: the receive memory,
+        AT+CPMS's third); count None fills every free slot. Returns the indexes used."""
+        memory = memory or self.state.cpms[2]
+        if memory not in self.state.store:
+            raise ValueError(f"no memory {memory!r}; this modem has {', '.join(self.state.store.memories)}")
+        slots = self.state.store[memory]
+        message = clutter_message(kind, number, text)
+        wanted = slots.capacity - len(slots) if count is None else count
+        return [slots.store(message) for _ in range(wanted)]
+
+    def refuse_empty_listing(self, error: str | None = "+CMS ERROR: 321", memories=None) -> None:
+        """AT+CMGL with nothing to list answers `error` (as phonesim does on an empty ME),
+        in `memories` (None: every memory); error None restores the plain OK."""
+        with self.state.lock:
+            self.state.empty_listing_error = parse_error(error) if error else None
+            self.state.empty_listing_memories = frozenset(memories) if memories else None
 
     # -- what happened ------------------------------------------------------------------------
     @property
@@ -228,6 +272,7 @@ class ModemSimulator:
                     data = os.read(port.master, 4096)
                     for byte in data:
                         self._feed(byte)
+                self.network.due_reports()
                 if self._answering and not self._input and self._prompt is None:
                     self._flush_urcs()
             except (OSError, ValueError):

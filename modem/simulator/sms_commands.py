@@ -303,7 +303,13 @@ def _cmgl(proc, suffix, args, raw):
             raise AtError("CMS", 302)
         stat = STAT_BY_NAME[wanted]
     lines: list[str] = []
-    for index, message in state.store[state.cpms[0]].listing(stat):
+    memory = state.cpms[0]
+    listed = state.store[memory].listing(stat)
+    error = state.empty_listing_error
+    if not listed and error is not None and (state.empty_listing_memories is None
+                                             or memory in state.empty_listing_memories):
+        raise error
+    for index, message in listed:
         if state.cmgf == 0:
             lines += [f"+CMGL: {index},{message.stat},,{message.tpdu_length}", message.pdu]
         else:

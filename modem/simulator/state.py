@@ -74,6 +74,11 @@ class ModemState:
         self.registered_stat = 1          # 27.007 <stat>: 1 home, 0 not searching, 2 searching
         self.rssi = 21
         self.failures: list[PendingFailure] = []
+        # AT+CMGL with nothing to list: this error instead of OK (profile, or the
+        # ModemSimulator.refuse_empty_listing knob), in these memories (None: all).
+        self.empty_listing_error: AtError | None = (parse_error(profile.empty_listing_error)
+                                                    if profile.empty_listing_error else None)
+        self.empty_listing_memories: frozenset[str] | None = None
         self.reset_settings()
 
     # -- settings -----------------------------------------------------------------------

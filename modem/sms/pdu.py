@@ -294,12 +294,26 @@ def encode_submit(destination: str, text: str | bytes, *, reference: int,
 
 def encode_deliver(sender: str, text: str | bytes, timestamp: datetime, *,
                    encoding: str | None = None, concat: tuple[int, int, int] | None = None,
-                   smsc: str = "+12125550100") -> str:
-    """An SMS-DELIVER with SMSC prefix, as +CMGR/+CMGL/+CMT show it."""
+                   smsc: str = "+12125550100", first_octet: int = 0x04, pid: int = 0x00,
+                   message_class: int | None = None) -> str:
+    """An SMS-DELIVER with SMSC prefix, as +CMGR/+CMGL/+CMT show it.
+
+    first_octet: TP-MTI 0 with the flags a network sets (0x04 = TP-MMS "no more
+    messages waiting", what ours set; others send 0x10 or 0x00); TP-UDHI is added for a
+    part. pid: TP-PID. message_class 0-3 codes the DCS with a class (23.038 §4:
+    GSM-7 class 1 = 0x11, UCS-2 class 1 = 0x19). An SMSC without "+" is coded with
+    type 0x81 (unknown), as some networks do.
+    """
     enc = _choose_encoding(text, encoding)
-    # 0x04 = TP-MMS "no more messages waiting", what networks set on a lone message.
-    first = 0x04 | (0x40 if concat else 0)
-    tpdu = (bytes([first]) + encode_address(sender) + bytes([0x00, _DCS[enc]])
+    if first_octet & 0x03:
+        raise PduError(f"first octet {first_octet:02X} is not an SMS-DELIVER (TP-MTI must be 0)")
+    first = _check_octet(first_octet, "first_octet") | (0x40 if concat else 0)
+    dcs = _DCS[enc]
+    if message_class is not None:
+        if message_class not in (0, 1, 2, 3):
+            raise PduError(f"message class must be 0..3, got {message_class!r}")
+        dcs |= 0x10 | message_class
+    tpdu = (bytes([first]) + encode_address(sender) + bytes([_check_octet(pid, "pid"), dcs])
             + encode_timestamp(timestamp) + _user_data(text, enc, concat))
     return (encode_smsc(smsc) + tpdu).hex().upper()
 
@@ -331,12 +345,16 @@ def _concat(pieces: list, reference: int):
 
 
 def deliver_parts(sender: str, text: str | bytes, timestamp: datetime, *, reference: int,
-                  encoding: str | None = None, smsc: str = "+12125550100") -> list[str]:
+                  encoding: str | None = None, smsc: str = "+12125550100", first_octet: int = 0x04,
+                  pid: int = 0x00, message_class: int | None = None) -> list[str]:
     """text as one SMS-DELIVER if it fits, else as concatenated parts with an 8-bit
-    reference UDH."""
+    reference UDH (a reference above 255 gives the 16-bit IE 08); the other keywords as
+    encode_deliver takes them."""
     enc = _choose_encoding(text, encoding)
-    _check_octet(reference, "reference")
-    return [encode_deliver(sender, piece, timestamp, encoding=enc, smsc=smsc, concat=concat)
+    if not isinstance(reference, int) or not 0 <= reference <= 0xFFFF:
+        raise PduError(f"reference must be an integer 0..65535, got {reference!r}")
+    return [encode_deliver(sender, piece, timestamp, encoding=enc, smsc=smsc, concat=concat,
+                           first_octet=first_octet, pid=pid, message_class=message_class)
             for piece, concat in _concat(_pieces(text, enc), reference)]
 
 
