@@ -122,6 +122,26 @@ class TextbackConfig:
 
 
 @dataclass(frozen=True)
+class KeywordsConfig:
+    """The shop's own keywords, on top of the built-in English ones (STOP, START, HELP...),
+    matched by the same rules: see store/rules/keywords.py."""
+
+    opt_out: tuple = _key((), parse.list_of(parse.keyword))
+    opt_in: tuple = _key((), parse.list_of(parse.keyword))
+    help: tuple = _key((), parse.list_of(parse.keyword))
+
+    def __post_init__(self):
+        seen: dict[str, str] = {}
+        for kind in ("opt_out", "opt_in", "help"):
+            for word in getattr(self, kind):
+                folded = " ".join(word.casefold().split())
+                if seen.get(folded, kind) != kind:
+                    raise parse.BadValue(f'"{word}" is in both {seen[folded]} and {kind}: '
+                                         "a keyword can mean one thing only")
+                seen[folded] = kind
+
+
+@dataclass(frozen=True)
 class FollowupStep:
     """One follow-up: `after` the previous text, or `at` a clock time on the next business morning."""
 
@@ -221,6 +241,7 @@ class Config:
     business: BusinessConfig = _table(BusinessConfig)
     lines: tuple = field(default=(), metadata={"keyed": LineConfig})
     textback: TextbackConfig = _table(TextbackConfig)
+    keywords: KeywordsConfig = _table(KeywordsConfig)
     followups: FollowupsConfig = _table(FollowupsConfig)
     quiet_hours: QuietHours = _table(QuietHours)
     guard: GuardConfig = _table(GuardConfig)

@@ -52,6 +52,17 @@ def text(v: Any) -> str:
     return v
 
 
+def keyword(v: Any) -> str:
+    """One keyword or short phrase a customer texts ("ALTO", "no mas"): letters and
+    digits, matched in any case, with or without accents and punctuation."""
+    word = text(v).strip()
+    if not any(ch.isalnum() for ch in word):
+        raise BadValue("expected a word with letters in it, like \"ALTO\"")
+    if len(word) > 40:
+        raise BadValue("a keyword is one word or a short phrase (40 characters at most)")
+    return word
+
+
 def flag(v: Any) -> bool:
     if not isinstance(v, bool):
         raise BadValue(f"expected true or false, got {kind_of(v)}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 from modem.worker.settings import WorkerSettings
+from store.rules.keywords import ShopKeywords
 from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
 from store.rules.dialstatus import StatusSettings
 from store.rules.plan import DEFAULT_PROFILE, LineProfile, RulesSettings
@@ -74,6 +75,11 @@ def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSet
     )
 
 
+def shop_keywords(config: Config) -> ShopKeywords:
+    words = config.keywords
+    return ShopKeywords(opt_out=words.opt_out, opt_in=words.opt_in, help=words.help)
+
+
 def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) -> WorkerSettings:
     """The worker's settings from the configuration; `timing` overrides poll_interval,
     lease_seconds, health_interval, reconnect_delays or sweep_interval (tests)."""
@@ -93,6 +99,7 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) 
         help_text=config.business.help_text,
         stop_reply=config.textback.stop_reply,
         start_reply=config.textback.start_reply,
+        keywords=shop_keywords(config),
         emoji=config.textback.emoji,
         spool_dir=config.store.spool_dir,
         modem_port=modem.port,

@@ -63,7 +63,7 @@ class Conversation:
     def receive(self, sender: str, body: str, received_at: datetime, key: str | None,
                 now: datetime, parts: int = 1) -> Outcome:
         """Store one whole text (once per key; `parts`: the SMS it came in) and act on it."""
-        if sender not in self._staff and classify(body) is Keyword.OPT_OUT:
+        if sender not in self._staff and classify(body, self.settings.keywords) is Keyword.OPT_OUT:
             # Honoured before the text is recorded (see the module docstring).
             return self._opt_out(sender, body, received_at, key, now, parts=parts)
         message_id, created = self.store.record_inbound(sender, body, received_at, key,
@@ -77,7 +77,7 @@ class Conversation:
         store.add_inbound_part)."""
         if sender in self._staff:
             return self._route_staff(sender, body, message_id, now)
-        keyword = classify(body)
+        keyword = classify(body, self.settings.keywords)
         if keyword is Keyword.OPT_OUT:
             return self._opt_out(sender, body, None, None, now, recorded_id=message_id)
         if keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):

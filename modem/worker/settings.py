@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from store.rules.keywords import NO_SHOP_KEYWORDS, ShopKeywords
 from store.rules.plan import RulesSettings
 from store.rules.templates import render
 
@@ -26,6 +27,7 @@ class WorkerSettings:
     help_text: str = ""
     stop_reply: str = ""
     start_reply: str = ""
+    keywords: ShopKeywords = NO_SHOP_KEYWORDS         # the shop's own, e.g. ALTO for Spanish speakers
     emoji: str = "keep"                                # keep | replace
     spool_dir: str | None = None
     modem_port: str = ""

@@ -16,7 +16,8 @@ from importlib import resources
 import click
 
 from modem.worker.conversation import forward_text
-from textback.worker_settings import worker_settings
+from store.rules import keywords
+from textback.worker_settings import shop_keywords, worker_settings
 from modem.sms.measure import as_sent, describe, explain_non_gsm
 from store.rules.guard import own_number_problems
 from store.facts import CallFact
@@ -127,9 +128,29 @@ def general_warnings(config: cfg.Config) -> list[str]:
                             f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): it waits until they end")
     # Own numbers the abuse guard cannot read are not recognised as the shop's own.
     warnings += own_number_problems(worker_settings(config).rules.guard)
+    warnings += keyword_problems(config)
     if staff.forward and not staff.numbers:
         warnings.append("[staff] forward = true but no numbers: replies are only kept for `textback` on this box")
     return warnings
+
+
+def keyword_problems(config: cfg.Config) -> list[str]:
+    """[keywords] entries that cannot do what their list says (the built-in words win)."""
+    builtin = {"opt_out": keywords.OPT_OUT_WORDS, "opt_in": keywords.OPT_IN_WORDS, "help": keywords.HELP_WORDS}
+    out = []
+    for kind in builtin:
+        for word in getattr(config.keywords, kind):
+            normal = keywords.normalise(word)
+            clash = [other for other, words in builtin.items() if other != kind and normal in words]
+            for other in clash:
+                out.append(f'[keywords] {kind} "{word}" is a built-in {other.replace("_", "-")} word: '
+                           f"{'an opt-out always wins' if other == 'opt_out' else 'it keeps that meaning'}"
+                           f"; remove it from {kind}")
+            if (not clash and kind != "opt_out"
+                    and keywords.classify(word, shop_keywords(config)) is keywords.Keyword.OPT_OUT):
+                out.append(f'[keywords] {kind} "{word}" reads as an opt-out (it contains one): '
+                           "it would opt the customer out; choose another word")
+    return out
 
 
 def _value(v) -> str:
