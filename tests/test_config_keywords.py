@@ -37,8 +37,8 @@ def test_the_shops_words_reach_the_worker_and_classify_its_texts():
 
 @pytest.mark.parametrize("toml, message", [
     ('[keywords]\nopt_out = "ALTO"', 'textback.toml: [keywords] opt_out = "ALTO": expected a list like ["..."], got text'),
-    ('[keywords]\nopt_out = ["!!"]', 'textback.toml: [keywords] opt_out = ["!!"]: item 1 ("!!"): expected a word '
-                                     'with letters in it, like "ALTO"'),
+    ('[keywords]\nopt_out = ["!!"]', ('textback.toml: [keywords] opt_out = ["!!"]: item 1 ("!!"): '
+                                      'expected a word with letters in it, like "ALTO"')),
     ('[keywords]\nopt_out = ["alto"]\nopt_in = ["Alto"]',
      'textback.toml: [keywords] "Alto" is in both opt_out and opt_in: a keyword can mean one thing only'),
     ('[keywords]\nstop = ["alto"]', 'textback.toml: [keywords] unknown key "stop" (allowed: opt_out, opt_in, help)'),

@@ -4,8 +4,16 @@ evidence each verdict carries; a shop's own keywords (Spanish)."""
 import pytest
 
 from store.rules import opt_out_phrases
-from store.rules.keywords import (KEYWORD_RULE, PHRASE_RULE, WRONG_NUMBER_RULE, Keyword, ShopKeywords,
-                                  classify, clauses, read)
+from store.rules.keywords import (
+    KEYWORD_RULE,
+    PHRASE_RULE,
+    WRONG_NUMBER_RULE,
+    Keyword,
+    ShopKeywords,
+    classify,
+    clauses,
+    read,
+)
 
 OUT, IN, HELP, REPLY, DOUBT = (Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keyword.REPLY,
                                Keyword.POSSIBLE_OPT_OUT)
