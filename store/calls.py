@@ -8,6 +8,7 @@ import peewee as pw
 
 from store import times
 from store.errors import StoreError
+from store.models import NEW
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact, CallPlan
 from store.records import CallRecord
 
@@ -51,7 +52,7 @@ class CallVerbs:
     def new_calls(self, limit: int = 100, exclude: set[int] | frozenset[int] = frozenset()) -> list[CallRecord]:
         """Calls the worker has not planned yet, oldest first; `exclude`: ids it is holding."""
         Call = self.models.Call
-        where = Call.state == "new"
+        where = Call.state == NEW       # the call_new partial index
         if exclude:
             where &= Call.id.not_in(sorted(exclude))
         rows = Call.select().where(where).order_by(Call.happened_at, Call.id).limit(limit)
@@ -109,11 +110,25 @@ class CallVerbs:
     def texts_for_cap(self, since: datetime) -> int:
         """What the hourly cap counts: texts handed to the modem since `since`, plus first
         texts already planned and still waiting to go — so a burst of calls planned in one
-        pass cannot slip past the cap before any of them is sent."""
+        pass cannot slip past the cap before any of them is sent.
+
+        Two counts, each on one index: the sent ones by message_sent_at (an hour's worth of
+        rows), the waiting ones by the status index. `status || ''` keeps SQLite off the
+        status index for the first (it would walk every text ever delivered)."""
         Message = self.models.Message
-        sent = ((Message.sent_at >= since) & Message.status.in_(("sent", "delivered", "failed")))
-        waiting = ((Message.kind == "text_back") & Message.status.in_(("scheduled", "sending")))
-        return Message.select().where((Message.direction == "out") & (sent | waiting)).count()
+        sent = (Message.select().where((Message.sent_at >= since) & (Message.direction == "out")
+                                       & Message.status.concat("").in_(("sent", "delivered", "failed")))
+                .count())
+        waiting = (Message.select().where(Message.status.in_(("scheduled", "sending"))
+                                          & (Message.kind == "text_back") & (Message.direction == "out"))
+                   .count())
+        return sent + waiting
+
+    def has_new_calls(self) -> bool:
+        """Whether any call waits to be planned (one row of the call_new index)."""
+        Call = self.models.Call
+        return Call.select(Call.id).where(Call.state == NEW).limit(1).exists()
+
 
 def _record(row) -> CallRecord:
     fact = CallFact(**{name: getattr(row, name) for name in CALL_FACT_FIELDS})

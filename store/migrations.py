@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+import peewee as pw
+
 from store.errors import NotADatabase, SchemaTooNew
 from store.models import Models
 from store.schema import SCHEMA_VERSION
@@ -27,9 +29,29 @@ def _add_worker_status(models: Models) -> None:
     models.database.create_tables([models.WorkerStatus], safe=True)
 
 
+def _add_history_indexes(models: Models) -> None:
+    """Years of history at full speed: the indexes store.models adds in v3 (CREATE INDEX IF
+    NOT EXISTS for every model, so it also fills any an older build left out), then fresh
+    planner statistics so SQLite picks them (see refresh_statistics)."""
+    for model in (models.Call, models.Message, models.OptOutEvent):
+        model._schema.create_indexes(safe=True)
+    refresh_statistics(models)
+
+
+def refresh_statistics(models: Models) -> None:
+    """ANALYZE, bounded: SQLite samples about 1,000 rows per index, so it takes milliseconds
+    even on a store of millions. Without statistics SQLite can pick the status index over
+    message.call_id for the stats query (measured: 2.4 s on a million rows)."""
+    db = models.database
+    if isinstance(db, pw.SqliteDatabase):
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+    db.execute_sql("ANALYZE")
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
+    _add_history_indexes,  # v2 -> v3: indexes for the hot queries on a store of years
 ]
 
 CURRENT_VERSION = len(STEPS)

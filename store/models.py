@@ -13,6 +13,11 @@ import peewee as pw
 
 from store import times
 
+# SQLite uses a partial index only when the query spells the index's WHERE with the same
+# literal (a bound parameter does not count): queries that want one compare with these.
+INBOUND = pw.SQL("'in'")
+NEW = pw.SQL("'new'")
+
 # Call states. `logged` = kept for the record only, never texted and not a skip
 # decision by the rules (an ANSWER, a staff call-back, a repeat inside the window
 # recorded as such by the planner).
@@ -34,6 +39,32 @@ class UTCDateTimeField(pw.DateTimeField):
 
     def python_value(self, value):
         return times.from_db(value)
+
+
+def _add_history_indexes(Call, Message, OptOutEvent) -> None:
+    """The indexes that keep years of history fast (schema v3; tests/test_store_query_plans.py
+    runs EXPLAIN QUERY PLAN on every hot query). Each serves named queries, so none is dead
+    weight on the worker's writes. Every foreign key has its own index already (peewee
+    makes one): message.call_id, message.contact_id, call.contact_id, opt_out_event's."""
+    in_ = Message.direction == INBOUND
+    for model, fields, name, where in (
+        (Call, (Call.happened_at,), "call_happened_at", None),                  # calls, stats, export, purge
+        # The planner's "what is new": a partial index stays a few rows however old the store
+        # (ANALYZE's average of two states would make SQLite walk call_happened_at instead).
+        (Call, (Call.happened_at, Call.id), "call_new", Call.state == NEW),
+        (Call, (Call.caller_number, Call.happened_at), "call_caller_happened_at", None),  # contact name, thread
+        # Covering the cap count: an hour's range of it, read without touching the table.
+        (Message, (Message.sent_at, Message.status, Message.direction), "message_sent_at", None),
+        (Message, (Message.created_at,), "message_created_at", None),           # export, purge
+        (Message, (Message.contact,), "message_unread", in_ & Message.read_at.is_null()),  # inbox
+        (Message, (Message.received_at,), "message_inbound",                    # inbox --all, last received
+         in_ & Message.received_at.is_null(False)),
+        (OptOutEvent, (OptOutEvent.at,), "opt_out_event_at", None),             # stats, purge
+    ):
+        index = model.index(*fields, name=name)
+        if where is not None:
+            index = index.where(where)
+        model.add_index(index)
 
 
 @dataclass(frozen=True)
@@ -188,5 +219,6 @@ def build_models(database: pw.Database) -> Models:
         class Meta:
             table_name = "worker_status"
 
+    _add_history_indexes(Call, Message, OptOutEvent)
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
                   InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus)

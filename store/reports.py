@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 import peewee as pw
 
 from store import times
+from store.models import INBOUND
 from store.rules.keywords import Keyword, classify
 
 TEXTED = ("sent", "delivered")
@@ -21,14 +22,26 @@ TEXTED = ("sent", "delivered")
 class ReportVerbs:
     # -- inbox ----------------------------------------------------------------------------------
     def inbox(self, include_read: bool = False, limit: int = 200) -> list[dict]:
-        """Conversations with replies: unread first, then the most recent reply first."""
+        """Conversations with replies: unread first, then the most recent reply first.
+
+        Reads only what it shows, however many years the store holds: the unread replies
+        (the message_unread partial index), and with include_read the newest replies
+        (message_inbound) until `limit` conversations are found; then each shown
+        conversation's own counts by message.contact_id."""
         Message, Contact = self.models.Message, self.models.Contact
-        unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
-        rows = (Message.select(Message.contact, unread.alias("unread"),
-                               pw.fn.COUNT(Message.id).alias("replies"),
-                               pw.fn.MAX(Message.id).alias("last_id"))
-                .where(Message.direction == "in").group_by(Message.contact))
-        groups = [r for r in rows.dicts() if include_read or r["unread"]]
+        inbound = Message.direction == INBOUND      # literal: the partial indexes match it
+        candidates = {r.contact_id for r in Message.select(Message.contact)
+                      .where(inbound & Message.read_at.is_null())}
+        if include_read:
+            candidates |= self._recent_repliers(limit)
+        groups = []
+        for contact_id in candidates:
+            unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
+            g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
+                                pw.fn.MAX(Message.id).alias("last_id"))
+                 .where((Message.contact == contact_id) & inbound).dicts().get())
+            if g["replies"] and (include_read or g["unread"]):
+                groups.append(dict(g, contact=contact_id))
         groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
         out = []
         for g in groups[:limit]:
@@ -39,6 +52,28 @@ class ReportVerbs:
                         "last_reply_at": last.received_at or last.created_at, "last_reply": last.body,
                         "opted_out": contact.opted_out, "blocked": contact.blocked})
         return out
+
+    def _recent_repliers(self, limit: int, page: int = 500) -> set[int]:
+        """The contacts of the newest replies, newest first, until `limit` of them: pages
+        of message_inbound from the top, so years of replies behind them are never read."""
+        Message = self.models.Message
+        seen: set[int] = set()
+        before = None
+        while len(seen) < limit:
+            # IS NOT NULL: the unread query (which lacks it) must take message_unread, not this.
+            where = (Message.direction == INBOUND) & Message.received_at.is_null(False)
+            if before is not None:
+                where &= Message.received_at < before
+            rows = list(Message.select(Message.contact, Message.received_at).where(where)
+                        .order_by(Message.received_at.desc()).limit(page))
+            for r in rows:
+                seen.add(r.contact_id)
+                if len(seen) >= limit:
+                    break
+            if len(rows) < page:
+                break
+            before = rows[-1].received_at
+        return seen
 
     def replies_after(self, message_id: int) -> list[dict]:
         """Inbound messages stored after `message_id`, oldest first (for `inbox --follow`)."""

@@ -15,7 +15,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "v1.db"
 def columns(path) -> dict[str, set[str]]:
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        # sqlite_stat1 (ANALYZE's statistics) is SQLite's own, not part of the schema.
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
         return {t: {r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables}
     finally:
         conn.close()
@@ -63,6 +65,30 @@ def test_migrated_v1_has_the_same_columns_as_a_fresh_database(tmp_path):
     Store.open(f"sqlite:///{copy}").close()
     Store.open(f"sqlite:///{tmp_path}/fresh.db").close()
     assert columns(copy) == columns(tmp_path / "fresh.db")
+
+
+def indexes(path) -> dict[str, str]:
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"))
+    finally:
+        conn.close()
+
+
+def test_migrated_v1_has_the_indexes_of_a_fresh_database_and_statistics(tmp_path):
+    """v2 -> v3 adds the indexes for a store of years (tests/test_store_query_plans.py) and
+    runs ANALYZE so SQLite picks them."""
+    copy = tmp_path / "v1.db"
+    shutil.copy(FIXTURE, copy)
+    Store.open(f"sqlite:///{copy}").close()
+    Store.open(f"sqlite:///{tmp_path}/fresh.db").close()
+    assert indexes(copy) == indexes(tmp_path / "fresh.db")
+    assert {"call_happened_at", "call_new", "message_sent_at", "message_unread"} <= set(indexes(copy))
+    conn = sqlite3.connect(copy)
+    try:
+        assert conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'message'").fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def test_opening_twice_changes_nothing(db_url):

@@ -61,6 +61,8 @@ class Planner:
 
     def plan_new_calls(self, now: datetime, limit: int = 500) -> int:
         """Plan every call still `new`; return how many changed state."""
+        if not self.store.has_new_calls():
+            return 0            # the idle pass: one index probe, no counting
         # One count for the pass, raised by each first text this pass plans.
         texts_last_hour = self.store.texts_for_cap(now - timedelta(hours=1))
         cap = self.settings.hourly_cap
