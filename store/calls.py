@@ -8,8 +8,8 @@ import peewee as pw
 
 from store import times
 from store.errors import StoreError
-from store.models import NEW
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact, CallPlan
+from store.models import NEW
 from store.records import CallRecord
 
 log = logging.getLogger(__name__)
