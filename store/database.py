@@ -18,6 +18,8 @@ from pathlib import Path
 import peewee as pw
 
 from store.errors import DatabaseNotWritable, DriverMissing, StoreError, sqlite_error
+from store.file_modes import share_with_folder
+from store.file_modes import writable_problem as file_writable_problem
 from store.url import DEFAULT_URL, DatabaseURL, parse_database_url
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,20 @@ def _open_sqlite(path: str, busy_timeout: float) -> pw.SqliteDatabase:
     except (pw.DatabaseError, sqlite3.Error) as exc:
         db.close()
         raise sqlite_error(exc, path) from None
+    if path != ":memory:":
+        # The hook, the worker and staff are different users: a database in a shared
+        # (group-writable) folder is made group-writable by whoever creates or owns it.
+        for name in share_with_folder(path):
+            log.info("made %s group-writable, as its folder is", name)
     return db
+
+
+def writable_problem(db: pw.Database) -> str | None:
+    """None when this process can write `db`; else one line with the exact fix. A reader
+    (inbox, thread) needs no write access, so only the programs that write ask."""
+    if not isinstance(db, pw.SqliteDatabase) or db.database == ":memory:":
+        return None
+    return file_writable_problem(db.database)
 
 
 def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:

@@ -26,3 +26,8 @@ def sim():
 
     with ModemSimulator() as running:
         yield running
+
+
+# A folder other users can traverse, for the tests that run programs as Asterisk's user,
+# textback's and a staff member's (tests/user_helpers.py).
+from user_helpers import shared_tmp  # noqa: E402,F401

@@ -30,6 +30,7 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
     from textback.worker_settings import worker_settings
     from modem.worker.loop import Worker
     from store import Store
+    from store.database import writable_problem
     from store.errors import StoreError
     from textback.config import ConfigError, load_config
 
@@ -49,6 +50,12 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
         store = Store.open(config.store.url)
     except StoreError as exc:
         raise click.ClickException(f"cannot open the store ({config.store.url}): {exc}") from None
+    problem = writable_problem(store.db)
+    if problem:
+        # Found at start, not as "attempt to write a readonly database" mid-pass: one
+        # line with the fix; systemd restarts the worker until the modes are right.
+        store.close()
+        raise click.ClickException(problem)
 
     port = config.modem.port
 
