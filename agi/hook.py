@@ -4,9 +4,11 @@ It reads the AGI environment, asks Asterisk a few fixed questions (DIALSTATUS,
 QUEUESTATUS, caller presentation, linkedid), records one call (state new) and exits 0.
 It decides nothing else: whether and what to text is the worker's job.
 
-Promises to the PBX: never a traceback, always exit 0, one log line per call on
-stderr (Asterisk copies it to its log), never caller-controlled text inside an AGI
-command, a bounded run time (~3 s environment + ~1 s per answer + ~2 s store), and
+Promises to the PBX: never a traceback, always exit 0, one line per call in Asterisk's
+own log (an AGI VERBOSE made only of characters textback controls; an AGI program's
+stderr is Asterisk's stderr, which a backgrounded Asterisk has on /dev/null) and a
+fuller line on stderr for a person running it by hand, never caller-controlled text
+inside an AGI command, a bounded run time (~3 s environment + ~1 s per answer + ~2 s store), and
 the call kept even when the database is down (spool file) or the caller hangs up
 mid-run (SIGHUP, HANGUP line, EOF). The import set is kept small on purpose: the
 interpreter start and every import are paid on every call.
@@ -22,6 +24,31 @@ import time
 _hangup_signal = {"seen": False}
 
 STORE_TIMEOUT = 2.0
+
+# What may go inside the VERBOSE line: pyst2-style quoting escapes nothing, and a caller
+# name or a forged caller ID could carry quotes, newlines or AGI commands. Every value is
+# cut down to these characters (ids, digits, the status word) before it is sent.
+_LOG_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-._")
+_LOG_VALUE_MAX = 32
+LOG_VERBOSE_LEVEL = 1       # shown from `core set verbose 1`; logged by channels with `verbose`
+
+
+def _log_safe(text: object) -> str:
+    kept = "".join(c for c in str(text) if c in _LOG_SAFE)[:_LOG_VALUE_MAX]
+    return kept or "-"
+
+
+def asterisk_log_line(outcome: str, detail: str, fact) -> str:
+    """The VERBOSE command for Asterisk's log: outcome word, call id, status, uniqueid and the
+    caller's digits only; the caller's name never goes in."""
+    words = {"recorded": f"recorded call {_log_safe(detail)}", "spooled": "spooled call (store busy or down; "
+             "the worker imports it)", "lost": "NOT RECORDED call (run: textback doctor)",
+             "rejected": "rejected call, nothing recorded (check the AGI line; run: textback test-call)"}
+    text = "textback: " + words[outcome]
+    if fact is not None:
+        text += (f" status={_log_safe(fact.disposition)} queue={_log_safe(fact.queue_status)}"
+                 f" uniqueid={_log_safe(fact.uniqueid)} caller={_log_safe(fact.caller_raw)}")
+    return f'VERBOSE "{text}" {LOG_VERBOSE_LEVEL}'
 
 
 def _on_sighup(signum, frame) -> None:
@@ -84,11 +111,13 @@ def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: s
                                     problems=problems)
     hung_up = " after hang-up" if (channel.hangup_seen or _hangup_signal["seen"]) else ""
     if fact is None:
+        channel.command(asterisk_log_line("rejected", "", None))
         channel.set_result("rejected")
         log.warning("rejected: %s (%s); nothing recorded. Check the AGI() line in the dialplan "
                     "(see asterisk/README.md)", why, "; ".join(problems) or "no other detail")
         return "rejected"
     outcome, detail = keep_call(fact, url, spool_dir)
+    channel.command(asterisk_log_line(outcome, detail, fact))
     channel.set_result("queued" if outcome in ("recorded", "spooled") else "failed")
     summary = (f"uniqueid={fact.uniqueid} caller={ascii(fact.caller_raw)} "
                f"status={fact.disposition or '-'} queue={fact.queue_status or '-'} "
