@@ -9,7 +9,9 @@ import time
 import pytest
 
 from modem.device.modem import Modem
-from modem.device.errors import ModemError, ModemSetupError, StatusReport, StoredSms
+from modem.device.errors import ModemError, ModemSetupError
+from modem.device.records import StoredSms
+from modem.sms.pdu import StatusReport
 from modem.sms.pdu import join_texts
 from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, wait_until

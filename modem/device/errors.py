@@ -1,14 +1,9 @@
-"""Plain values and errors that cross the edge of modem/device.py.
+"""The device layer's errors, and the 3GPP words that make a modem's error codes readable.
 
-The worker glues these to the store; nothing here touches the serial port or the
-modem library, so the worker and its tests can build them freely.
+Nothing here touches the serial port or the modem library, so the worker and its
+tests can build them freely. (The values the device hands out are in records.py.)
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from modem.sms.pdu import ReportOutcome
 
 # The words 3GPP gives the error codes a modem answers with AT+CMEE=1 (numeric), so
 # that an error the shop sees says what the modem meant, not just a number.
@@ -37,12 +32,12 @@ CME_WORDS: dict[int, str] = {
 TRANSIENT_CMS = frozenset({300, 314, 320, 322, 331, 332, 500})
 
 
-
 def command_name(data: str) -> str:
     """How errors and logs name what was written: the AT command, or — for the long hex
     of an SMS after AT+CMGS — "the message PDU" (named, not quoted whole)."""
     text = str(data).strip()
     return text if text.upper().startswith("AT") else "the message PDU"
+
 
 class ModemError(Exception):
     """The modem refused a command, in its own words.
@@ -76,7 +71,7 @@ class ModemSetupError(ModemError):
 
 class ModemLost(ModemError):
     """The port is gone, the modem stopped answering, or the reader died: build a new Modem
-    (modem/worker.py opens the configured port again). Raised quickly, never after waiting out every command's timeout."""
+    (modem/worker/loop.py opens the configured port again). Raised quickly, never after waiting out every command's timeout."""
 
     def __init__(self, text: str, *, command: str = "", sent_references: tuple[int, ...] = ()):
         super().__init__(None, text, command=command, sent_references=sent_references)
@@ -87,61 +82,3 @@ def describe_error(kind: str, code: int) -> str:
     words = (CMS_WORDS if kind == "CMS" else CME_WORDS).get(code)
     line = f"+{kind} ERROR: {code}"
     return f"{line} ({words})" if words else line
-
-
-@dataclass(frozen=True)
-class StoredSms:
-    """One received SMS part as the modem holds it in memory `memory` at `index`.
-
-    memory/index are None for a message the modem handed over directly (+CMT) and
-    never stored. When the PDU cannot be decoded, `error` says why and sender/text are
-    empty: a garbled message is reported, never raised, so it cannot block the others.
-    concat is (reference, total, sequence) for one part of a long text; the store
-    reassembles. A UCS-2 text split by the phone inside an emoji leaves half a
-    surrogate pair at the edge of each part: join parts with modem.sms.pdu.join_texts().
-    """
-
-    memory: str | None
-    index: int | None
-    sender: str
-    text: str
-    smsc_timestamp: datetime | None
-    concat: tuple[int, int, int] | None
-    pdu: str
-    status: int | None = None          # 27.005 <stat>: 0 received unread, 1 received read
-    encoding: str | None = None        # GSM-7, UCS-2 or 8-bit
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass(frozen=True)
-class StatusReport(ReportOutcome):
-    """The network's word on a message we sent (SMS-STATUS-REPORT)."""
-
-    reference: int                     # the message reference +CMGS gave for the part
-    recipient: str
-    status: int                        # TP-ST, 23.040 §9.2.3.15
-    submitted_at: datetime | None
-    discharged_at: datetime | None
-    pdu: str
-    memory: str | None = None          # where the modem stored it (+CDSI), None for +CDS
-    index: int | None = None
-
-
-@dataclass(frozen=True)
-class ModemHealth:
-    """What `textback status` and the worker's log show about the modem."""
-
-    port: str
-    alive: bool
-    manufacturer: str | None = None
-    model: str | None = None
-    signal_dbm: int | None = None      # None: unknown / no signal (CSQ 99)
-    registered: bool = False
-    registration: str = "unknown"      # home, roaming, searching, denied, not registered, unknown
-    operator: str | None = None
-    storage: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory -> (used, total)
-    problem: str | None = None         # why a field could not be read, for the log

@@ -23,7 +23,7 @@ messages or hang. Each fault is named where it is handled:
   ModemLost at once.
 - FAULT threaded-notifications: GsmModem._handleModemNotification starts one thread per
   notification, with its own handlers (which delete an SMS before it is stored, and
-  never match +CDS). We hand the lines to one callback instead; modem/device.py
+  never match +CDS). We hand the lines to one callback instead; modem/device/modem.py
   decides.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 from gsmmodem.modem import GsmModem
 
-from modem.device.errors import ModemLost, command_name
+from modem.device.errors import ModemError, ModemLost, command_name
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ _READ_TIMEOUT = 0.1
 
 # Cancels a "> " prompt (AT+CMGS waiting for its PDU) without sending anything.
 ESC = "\x1b"
+
 
 class ModemLink(GsmModem):
     """A GsmModem that opens the port as told, survives bad bytes and reports its death.
@@ -75,7 +76,7 @@ class ModemLink(GsmModem):
     def open_port(self) -> None:
         """Open the serial port and start the reader. Replaces SerialComms.connect, which
         forces rtscts/dsrdtr on; GsmModem.connect (which calls it) is not used at all:
-        modem/device.py runs its own SMS-only set-up."""
+        modem/device/setup.py runs its own SMS-only set-up."""
         self.serial = serial.Serial(port=self.port, baudrate=self.baudrate, timeout=_READ_TIMEOUT,
                                     rtscts=self.flow_control, dsrdtr=self.flow_control)
         self.alive = True
@@ -84,7 +85,7 @@ class ModemLink(GsmModem):
         self.rxThread.start()
 
     def connect(self, *args, **kwargs):  # pragma: no cover - guard against misuse
-        raise RuntimeError("ModemLink.connect is not used: call open_port(); modem/device.py sets the modem up")
+        raise RuntimeError("ModemLink.connect is not used: call open_port(); modem/device/setup.py sets the modem up")
 
     def close(self) -> None:
         self.alive = False
@@ -95,6 +96,20 @@ class ModemLink(GsmModem):
                 self.serial.close()
             except Exception:  # closing a port that vanished: nothing left to do
                 pass
+
+    @property
+    def exchange_lock(self):
+        """The library's lock around one write (GsmModem._txLock, an RLock); the Modem holds
+        it across whole exchanges (FAULT cmgs-interleave, in modem.py)."""
+        return self._txLock
+
+    def cancel_prompt(self) -> None:
+        """ESC: cancels a "> " prompt left waiting for a PDU without sending anything;
+        anywhere else a modem ignores it. A gone modem is not an error here."""
+        try:
+            self.write(ESC, waitForResponse=False, writeTerm="")
+        except ModemError:
+            pass
 
     # -- liveness (FAULT no-reconnect, FAULT non-utf8-reader) -----------------------------
     def is_alive(self) -> bool:
@@ -178,27 +193,28 @@ class ModemLink(GsmModem):
     def write(self, data, waitForResponse=True, timeout=10, parseError=True, writeTerm="\r",
               expectedResponseTermSeq=None):
         if not self.is_alive():
-            raise ModemLost(self._lost_text(), command=command_name(data))
+            raise ModemLost(self.lost_text(), command=command_name(data))
         try:
             reply = super().write(data, waitForResponse=waitForResponse, timeout=timeout,
                                   parseError=parseError, writeTerm=writeTerm,
                                   expectedResponseTermSeq=expectedResponseTermSeq)
         except (serial.SerialException, OSError) as exc:
             self.mark_lost(f"writing to the port failed: {exc}")
-            raise ModemLost(self._lost_text(), command=command_name(data)) from exc
+            raise ModemLost(self.lost_text(), command=command_name(data)) from exc
         except (TimeoutException, CommandError):
             if self.lost_reason is not None:
-                raise ModemLost(self._lost_text(), command=command_name(data)) from None
+                raise ModemLost(self.lost_text(), command=command_name(data)) from None
             raise
         except Exception as exc:
             # GsmModem.write indexes the reply; a reply cut short by mark_lost() is empty.
             if self.lost_reason is not None:
-                raise ModemLost(self._lost_text(), command=command_name(data)) from exc
+                raise ModemLost(self.lost_text(), command=command_name(data)) from exc
             raise
         if self.lost_reason is not None:
-            raise ModemLost(self._lost_text(), command=command_name(data))
+            raise ModemLost(self.lost_text(), command=command_name(data))
         return reply
 
-    def _lost_text(self) -> str:
+    def lost_text(self) -> str:
+        """What ModemLost says: the port, why it went, what happens next."""
         reason = self.lost_reason or "the port is closed"
         return f"modem on {self.port} is gone ({reason}); reconnecting builds a new one"

@@ -1,12 +1,13 @@
 """The modem as the worker sees it: open, send, list and delete stored messages, health.
 
-This is the one place that drives python-gsmmodem-new (through modem/device_link.py,
-which repairs its transport). Plain values come out (modem/device_values.py); the
-worker glues them to the store. Every known fault of the library is named where it
-is handled (grep "FAULT"); DESIGN.md lists them.
+This is the one place that drives python-gsmmodem-new (through link.py, which repairs
+its transport); setup.py sets the modem up, replies.py reads its answers. Plain values
+come out (records.py, and modem.sms.pdu's StatusReport); the worker glues them to the
+store. Every known fault of the library is named where it is handled (grep "FAULT");
+DESIGN.md lists them.
 
 Messages are never lost here:
-- We stay in PDU mode and code PDUs ourselves with modem/pdu.py. FAULT text-mode:
+- We stay in PDU mode and code PDUs ourselves with modem/sms/pdu.py. FAULT text-mode:
   the library's text-mode reply ends at any body line that starts with OK/ERROR.
   FAULT emoji: its encoder raises ValueError above U+FFFF and its decoder returns
   lone surrogates.
@@ -17,8 +18,8 @@ Messages are never lost here:
 - FAULT cmt-ignored: the library drops +CMT (direct delivery). We ask for
   store-and-notify (CNMI mt=1) so every SMS has a SIM copy, still decode a +CMT if a
   modem sends one, and the worker sweeps with list_stored().
-- FAULT no-reassembly: each part comes out with its concat (ref, total, seq); the store
-  joins them.
+- FAULT no-reassembly: each part comes out with its concat (ref, total, seq); the
+  worker's receiving side joins them.
 - FAULT cds-unmatched: the library never matches a +CDS to a message and
   waitForDeliveryReport wakes on any report. We decode +CDS/+CDSI ourselves and hand
   each report to on_status_report; waitForDeliveryReport is never used.
@@ -34,18 +35,19 @@ import queue
 import random
 import re
 import threading
-from dataclasses import dataclass
+from types import TracebackType
 from typing import Callable
 
 from gsmmodem.exceptions import CommandError, TimeoutException
 
+from modem.device.errors import ModemError, ModemLost, command_name
+from modem.device.link import ModemLink
+from modem.device.records import ModemHealth, StoredSms
+from modem.device.replies import (INDEXED_URC, check_slot, decode_stored, listing, memory_counts,
+                                  modem_error, operator_of, read_reply, registration_of, signal_of)
+from modem.device.setup import ModemSettings, ModemSetup, open_link, set_up
 from modem.sms import pdu
-from modem.device.health import read_health
-from modem.device.link import ESC, ModemLink
-from modem.device.replies import (INDEXED_URC, check_slot, decode_stored, listing, modem_error,
-                                read_reply)
-from modem.device.errors import ModemError, ModemHealth, ModemLost, StatusReport, StoredSms, command_name
-from modem.device.setup import open_link, set_up
+from modem.sms.pdu import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +55,6 @@ CTRL_Z = "\x1a"
 # 27.005 <stat> 4: "all messages"; in PDU mode the listing takes the number, not "ALL".
 _LIST_ALL = 4
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
-
-
-@dataclass(frozen=True)
-class ModemSettings:
-    """How to open the modem (Modem.from_settings opens one like it again)."""
-
-    port: str
-    baudrate: int = 115200
-    pin: str | None = None
-    smsc: str | None = None
-    flow_control: bool = False
-    cnmi: str | None = None
-    delivery_reports: bool = True
-    command_timeout: float = 10.0
-    send_timeout: float = 60.0          # the network may take this long to accept a message
-    on_sms: Callable[[StoredSms], None] | None = None
-    on_status_report: Callable[[StatusReport], None] | None = None
 
 
 class Modem:
@@ -82,14 +67,15 @@ class Modem:
         # FAULT cmgs-interleave: the library's _txLock covers one write, so a notification
         # handler could slip AT+CMGR between AT+CMGS and its PDU. It is an RLock: we hold
         # it across every multi-command exchange (CMGS + PDU, CPMS + CMGL, CPMS + CMGD).
-        self._lock = link._txLock
+        self._lock = link.exchange_lock
         self._concat_reference = random.randrange(256)
+        # What set-up chose and learnt (_keep): until then, nothing to sweep.
         self.memories: tuple[str, ...] = ()        # where received SMS may sit (swept)
         self.report_memories: tuple[str, ...] = ()  # where status reports may sit
         self.cnmi = ""
         self.manufacturer: str | None = None
         self.model: str | None = None
-        self._events: queue.Queue = queue.Queue()
+        self._events: queue.Queue[list[str] | None] = queue.Queue()
         self._dispatcher = threading.Thread(target=self._dispatch_loop, daemon=True,
                                             name=f"modem-notifications {self.port}")
 
@@ -125,7 +111,7 @@ class Modem:
         link = open_link(settings, on_unsolicited)
         try:
             modem = cls(settings, link)
-            set_up(modem, link, settings)
+            modem._keep(set_up(link, modem.command, settings))
         except BaseException:
             link.close()
             raise
@@ -136,6 +122,11 @@ class Modem:
                  modem.manufacturer, modem.model, modem.cnmi, ",".join(modem.memories))
         return modem
 
+    def _keep(self, setup: ModemSetup) -> None:
+        self.memories, self.report_memories = setup.memories, setup.report_memories
+        self.cnmi = setup.cnmi
+        self.manufacturer, self.model = setup.manufacturer, setup.model
+
     def close(self) -> None:
         self._events.put(None)
         self._link.close()
@@ -145,7 +136,8 @@ class Modem:
     def __enter__(self) -> "Modem":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self.close()
 
     def is_alive(self) -> bool:
@@ -179,7 +171,7 @@ class Modem:
             return lost
         except (TimeoutException, CommandError):
             self._link.mark_lost(f"no reply to {name} within {waited:g} s nor to AT")
-            return ModemLost(self._link._lost_text(), command=name)
+            return ModemLost(self._link.lost_text(), command=name)
         return ModemError(None, f"modem did not answer {name} within {waited:g} s", command=name)
 
     # -- sending -------------------------------------------------------------------------
@@ -236,22 +228,14 @@ class Modem:
                          command="AT+CMGS")
 
     def _cancel_prompt(self) -> None:
-        try:
-            self._link.write(ESC, waitForResponse=False, writeTerm="")
-        except ModemError:
-            pass
+        self._link.cancel_prompt()
 
     # -- stored messages ----------------------------------------------------------------
     def select_memory(self, memory: str) -> tuple[int, int] | None:
         """Make `memory` the one read and deleted from; return (used, total) if told."""
         with self._lock:
             reply = self.command(f'AT+CPMS="{memory}"')
-        for line in reply:
-            if line.startswith("+CPMS:"):
-                numbers = re.findall(r"\d+", line)
-                if len(numbers) >= 2:
-                    return int(numbers[0]), int(numbers[1])
-        return None
+        return memory_counts(reply)
 
     def list_stored(self) -> list[StoredSms]:
         """Every received SMS in every memory (the sweep), oldest index first.
@@ -300,8 +284,40 @@ class Modem:
     # -- health ---------------------------------------------------------------------------
     def health(self) -> ModemHealth:
         """Signal, registration, operator and storage; ModemLost if the modem is gone.
-        A query the modem refuses leaves its field empty and says so in `problem`."""
-        return read_health(self)
+        A query the modem refuses leaves its field empty and says so in `problem`.
+        Used by `textback status`/`doctor` and the worker's periodic log line."""
+        problems: list[str] = []
+
+        def ask(at: str) -> list[str]:
+            try:
+                return self.command(at)
+            except ModemLost:
+                raise
+            except ModemError as exc:
+                problems.append(f"{at}: {exc.text}")
+                return []
+
+        if not self.is_alive():
+            raise ModemLost(f"modem on {self.port} is gone", command="health")
+        dbm = signal_of(ask("AT+CSQ"))
+        registration, registered = registration_of(ask("AT+CREG?"))
+        operator = operator_of(ask("AT+COPS?"))
+        storage: dict[str, tuple[int, int]] = {}
+        with self._lock:
+            for memory in self.memories + self.report_memories:
+                try:
+                    counts = self.select_memory(memory)
+                except ModemLost:
+                    raise
+                except ModemError as exc:
+                    problems.append(f"memory {memory}: {exc.text}")
+                    continue
+                if counts is not None:
+                    storage[memory] = counts
+        return ModemHealth(port=self.port, alive=self.is_alive(), manufacturer=self.manufacturer,
+                           model=self.model, signal_dbm=dbm, registered=registered,
+                           registration=registration, operator=operator, storage=storage,
+                           problem="; ".join(problems) or None)
 
     # -- notifications ----------------------------------------------------------------------
     def _dispatch_loop(self) -> None:

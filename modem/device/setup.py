@@ -6,6 +6,10 @@ sets CNMI to "2,1,0,2". FAULT sim800-cnmi: a SIM800 refuses ds=2 with ERROR. FAU
 sim800-clac: a SIM800 answers AT+CLAC with +CME ERROR: 100, and GsmModem.connect then
 probes eight more commands one by one. Our set-up needs neither AT+CLAC nor ds=2: it
 asks for what an SMS gateway needs and falls back where modems differ.
+
+The set-up is handed the link and a way to send one command (Modem.command), and
+returns what it chose and learnt (ModemSetup); the Modem keeps that. It never
+touches a Modem.
 """
 from __future__ import annotations
 
@@ -13,16 +17,16 @@ import errno
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 
-from modem.device.link import ModemLink
 from modem.device.errors import ModemError, ModemLost, ModemSetupError
-
-if TYPE_CHECKING:
-    from modem.device.modem import Modem, ModemSettings
+from modem.device.link import ModemLink
+from modem.device.records import StoredSms
+from modem.sms.pdu import StatusReport
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,41 @@ CNMI_WITHOUT_REPORTS = ("2,1,0,0,0",)
 _SMS_MEMORIES = ("SM", "ME")
 
 
-def open_link(settings: "ModemSettings", on_unsolicited: Callable[[list[str]], None]) -> ModemLink:
+@dataclass(frozen=True)
+class ModemSettings:
+    """How to open the modem (Modem.from_settings opens one like it again)."""
+
+    port: str
+    baudrate: int = 115200
+    pin: str | None = None
+    smsc: str | None = None
+    flow_control: bool = False
+    cnmi: str | None = None
+    delivery_reports: bool = True
+    command_timeout: float = 10.0
+    send_timeout: float = 60.0          # the network may take this long to accept a message
+    on_sms: Callable[[StoredSms], None] | None = None
+    on_status_report: Callable[[StatusReport], None] | None = None
+
+
+@dataclass(frozen=True)
+class ModemSetup:
+    """What the set-up chose and learnt; the Modem keeps it."""
+
+    memories: tuple[str, ...]            # where received SMS may sit (swept)
+    report_memories: tuple[str, ...]     # where status reports may sit
+    cnmi: str                            # the AT+CNMI setting the modem took ("" if none)
+    manufacturer: str | None
+    model: str | None
+
+
+class Command(Protocol):
+    """One AT command, its reply lines back; ModemError in the modem's words (Modem.command)."""
+
+    def __call__(self, at: str, *, timeout: float | None = None) -> list[str]: ...
+
+
+def open_link(settings: ModemSettings, on_unsolicited: Callable[[list[str]], None]) -> ModemLink:
     """Open the serial port (FAULT flow-control: only with flow control when asked)."""
     link = ModemLink(settings.port, settings.baudrate, flow_control=settings.flow_control,
                      on_unsolicited=on_unsolicited)
@@ -61,39 +99,40 @@ def _open_failure(port: str, exc: Exception) -> str:
     return f"cannot open {port}: {text}"
 
 
-def set_up(modem: "Modem", link: ModemLink, settings: "ModemSettings") -> None:
+def set_up(link: ModemLink, command: Command, settings: ModemSettings) -> ModemSetup:
     """Wake the modem, unlock the SIM, PDU mode, memories, notifications, identity."""
     port = settings.port
-    _wake(modem, port)
-    _quiet(modem, "ATE0")        # no echo: replies are just replies
-    _quiet(modem, "AT+CMEE=1")   # numeric +CME/+CMS errors, which the library parses
-    _unlock_sim(modem, settings)
+    _wake(link, settings)
+    _quiet(command, "ATE0")        # no echo: replies are just replies
+    _quiet(command, "AT+CMEE=1")   # numeric +CME/+CMS errors, which the library parses
+    _unlock_sim(command, settings)
     # FAULT text-mode: text mode ends a reply at any body line starting with OK/ERROR.
-    _required(modem, "AT+CMGF=0", f"modem on {port} refuses PDU mode (AT+CMGF=0); textback needs it")
+    _required(command, "AT+CMGF=0", f"modem on {port} refuses PDU mode (AT+CMGF=0); textback needs it")
     if settings.smsc:
-        _required(modem, f'AT+CSCA="{settings.smsc}"',
+        _required(command, f'AT+CSCA="{settings.smsc}"',
                   f"modem on {port} refused the service centre number {settings.smsc}: check [modem] smsc")
-    _quiet(modem, "AT+COPS=3,0")  # operator by long name, for health()
-    _choose_memories(modem, port)
-    _notifications(modem, settings)
-    modem.manufacturer = _identity(modem, "AT+CGMI")
-    modem.model = _identity(modem, "AT+CGMM")
+    _quiet(command, "AT+COPS=3,0")  # operator by long name, for health()
+    memories, report_memories = _choose_memories(command, port)
+    cnmi = _notifications(command, settings)
+    return ModemSetup(memories=memories, report_memories=report_memories, cnmi=cnmi,
+                      manufacturer=_identity(command, "AT+CGMI"), model=_identity(command, "AT+CGMM"))
 
 
-def _wake(modem: "Modem", port: str) -> None:
+def _wake(link: ModemLink, settings: ModemSettings) -> None:
     """AT until it answers: a modem fresh from USB may need a moment, and a wrong port
     (a Huawei's data port, a GPS) never answers."""
+    port = settings.port
     attempts = 3
-    per_try = min(2.0, modem.settings.command_timeout)
+    per_try = min(2.0, settings.command_timeout)
     # A process killed between AT+CMGS and the PDU's Ctrl-Z leaves the modem at its "> "
     # prompt, where every later command would become part of that PDU and the modem would
     # seem dead. ESC cancels such a prompt without sending; elsewhere it is ignored.
-    modem._cancel_prompt()
+    link.cancel_prompt()
     time.sleep(0.1)
     for attempt in range(attempts):
         try:
             # The link directly: Modem.command would take a silent modem for a hung one.
-            modem._link.write("AT", timeout=per_try)
+            link.write("AT", timeout=per_try)
             return
         except CommandError:
             return  # it answered, if only with an error: someone is there
@@ -104,10 +143,10 @@ def _wake(modem: "Modem", port: str) -> None:
                                 "try `textback doctor`", command="AT")
 
 
-def _unlock_sim(modem: "Modem", settings: "ModemSettings") -> None:
+def _unlock_sim(command: Command, settings: ModemSettings) -> None:
     port = settings.port
     try:
-        reply = modem.command("AT+CPIN?", timeout=max(settings.command_timeout, 5))
+        reply = command("AT+CPIN?", timeout=max(settings.command_timeout, 5))
     except ModemLost:
         raise
     except ModemError as exc:
@@ -127,7 +166,7 @@ def _unlock_sim(modem: "Modem", settings: "ModemSettings") -> None:
         if not settings.pin:
             raise ModemSetupError(11, "SIM asks for a PIN: set [modem] pin", kind="CME", command="AT+CPIN?")
         try:
-            modem.command(f'AT+CPIN="{settings.pin}"', timeout=max(settings.command_timeout, 10))
+            command(f'AT+CPIN="{settings.pin}"', timeout=max(settings.command_timeout, 10))
         except ModemLost:
             raise
         except ModemError as exc:
@@ -145,11 +184,12 @@ def _unlock_sim(modem: "Modem", settings: "ModemSettings") -> None:
     raise ModemSetupError(None, f"the SIM asks for {state}: unlock it in a phone first", command="AT+CPIN?")
 
 
-def _choose_memories(modem: "Modem", port: str) -> None:
+def _choose_memories(command: Command, port: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Read and delete from each SMS memory in turn (the sweep); store new SMS in ME when
-    the modem has it (a SIM holds only ~30) and status reports where it keeps them."""
+    the modem has it (a SIM holds only ~30) and status reports where it keeps them.
+    Returns (the memories swept for SMS, the memories that hold status reports)."""
     try:
-        reply = modem.command("AT+CPMS=?")
+        reply = command("AT+CPMS=?")
     except ModemLost:
         raise
     except ModemError as exc:
@@ -160,20 +200,22 @@ def _choose_memories(modem: "Modem", port: str) -> None:
     groups = [re.findall(r"[A-Z]{2}", group) for group in re.findall(r"\(([^)]*)\)", line)]
     readable = groups[0] if groups else ["SM"]
     storable = groups[2] if len(groups) > 2 else readable
-    modem.memories = tuple(m for m in _SMS_MEMORIES if m in readable) or tuple(
+    memories = tuple(m for m in _SMS_MEMORIES if m in readable) or tuple(
         m for m in readable if m not in ("SR", "BM", "MT"))[:1] or ("SM",)
-    modem.report_memories = tuple(m for m in ("SR",) if m in readable)
+    report_memories = tuple(m for m in ("SR",) if m in readable)
     receive_into = "ME" if "ME" in storable else ("SM" if "SM" in storable else storable[0] if storable else "SM")
-    first = modem.memories[0]
+    first = memories[0]
     try:
-        modem.command(f'AT+CPMS="{first}","{first}","{receive_into}"')
+        command(f'AT+CPMS="{first}","{first}","{receive_into}"')
     except ModemLost:
         raise
     except ModemError as exc:
         log.warning("modem on %s refused AT+CPMS for %s: %s; keeping its own choice", port, receive_into, exc)
+    return memories, report_memories
 
 
-def _notifications(modem: "Modem", settings: "ModemSettings") -> None:
+def _notifications(command: Command, settings: ModemSettings) -> str:
+    """The AT+CNMI setting the modem took, or "" when it takes none."""
     if settings.cnmi:
         candidates: tuple[str, ...] = (settings.cnmi,)
         if settings.cnmi.split(",")[1:2] != ["1"]:
@@ -184,7 +226,7 @@ def _notifications(modem: "Modem", settings: "ModemSettings") -> None:
     problem = None
     for value in candidates:
         try:
-            modem.command(f"AT+CNMI={value}")
+            command(f"AT+CNMI={value}")
         except ModemLost:
             raise
         except ModemError as exc:
@@ -192,8 +234,7 @@ def _notifications(modem: "Modem", settings: "ModemSettings") -> None:
             log.info("modem on %s refused AT+CNMI=%s (%s)", settings.port, value, exc.text)
             problem = exc
             continue
-        modem.cnmi = value
-        return
+        return value
     if settings.cnmi:
         raise ModemSetupError(problem.code if problem else None,
                               f"modem on {settings.port} refused AT+CNMI={settings.cnmi}: fix [modem] cnmi "
@@ -201,29 +242,30 @@ def _notifications(modem: "Modem", settings: "ModemSettings") -> None:
     # No notifications at all: the sweep still finds every message, only later.
     log.warning("modem on %s accepts no AT+CNMI setting; replies are found by the periodic sweep only",
                 settings.port)
+    return ""
 
 
-def _quiet(modem: "Modem", at: str) -> None:
+def _quiet(command: Command, at: str) -> None:
     try:
-        modem.command(at)
+        command(at)
     except ModemLost:
         raise
     except ModemError as exc:
         log.info("modem refused %s (%s); carrying on", at, exc.text)
 
 
-def _required(modem: "Modem", at: str, message: str) -> None:
+def _required(command: Command, at: str, message: str) -> None:
     try:
-        modem.command(at)
+        command(at)
     except ModemLost:
         raise
     except ModemError as exc:
         raise ModemSetupError(exc.code, f"{message} ({exc.text})", kind=exc.kind, command=at) from None
 
 
-def _identity(modem: "Modem", at: str) -> str | None:
+def _identity(command: Command, at: str) -> str | None:
     try:
-        reply = modem.command(at)
+        reply = command(at)
     except ModemLost:
         raise
     except ModemError:

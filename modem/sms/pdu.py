@@ -68,10 +68,29 @@ class Deliver:
     header_elements: tuple[tuple[int, bytes], ...] = ()
 
 
-class ReportOutcome:
-    """What a status report's TP-ST (23.040 §9.2.3.15) means; for any class with `status`."""
+@dataclass(frozen=True)
+class StatusReport:
+    """An SMS-STATUS-REPORT: the network's word on a message we sent.
 
-    status: int
+    decode_status_report() fills the fields of the PDU; the device layer adds where
+    the modem holds the report (memory/index: None for one delivered directly as +CDS),
+    so the worker can delete it once the store has recorded it.
+    """
+    smsc: str | None
+    message_reference: int
+    recipient: str
+    submitted_at: datetime  # TP-SCTS of the original message
+    discharged_at: datetime  # TP-DT: delivery, or the last attempt
+    status: int  # TP-ST (23.040 §9.2.3.15)
+    tpdu_length: int
+    pdu: str = ""                      # the hex it was decoded from, SMSC prefix included
+    memory: str | None = None          # where the modem stored it (+CDSI), None for +CDS
+    index: int | None = None
+
+    @property
+    def reference(self) -> int:
+        """The message reference +CMGS gave the part (TP-MR): what the store matches."""
+        return self.message_reference
 
     @property
     def delivered(self) -> bool:
@@ -87,18 +106,6 @@ class ReportOutcome:
     def failed(self) -> bool:
         """0x40 and up: a permanent error, or a temporary one the centre gave up on."""
         return self.status >= 0x40
-
-
-@dataclass(frozen=True)
-class StatusReport(ReportOutcome):
-    """An SMS-STATUS-REPORT: the network's word on a message we sent."""
-    smsc: str | None
-    message_reference: int
-    recipient: str
-    submitted_at: datetime  # TP-SCTS of the original message
-    discharged_at: datetime  # TP-DT: delivery, or the last attempt
-    status: int  # TP-ST (23.040 §9.2.3.15)
-    tpdu_length: int
 
 
 # ---------------------------------------------------------------- user data
@@ -254,7 +261,7 @@ def decode_status_report(pdu_hex: str) -> StatusReport:
     status = r.octet("TP-ST")
     return StatusReport(smsc=smsc, message_reference=reference, recipient=recipient,
                         submitted_at=submitted, discharged_at=discharged, status=status,
-                        tpdu_length=length)
+                        tpdu_length=length, pdu=pdu_hex.strip())
 
 
 def join_texts(texts: list[str]) -> str:

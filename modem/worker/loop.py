@@ -35,7 +35,8 @@ from typing import Callable
 
 from modem.sms import measure as sms_text
 from modem.worker.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
-from modem.device.errors import ModemError, ModemLost, StatusReport
+from modem.device.errors import ModemError, ModemLost
+from modem.sms.pdu import StatusReport
 from modem.worker.planning import Planner
 from modem.worker.receiving import Receiver
 from modem.worker.systemd_notify import Watchdog, notify

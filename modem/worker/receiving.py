@@ -18,7 +18,8 @@ import threading
 from datetime import datetime, timedelta
 from typing import Callable
 
-from modem.device.errors import ModemError, ModemLost, StoredSms
+from modem.device.errors import ModemError, ModemLost
+from modem.device.records import StoredSms
 from modem.sms.pdu import join_texts
 from store.errors import StoreError
 from store.facts import concat_key

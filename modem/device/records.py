@@ -1,0 +1,54 @@
+"""What the device layer hands out: a received SMS as the modem holds it, the modem's health.
+
+Plain frozen values: nothing here touches the serial port or the modem library, so the
+worker and its tests can build them freely. (A status report is modem.sms.pdu's
+StatusReport, with the slot the modem keeps it in.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class StoredSms:
+    """One received SMS part as the modem holds it in memory `memory` at `index`.
+
+    memory/index are None for a message the modem handed over directly (+CMT) and
+    never stored. When the PDU cannot be decoded, `error` says why and sender/text are
+    empty: a garbled message is reported, never raised, so it cannot block the others.
+    concat is (reference, total, sequence) for one part of a long text; the worker's
+    receiving side joins them. A UCS-2 text split by the phone inside an emoji leaves half a
+    surrogate pair at the edge of each part: join parts with modem.sms.pdu.join_texts().
+    """
+
+    memory: str | None
+    index: int | None
+    sender: str
+    text: str
+    smsc_timestamp: datetime | None
+    concat: tuple[int, int, int] | None
+    pdu: str
+    status: int | None = None          # 27.005 <stat>: 0 received unread, 1 received read
+    encoding: str | None = None        # GSM-7, UCS-2 or 8-bit
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class ModemHealth:
+    """What `textback status` and the worker's log show about the modem."""
+
+    port: str
+    alive: bool
+    manufacturer: str | None = None
+    model: str | None = None
+    signal_dbm: int | None = None      # None: unknown / no signal (CSQ 99)
+    registered: bool = False
+    registration: str = "unknown"      # home, roaming, searching, denied, not registered, unknown
+    operator: str | None = None
+    storage: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory -> (used, total)
+    problem: str | None = None         # why a field could not be read, for the log
