@@ -1,6 +1,6 @@
 """Personalities for the modem simulator: what each kind of real modem says and refuses.
 
-A profile is data only; the command layer (modem/sim_commands.py) reads it. Each quirk
+A profile is data only; the command handlers (general_commands.py, sms_commands.py) read it. Each quirk
 carries a comment naming where it was seen or documented, so a test that passes on a
 profile says something about the real device and not about our imagination.
 """

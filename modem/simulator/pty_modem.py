@@ -7,7 +7,7 @@
         sim.sent_messages()[0].text
 
 One thread serves the pty like a modem's firmware: it echoes, answers each command
-line (modem/sim_commands.py), opens the `> ` prompt for AT+CMGS, and writes unsolicited
+line (interpreter.py), opens the `> ` prompt for AT+CMGS, and writes unsolicited
 codes (+CMTI, +CDS...) only between commands, as real modems do, unless a test asks for
 the swallowed-notice fault. Control methods are thread-safe and may be called from tests,
 the demo, or `textback simulate-modem`.
@@ -23,7 +23,8 @@ from collections import deque
 from datetime import datetime, timezone
 
 from modem.sms import pdu
-from modem.simulator.commands import CommandProcessor, Reply
+from modem.simulator.handlers import Reply
+from modem.simulator.interpreter import CommandProcessor
 from modem.simulator.network import (
     ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER, ANNOUNCE_NOW, Network, SentMessage, SentPart,
     group_sent,
@@ -32,7 +33,7 @@ from modem.simulator.clutter import clutter_message
 from modem.simulator.profiles import get_profile
 from modem.simulator.pty import PtyError, PtyPort
 from modem.simulator.shapes import DeliverShape, get_shape
-from modem.simulator.state import ModemState, command_name, parse_error
+from modem.simulator.state import ModemState, command_key, parse_error
 from modem.simulator.memory import StoredMessage
 
 log = logging.getLogger(__name__)
@@ -193,11 +194,11 @@ class ModemSimulator:
     # -- fault knobs --------------------------------------------------------------------------
     def set_latency(self, command: str, seconds: float) -> None:
         """Answer `command` (e.g. "+CMGS") only after this many seconds, as a busy radio does."""
-        self._latency[command_name(command)] = float(seconds)
+        self._latency[command_key(command)] = float(seconds)
 
     def fail_next(self, n: int, error: str | int = "+CMS ERROR: 500", command: str | None = None) -> None:
         """The next n commands (or next n of `command`) answer `error` and do nothing."""
-        self.state.add_failures(n, error, command_name(command) if command else None)
+        self.state.add_failures(n, error, command_key(command) if command else None)
 
     def lose_network(self, stat: int = 0) -> None:
         """Drop registration (+CREG stat 0 or 2); sends fail with +CMS ERROR: 331."""

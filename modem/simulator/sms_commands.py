@@ -1,5 +1,7 @@
 """The simulated modem's SMS commands (3GPP TS 27.005): settings, send, store, read, delete.
 
+Registered in the handler table (handlers.py) on import.
+
 PDU mode is the real thing (PDUs are decoded by modem.sms.pdu and checked against the
 <length> the client gave); text mode is simulated well enough for clients that use it.
 """
@@ -10,7 +12,7 @@ from datetime import datetime, timezone
 
 from modem.sms import pdu
 from modem.sms.gsm7 import is_gsm7
-from modem.simulator.commands import CommandProcessor, Reply, int_arg
+from modem.simulator.handlers import Reply, command, int_arg
 from modem.simulator.network import SentPart, at_stamp
 from modem.simulator.state import AtError
 from modem.simulator.memory import (
@@ -18,7 +20,6 @@ from modem.simulator.memory import (
 )
 
 log = logging.getLogger(__name__)
-command = CommandProcessor.command
 CHARSETS = ("GSM", "UCS2", "IRA")
 
 

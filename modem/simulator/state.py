@@ -1,6 +1,6 @@
 """The simulated modem's session state: settings the AT commands change, network and SIM.
 
-Kept apart from the interpreter so the control API (modem/simulator.py) and the
+Kept apart from the interpreter so the control API (pty_modem.py) and the
 commands share one object under one lock. `reset_settings` is what ATZ and a power
 cycle do; the SIM's contents and the network live on.
 """
@@ -10,17 +10,18 @@ import re
 import threading
 from dataclasses import dataclass
 
-from modem.simulator.profiles import Profile
 from modem.simulator.memory import MessageStore
+from modem.simulator.profiles import Profile
 
 
-
-def command_name(command: str) -> str:
-    """'AT+CMGS', '+cmgs', 'ATZ', 'Z', 'AT' -> the key the interpreter uses ('+CMGS', 'Z', 'AT')."""
+def command_key(command: str) -> str:
+    """'AT+CMGS', '+cmgs', 'ATZ', 'Z', 'AT' -> the key the interpreter dispatches on and
+    the fault knobs match ('+CMGS', 'Z', 'AT')."""
     name = command.strip().upper()
     if name.startswith("AT") and len(name) > 2:
         name = name[2:]
     return name
+
 
 class AtError(Exception):
     """A command's failure: kind CME/CMS with a code, or plain ERROR, or unsupported."""
@@ -137,7 +138,7 @@ class ModemState:
 
     # -- faults -------------------------------------------------------------------------
     def add_failures(self, n: int, error, command: str | None) -> None:
-        """`command`: a name as `command_name` gives it, or None for any command."""
+        """`command`: a key as `command_key` gives it, or None for any command."""
         err = parse_error(error)
         with self.lock:
             self.failures.append(PendingFailure(err, command, n))
