@@ -182,10 +182,7 @@ def test_imports_point_one_way():
 
 @pytest.mark.parametrize("package", [
     "agi",
-    # The device layer (modem.device.modem <-> health/setup) and the simulator's command
-    # tables (commands <-> sms_commands) still import each other; the modem half of
-    # issue 9 untangles them and removes this mark (strict: it fails once they pass).
-    pytest.param("modem", marks=pytest.mark.xfail(strict=True, reason="modem/ cycles: issue 9, modem half")),
+    "modem",
     "store",
     "textback",
 ])
