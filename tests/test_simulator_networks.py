@@ -11,7 +11,8 @@ from gsmmodem.modem import GsmModem, SentSms
 from smspdudecoder.easy import read_incoming_sms
 
 from modem.device.modem import Modem
-from modem.device.errors import ModemError, StatusReport
+from modem.device.errors import ModemError
+from modem.sms.pdu import StatusReport
 from modem.sms import pdu
 from modem.simulator.clutter import CUT_SHORT_PDU
 from modem.simulator.pty_modem import ModemSimulator
