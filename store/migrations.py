@@ -48,10 +48,25 @@ def refresh_statistics(models: Models) -> None:
     db.execute_sql("ANALYZE")
 
 
+def _add_sent_parts(models: Models) -> None:
+    """One row per SMS part sent (store.models.SentPart). Texts sent before it keep their
+    one reference as part 1, so a status report still arriving for one finds it."""
+    models.database.create_tables([models.SentPart], safe=True)
+    Message, SentPart = models.Message, models.SentPart
+    settled = {"delivered": "delivered", "failed": "failed"}
+    rows = (Message.select(Message.id, Message.number, Message.modem_reference, Message.sent_at, Message.status)
+            .where((Message.direction == "out") & Message.modem_reference.is_null(False)
+                   & Message.sent_at.is_null(False)))
+    for row in rows:
+        SentPart.insert(message=row.id, seq=1, reference=row.modem_reference, number=row.number,
+                        sent_at=row.sent_at, status=settled.get(row.status, "sent")).on_conflict_ignore().execute()
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
     _add_history_indexes,  # v2 -> v3: indexes for the hot queries on a store of years
+    _add_sent_parts,      # v3 -> v4: one reference per part of a long text (issue 11, case 9)
 ]
 
 CURRENT_VERSION = len(STEPS)

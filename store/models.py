@@ -77,11 +77,12 @@ class Models:
     InboundPart: type
     OptOutEvent: type
     WorkerStatus: type
+    SentPart: type
 
     @property
     def all(self) -> list[type]:
         return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
-                self.WorkerStatus]
+                self.WorkerStatus, self.SentPart]
 
 
 def build_models(database: pw.Database) -> Models:
@@ -183,6 +184,25 @@ def build_models(database: pw.Database) -> Models:
             table_name = "inbound_part"
             indexes = ((("sender", "reference", "total", "seq"), True),)
 
+    class SentPart(Base):
+        # One row per SMS a text went out in (schema v4): a long text is several SMS,
+        # each with its own message reference (TP-MR) and its own status report. The
+        # text is delivered when every part is, failed when any part fails; a text cut
+        # off by a modem error resumes from its first part without a row here.
+        message = pw.ForeignKeyField(Message, backref="sent_parts", on_delete="CASCADE")
+        seq = pw.IntegerField()                     # 1-based, in the order sent
+        reference = pw.IntegerField()               # TP-MR from +CMGS; wraps at 256
+        number = pw.CharField()                     # the recipient, as a report names it
+        sent_at = UTCDateTimeField()
+        status = pw.CharField(default="sent")       # sent | delivered | failed
+        report_status = pw.IntegerField(null=True)  # TP-ST of its final report
+        reported_at = UTCDateTimeField(null=True)
+
+        class Meta:
+            table_name = "sent_part"
+            indexes = ((("message", "seq"), True),
+                       (("reference", "number", "sent_at"), False))   # a report's match
+
     class OptOutEvent(Base):
         contact = pw.ForeignKeyField(Contact, backref="opt_out_events")
         number = pw.CharField()
@@ -221,4 +241,5 @@ def build_models(database: pw.Database) -> Models:
 
     _add_history_indexes(Call, Message, OptOutEvent)
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
-                  InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus)
+                  InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus,
+                  SentPart=SentPart)

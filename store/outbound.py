@@ -7,6 +7,7 @@ error, until failed with the modem's own error text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import peewee as pw
@@ -75,23 +76,34 @@ class OutboundVerbs:
                  .where(Message.status == "scheduled").scalar())
         return times.from_db(value)
 
-    def mark_sent(self, message_id: int, reference: int, owner: str, now: datetime | None = None) -> None:
-        """The modem took the text and gave `reference`.
+    def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
+                  now: datetime | None = None, *, first_seq: int = 1) -> None:
+        """The modem took the text: `reference` is the message reference of each part
+        from part `first_seq` on (one int for a one-part text; first_seq > 1 when a send
+        cut off by a modem error resumed after the parts store.record_sent_parts kept).
 
         Recorded even if the lease lapsed meanwhile (the text *was* sent; marking
         it prevents a second send), with a warning when another owner held it.
         """
-        Message = self.models.Message
+        Message, SentPart = self.models.Message, self.models.SentPart
         now = now or times.utcnow()
+        references = [reference] if isinstance(reference, int) else list(reference)
+        if not references:
+            raise StoreError(f"message {message_id}: marked sent without the reference of any part")
         with self._write():
             row = self._message_row(message_id)
             if row.status not in ("sending", "scheduled"):
                 log.warning("message %s sent by %s but it is %s; recording the send", message_id, owner, row.status)
             elif row.lease_owner != owner:
                 log.warning("message %s sent by %s but leased to %s", message_id, owner, row.lease_owner)
-            Message.update({Message.status: "sent", Message.modem_reference: reference, Message.sent_at: now,
+            self._record_parts(row, references, first_seq, now)
+            first = SentPart.get_or_none((SentPart.message == message_id) & (SentPart.seq == 1))
+            Message.update({Message.status: "sent", Message.modem_reference: first.reference if first else None,
+                            Message.parts: first_seq - 1 + len(references), Message.sent_at: now,
                             Message.lease_owner: None, Message.lease_expires_at: None, Message.error: None}
                            ).where(Message.id == message_id).execute()
+            # A resumed text's first parts may have been reported on already.
+            self._settle(message_id)
 
     def retry_later(self, message_id: int, error: str, now: datetime | None = None) -> str:
         """A modem error: back to scheduled after a backoff, or failed after max_attempts.
@@ -139,27 +151,6 @@ class OutboundVerbs:
                             .where((Message.call == row.call_id) & (Message.status == "scheduled")
                                    & (Message.kind == "follow_up")).execute())
         return changed
-
-    def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime) -> int | None:
-        """Apply a status report to the most recent sent message with that reference to that number.
-
-        Returns the message id, or None when nothing matches (references wrap at 256).
-        """
-        Message = self.models.Message
-        with self._write():
-            row = (Message.select()
-                   .where((Message.modem_reference == reference) & (Message.number == number)
-                          & (Message.direction == "out") & (Message.status == "sent"))
-                   .order_by(Message.sent_at.desc(), Message.id.desc()).first())
-            if row is None:
-                log.info("status report for reference %s to %s matches no sent message", reference, number)
-                return None
-            if ok:
-                update = {Message.status: "delivered", Message.delivered_at: at}
-            else:
-                update = {Message.status: "failed", Message.error: "the network reported it undelivered"}
-            Message.update(update).where(Message.id == row.id).execute()
-            return row.id
 
     def release(self, message_id: int, owner: str) -> bool:
         """Give a leased message back untried (clean SIGTERM): scheduled again.

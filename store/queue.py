@@ -2,7 +2,7 @@
 
 Modelled on huey's SQL storage: the loop that uses the queue (modem/worker)
 lives elsewhere and never writes SQL. The verbs are grouped by subject in
-store/calls.py, store/outbound.py, store/inbound.py and store/contacts.py;
+store/calls.py, store/outbound.py, store/delivery.py, store/inbound.py and store/contacts.py;
 this module opens, migrates and closes.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import peewee as pw
 from store.calls import CallVerbs
 from store.contacts import ContactVerbs
 from store.database import open_database
+from store.delivery import DeliveryVerbs
 from store.health import HealthVerbs
 from store.inbound import InboundVerbs
 from store.migrations import migrate
@@ -25,7 +26,7 @@ from store.url import DEFAULT_URL
 log = logging.getLogger(__name__)
 
 
-class Store(CallVerbs, OutboundVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs):
+class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):
