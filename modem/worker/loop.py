@@ -318,9 +318,8 @@ class Worker:
         self._sent(message, references)
 
     def _sent(self, message, references, partial: bool = False) -> None:
-        # One reference per message in the store: the first part's. Status reports for
-        # the other parts of a long text are logged as unmatched.
-        self.store.mark_sent(message.id, references[0], self.owner, self.now())
+        # Every part's reference: each part gets its own status report (store/delivery.py).
+        self.store.mark_sent(message.id, list(references), self.owner, self.now())
         self._status["last_sent_at"] = self.now()
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
                  ",".join(map(str, references)), "; only some parts went out" if partial else "")
@@ -331,11 +330,17 @@ class Worker:
             return
         number = report.recipient if report.recipient.startswith("+") else f"+{report.recipient}"
         at = report.discharged_at or self.now()
-        found = self.store.mark_delivered(report.reference, number, report.delivered, at)
+        # Matched on our own clock (the part was sent before now); `at` is the SMS centre's,
+        # which may run behind ours.
+        found = self.store.mark_delivered(report.reference, number, report.delivered, at,
+                                          reported_at=self.now(), status=report.status)
         if found is None and number != report.recipient:
-            found = self.store.mark_delivered(report.reference, report.recipient, report.delivered, at)
+            found = self.store.mark_delivered(report.reference, report.recipient, report.delivered, at,
+                                              reported_at=self.now(), status=report.status)
         if found is not None:
-            log.info("text %s to %s %s", found, number,
-                     "delivered" if report.delivered else f"NOT delivered (status {report.status:#x})")
+            text = self.store.message(found) or {}
+            log.info("text %s to %s: part with reference %d %s; the text is %s", found, number,
+                     report.reference, "delivered" if report.delivered else
+                     f"NOT delivered (status {report.status:#x})", text.get("status", "?"))
 
     # -- receiving ------------------------------------------------------------------------------
