@@ -21,12 +21,14 @@ from store.migrations import migrate
 from store.models import Models, build_models
 from store.outbound import OutboundVerbs
 from store.reports import ReportVerbs
+from store.retention import RetentionVerbs
 from store.url import DEFAULT_URL
 
 log = logging.getLogger(__name__)
 
 
-class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs):
+class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs,
+            RetentionVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):

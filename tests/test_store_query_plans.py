@@ -102,6 +102,7 @@ def _hot_queries(store: Store) -> dict[str, callable]:
         "stats": lambda: store.stats(since, ZoneInfo("America/New_York")),
         "status queue": lambda: store.queue_summary(NOW),
         "export --since": lambda: store.export_rows(since),
+        "purge": lambda: store.purge_before(NOW - timedelta(days=400), batch=100),
     }
 
 

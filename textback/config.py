@@ -229,6 +229,8 @@ class ModemConfig:
 class StoreConfig:
     url: str = _key(DEFAULT_STORE_URL, parse.store_url)
     spool_dir: str = _key(DEFAULT_SPOOL_DIR, parse.nonempty)
+    # Calls, texts and opt-out audit rows older than this are deleted by the worker.
+    keep: timedelta = _key(timedelta(days=400), parse.duration("30d", "36500d"))
 
 
 @dataclass(frozen=True)

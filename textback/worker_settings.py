@@ -102,6 +102,7 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) 
         keywords=shop_keywords(config),
         emoji=config.textback.emoji,
         spool_dir=config.store.spool_dir,
+        keep=config.store.keep,
         modem_port=modem.port,
         sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
         modem_options=options,

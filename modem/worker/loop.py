@@ -7,7 +7,9 @@ something:
      the modem's copy;
   3. (re)connect the modem, with backoff, logging the loss and the return once each;
   4. sweep the modem's memories now and then for texts whose notice never came;
-  5. claim each due message under a lease, send it, record the reference.
+  5. claim each due message under a lease, send it, record the reference;
+  6. while a purge of rows older than [store] keep is under way (hourly), one small batch
+     of it (modem/worker/housekeeping.py).
 Polling at 0.1 s is what makes a missed call's first text leave well under a second
 after the hook wrote it; the reads it costs are an index lookup each.
 
@@ -37,6 +39,7 @@ from modem.sms import measure as sms_text
 from modem.worker.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
 from modem.device.errors import ModemError, ModemLost
 from modem.sms.pdu import StatusReport
+from modem.worker.housekeeping import Housekeeper
 from modem.worker.planning import Planner
 from modem.worker.receiving import Receiver
 from modem.worker.systemd_notify import Watchdog, notify
@@ -75,6 +78,7 @@ class Worker:
         self.wake = threading.Event()
         self.modem = None
         self.receiver = Receiver(store, self.conversation, now, self.wake)
+        self.housekeeper = Housekeeper(store, settings.keep, settings.purge_batch)
         self._failures = 0                 # modem open attempts failed in a row
         self._next_attempt = 0.0           # monotonic time of the next open attempt
         self._lost_since: float | None = None
@@ -133,6 +137,7 @@ class Worker:
         modem = self._modem_ready()
         self.receiver.drain(modem)
         if modem is None:
+            self.housekeeper.step(now)
             return
         try:
             if time.monotonic() >= self._next_sweep:
@@ -144,6 +149,8 @@ class Worker:
                 modem.ping()
         except ModemLost as exc:
             self._drop_modem(exc.text)
+        # Last in the pass: one small batch of an old-rows purge, after today's texts went.
+        self.housekeeper.step(now)
 
     def _beat(self) -> None:
         """Rewrite the heartbeat every few seconds; modem health (several AT commands)

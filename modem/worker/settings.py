@@ -31,6 +31,8 @@ class WorkerSettings:
     emoji: str = "keep"                                # keep | replace
     spool_dir: str | None = None
     modem_port: str = ""
+    keep: timedelta | None = timedelta(days=400)       # [store] keep; None: keep everything
+    purge_batch: int = 500                             # rows per table per pass while purging
     sweep_interval: timedelta = timedelta(seconds=60)
     # The worker's own timing; not in the TOML (tests and the kill test shorten them).
     poll_interval: float = 0.1

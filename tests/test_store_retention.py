@@ -1,0 +1,76 @@
+"""Retention: a store with two years of rows keeps only `[store] keep`, opt-outs survive,
+and the worker keeps sending while it purges (real store, real worker, simulated modem)."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+from bench.history_store import build_history, history_number
+from sim_helpers import wait_until
+from store import Store, times
+from test_worker_support import Rig
+
+NOW = datetime.now(timezone.utc)
+KEEP = timedelta(days=400)
+
+
+def _count(path, sql: str, *params) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _old(path, table: str, column: str) -> int:
+    return _count(path, f"SELECT count(*) FROM {table} WHERE {column} < ?", times.to_db(NOW - KEEP))
+
+
+def test_purge_keeps_only_keep_and_every_opt_out(tmp_path):
+    path = build_history(tmp_path / "two-years.db", calls=2000, messages=2000, end=NOW, span=timedelta(days=730),
+                         opted_out_every=17)
+    opted_out = _count(path, "SELECT count(*) FROM contact WHERE opted_out")
+    events = _count(path, "SELECT count(*) FROM opt_out_event")
+    recent_calls = 2000 - _old(path, "call", "happened_at")
+    assert opted_out > 5 and events == opted_out and _old(path, "call", "happened_at") > 800
+    with Store.open(f"sqlite:///{path}") as store:
+        # A never-opted-out number's old opt-in and a text still waiting since long ago.
+        store.opt_in(history_number(3), source="cli")
+        store.db.execute_sql("UPDATE opt_out_event SET at = ? WHERE action = 'opt_in'",
+                             (times.to_db(NOW - timedelta(days=600)),))
+        store.db.execute_sql("UPDATE message SET status = 'scheduled', due_at = ? WHERE id = 1",
+                             (times.to_db(NOW + timedelta(minutes=5)),))
+        rounds = 0
+        while store.purge_before(NOW - KEEP, batch=100).total:
+            rounds += 1
+        assert rounds >= 10                          # small batches, not one long lock
+    assert _old(path, "call", "happened_at") == 0
+    assert _old(path, "message", "created_at") == 1                 # the scheduled one stays
+    assert _count(path, "SELECT count(*) FROM call") == recent_calls
+    assert _count(path, "SELECT count(*) FROM contact WHERE opted_out") == opted_out
+    assert _count(path, "SELECT count(*) FROM opt_out_event WHERE action = 'opt_out'") == events
+    assert _count(path, "SELECT count(*) FROM opt_out_event WHERE action = 'opt_in'") == 0
+
+
+def test_the_worker_keeps_sending_while_it_purges(tmp_path):
+    rig = Rig(tmp_path, purge_batch=10)
+    path = tmp_path / "textback.db"
+    build_history(path, calls=3000, messages=3000, end=NOW, span=timedelta(days=730))
+    old = _old(path, "call", "happened_at") + _old(path, "message", "created_at")
+    opted_out = _count(path, "SELECT count(*) FROM contact WHERE opted_out")
+    callers = [f"+1212555{n:04d}" for n in (142, 157, 163)]
+    for n, number in enumerate(callers):
+        rig.call(number, f"1799100000.{n}")       # through the real hook, before the worker runs
+    rig.start()
+    try:
+        wait_until(lambda: all(rig.sent_to(c) for c in callers), timeout=20, what="the three texts")
+        # The texts went out while years of rows were still being deleted.
+        still_old = _old(path, "call", "happened_at") + _old(path, "message", "created_at")
+        assert rig.worker.housekeeper.purging and still_old > 0 and still_old < old
+        wait_until(lambda: not rig.worker.housekeeper.purging, timeout=60, what="the purge")
+    finally:
+        rig.stop()
+    assert _old(path, "call", "happened_at") == 0 and _old(path, "message", "created_at") == 0
+    assert _count(path, "SELECT count(*) FROM contact WHERE opted_out") == opted_out
+    assert _count(path, "SELECT count(*) FROM opt_out_event") == opted_out
+    assert _count(path, "SELECT count(*) FROM call WHERE uniqueid LIKE '1799100000.%'") == 3
