@@ -62,11 +62,16 @@ def _add_sent_parts(models: Models) -> None:
                         sent_at=row.sent_at, status=settled.get(row.status, "sent")).on_conflict_ignore().execute()
 
 
+def _add_alerts(models: Models) -> None:
+    models.database.create_tables([models.Alert], safe=True)
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
     _add_history_indexes,  # v2 -> v3: indexes for the hot queries on a store of years
     _add_sent_parts,      # v3 -> v4: one reference per part of a long text (issue 11, case 9)
+    _add_alerts,          # v4 -> v5: alerts raised by the worker (store/alerts.py)
 ]
 
 CURRENT_VERSION = len(STEPS)

@@ -22,7 +22,7 @@ NEW = pw.SQL("'new'")
 # decision by the rules (an ANSWER, a staff call-back, a repeat inside the window
 # recorded as such by the planner).
 CALL_STATES = ("new", "planned", "skipped", "logged")
-OUT_KINDS = ("text_back", "follow_up", "staff_reply", "keyword_reply", "forward")
+OUT_KINDS = ("text_back", "follow_up", "staff_reply", "keyword_reply", "forward", "alert")
 IN_KINDS = ("reply", "staff")
 # expired: not sent because it was too old when its turn came (store/rules/expiry.py).
 OUT_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled", "expired")
@@ -78,11 +78,12 @@ class Models:
     OptOutEvent: type
     WorkerStatus: type
     SentPart: type
+    Alert: type
 
     @property
     def all(self) -> list[type]:
         return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
-                self.WorkerStatus, self.SentPart]
+                self.WorkerStatus, self.SentPart, self.Alert]
 
 
 def build_models(database: pw.Database) -> Models:
@@ -239,7 +240,21 @@ def build_models(database: pw.Database) -> Models:
         class Meta:
             table_name = "worker_status"
 
+    class Alert(Base):
+        # Something a person must act on (store/alerts.py): one row per kind of trouble,
+        # raised and cleared by the worker, shown by status/doctor, texted to staff.
+        key = pw.CharField(unique=True)             # hourly_cap, disk_full, modem_gone, ...
+        text = pw.TextField()                       # the sentence staff read (what and what to do)
+        active = pw.BooleanField(default=True)
+        raised_at = UTCDateTimeField()
+        updated_at = UTCDateTimeField()
+        cleared_at = UTCDateTimeField(null=True)
+        texted_at = UTCDateTimeField(null=True)     # last time staff phones were told
+
+        class Meta:
+            table_name = "alert"
+
     _add_history_indexes(Call, Message, OptOutEvent)
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
                   InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus,
-                  SentPart=SentPart)
+                  SentPart=SentPart, Alert=Alert)

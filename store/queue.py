@@ -11,6 +11,7 @@ import logging
 
 import peewee as pw
 
+from store.alerts import AlertVerbs
 from store.calls import CallVerbs
 from store.contacts import ContactVerbs
 from store.database import open_database
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs,
-            RetentionVerbs):
+            RetentionVerbs, AlertVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):

@@ -39,6 +39,7 @@ from modem.sms import measure as sms_text
 from modem.worker.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
 from modem.device.errors import ModemError, ModemLost
 from modem.sms.pdu import StatusReport
+from modem.worker.alerts import AlertWatch, safe_look
 from modem.worker.housekeeping import Housekeeper
 from modem.worker.planning import Planner
 from modem.worker.receiving import Receiver
@@ -88,6 +89,11 @@ class Worker:
         self._watchdog = Watchdog()
         self.passes = 0
         self.expired_count = 0
+        self._failing_in_a_row = 0
+        db_file = "" if getattr(store, "is_postgresql", False) else str(getattr(store.db, "database", "") or "")
+        self.alerts = AlertWatch(store, settings.staff_numbers,
+                                 [os.path.dirname(os.path.abspath(db_file)) if db_file else "",
+                                  settings.spool_dir or ""])
         # The heartbeat row `textback status` reads (store/health.py).
         self._status: dict = {"pid": os.getpid(), "host": socket.gethostname()}
         self._next_beat = 0.0
@@ -107,9 +113,13 @@ class Worker:
             while not self.stop_event.is_set():
                 try:
                     self.run_once()
+                    self._look_for_alerts()
                     self._beat()
+                    self.alerts.store_ok(self.now())
                 except StoreError as exc:
                     log.error("store problem, retrying in a second: %s", exc)
+                    self.alerts.store_failed(str(exc), self.now())
+                    self._text_staff_directly(self.alerts.unwritable_text())
                     self.stop_event.wait(1.0)
                 except Exception:
                     # A bug must not stop the shop's texts; it is logged with its traceback
@@ -152,6 +162,27 @@ class Worker:
         # Last in the pass: one small batch of an old-rows purge, after today's texts went.
         self.housekeeper.step(now)
 
+    def _look_for_alerts(self) -> None:
+        seen = self.alerts.seen
+        seen.held_calls, seen.hourly_cap = self.planner.held_count(), self.settings.rules.hourly_cap
+        seen.modem_lost_for = (time.monotonic() - self._lost_since
+                               if self.modem is None and self._lost_since is not None else None)
+        seen.failing_in_a_row = self._failing_in_a_row
+        now = self.now()
+        for number, text in safe_look(self.alerts, now):
+            self.store.queue_message(number, "alert", text, now)
+
+    def _text_staff_directly(self, text: str | None) -> None:
+        """The one alert that cannot go through the queue: the queue cannot be written."""
+        if not text or self.modem is None:
+            return
+        for number in self.settings.staff_numbers:
+            try:
+                self.modem.send(number, sms_text.as_sent(text, self.settings.emoji))
+                log.warning("alert texted straight to %s: %s", number, text)
+            except (ModemError, ValueError) as exc:
+                log.warning("alert not texted to %s: %s", number, exc)
+
     def _beat(self) -> None:
         """Rewrite the heartbeat every few seconds; modem health (several AT commands)
         less often. A failed beat is only logged: it must never stop the texts."""
@@ -167,14 +198,17 @@ class Worker:
                 health = modem.health()
                 status.update(signal_dbm=health.signal_dbm, operator=health.operator,
                               registration=health.registration)
-                used, total = next(iter(health.storage.values()), (None, None))
+                memory, (used, total) = next(iter(health.storage.items()), ("", (None, None)))
                 status.update(sim_used=used, sim_total=total)
+                if total:
+                    self.alerts.seen.receive_memory = (memory, used, total)
             except ModemLost:
                 pass        # the next pass notices and reconnects
             except ModemError as exc:
                 log.debug("modem health not read: %s", exc.text)
         if self.receiver.last_received_at is not None:
             status["last_received_at"] = self.receiver.last_received_at
+        status["alerts"] = self.alerts.texts()
         try:
             self.store.write_worker_status(beat_at=self.now(), **status)
         except StoreError as exc:
@@ -315,6 +349,8 @@ class Worker:
                 # Some parts went out: sending again would repeat them. Keep what was sent.
                 self._sent(message, exc.sent_references, partial=True)
                 return
+            self._failing_in_a_row += 1
+            self.alerts.seen.last_failure = exc.text
             if exc.transient:
                 status = self.store.retry_later(message.id, exc.text, self.now())
             else:
@@ -327,6 +363,7 @@ class Worker:
     def _sent(self, message, references, partial: bool = False) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
         self.store.mark_sent(message.id, list(references), self.owner, self.now())
+        self._failing_in_a_row = 0
         self._status["last_sent_at"] = self.now()
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
                  ",".join(map(str, references)), "; only some parts went out" if partial else "")

@@ -33,6 +33,10 @@ class Planner:
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
         self._spool_problem = ""
 
+    def held_count(self) -> int:
+        """Calls the hourly cap holds right now (for the alert)."""
+        return len(self._held)
+
     def import_spooled(self, spool_dir: str | None) -> int:
         """Record the calls the hook spooled while the store was down; return how many."""
         if not spool_dir:

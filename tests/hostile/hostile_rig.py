@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from agi_replay import TRANSCRIPTS, ReplayResult, Transcript, hook_command, replay_subprocess
+from agi_replay import TRANSCRIPTS, ReplayResult, Transcript, hook_command, replay_fastagi, replay_subprocess
 from hostile_ledger import LedgerRow
 from sim_helpers import wait_until
 
@@ -110,6 +110,8 @@ class Site:
                                              textback_extra=textback_extra, extra=extra))
         self.log_path = root / "worker.log"
         self.worker: subprocess.Popen | None = None
+        self.fastagi: subprocess.Popen | None = None
+        self.fastagi_port = 0
         self.uniqueids: list[str] = []         # every call handed to the hook (or FastAGI)
         self.kills = 0
 
@@ -139,6 +141,28 @@ class Site:
         fact = CallFact(uniqueid=uniqueid, caller_raw=number, business_line=SHOP_LINE, disposition=status,
                         happened_at=happened_at, caller_presentation="allowed_not_screened")
         return record_call(f"sqlite:///{self.db_path}", fact)
+
+    def start_fastagi(self, *extra: str) -> int:
+        """`textback fastagi` as a process on a free port; returns the port."""
+        self.fastagi = subprocess.Popen([*textback_command(), "--config", str(self.config), "fastagi",
+                                         "--listen", "127.0.0.1:0", *extra], env=self.env(),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        start_new_session=True, text=True)
+        line = self.fastagi.stderr.readline()      # "textback fastagi: listening on HOST:PORT ..."
+        assert "listening on" in line, line
+        self.fastagi_port = int(line.split("listening on ", 1)[1].split()[0].rsplit(":", 1)[1])
+        # Keep reading its log so a full pipe never blocks it (and keep it for the test).
+        self.fastagi_log: list[str] = []
+        import threading
+        threading.Thread(target=lambda: self.fastagi_log.extend(self.fastagi.stderr), daemon=True).start()
+        return self.fastagi_port
+
+    def call_fastagi(self, number: str, *, status: str = "NOANSWER") -> ReplayResult:
+        """One missed call as Asterisk hands it to agi://127.0.0.1:PORT/missed."""
+        uniqueid = f"{1795400000 + next(_uniqueids)}.{os.getpid() % 1000}"
+        self.uniqueids.append(uniqueid)
+        transcript = _hh_noanswer(number, uniqueid, status, datetime.now(timezone.utc))
+        return replay_fastagi(transcript, "127.0.0.1", self.fastagi_port, hangup_line=False, timeout=10)
 
     # -- the worker as a process -------------------------------------------------------------
     def start_worker(self, *extra: str) -> subprocess.Popen:
@@ -181,6 +205,13 @@ class Site:
 
     def close(self) -> None:
         self.stop_worker()
+        if self.fastagi is not None and self.fastagi.poll() is None:
+            self.fastagi.send_signal(signal.SIGTERM)
+            try:
+                self.fastagi.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.fastagi.kill()
+                self.fastagi.wait()
         self.sim.stop()
 
     # -- what happened (read with sqlite3, independent of the store) ------------------------------

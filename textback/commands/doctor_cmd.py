@@ -11,7 +11,7 @@ from textback.commands.doctor_probes import (
     FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
 )
 from textback.commands.shop_store import database_path
-from textback.commands.status_cmd import worker_alive
+from textback.commands.status_cmd import active_alerts, worker_alive
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
 
@@ -27,13 +27,15 @@ def check_config(ctx) -> tuple[cfg.Config, Check]:
 
 
 def heartbeat(db: Path | None, url: str) -> dict | None:
-    """The worker's last heartbeat, read without creating or migrating anything."""
+    """The worker's last heartbeat (with its active alerts under "active_alerts"), read
+    without creating anything."""
     if db is not None and not db.exists():
         return None
     from store import Store, StoreError
     try:
         with Store.open(url, busy_timeout=2.0) as store:
-            return store.worker_status()
+            status = store.worker_status()
+            return dict(status, active_alerts=active_alerts(store, status)) if status else None
     except StoreError:
         return None
 
@@ -82,6 +84,12 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         detail = "no heartbeat ever" if not beat else f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC"
         checks.append(Check("worker service running", FAIL, detail,
                             "systemctl enable --now textback-worker; journalctl -u textback-worker"))
+    if beat:
+        alerts = beat.get("active_alerts") or []
+        checks.append(Check("no active alerts", FAIL if alerts else OK,
+                            "; ".join(a["text"] for a in alerts) if alerts else "none",
+                            "each alert says what to do; the worker clears it when the trouble is gone"
+                            if alerts else ""))
     _report(checks, as_json)
     if any(c.mark == FAIL for c in checks):
         ctx.exit(1)

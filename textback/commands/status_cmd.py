@@ -26,18 +26,32 @@ def spool_backlog(spool_dir: str) -> int | None:
         return None
 
 
+def active_alerts(store, worker: dict | None) -> list[dict]:
+    """The alerts the worker raised and has not cleared (store/alerts.py), and any sentence
+    its heartbeat carries that the alert table lacks (an older worker wrote only those)."""
+    alerts = [{"key": a.key, "text": a.text, "raised_at": a.raised_at, "texted_at": a.texted_at}
+              for a in store.active_alerts()]
+    known = {a["text"] for a in alerts}
+    alerts += [{"key": "", "text": str(t), "raised_at": None, "texted_at": None}
+               for t in (worker or {}).get("alerts") or [] if str(t) not in known]
+    return alerts
+
+
 def collect(store, config, now: datetime) -> dict:
     worker = store.worker_status()
     return {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker": worker,
             "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
-            "spool_backlog": spool_backlog(config.store.spool_dir)}
+            "spool_backlog": spool_backlog(config.store.spool_dir),
+            "alerts": active_alerts(store, worker)}
 
 
 @click.command("status")
 @listing_options
 @click.pass_context
 def status(ctx, fmt):
-    """Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts."""
+    """Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts.
+
+    Exits 1 while any alert is active, so a cron job or a monitoring check can ask."""
     config = load_settings(ctx)
     out = renderer(config, fmt)
     now = datetime.now(timezone.utc)
@@ -45,14 +59,16 @@ def status(ctx, fmt):
         report = collect(store, config, now)
     if fmt == "json":
         click.echo(out.json(report))
-        return
-    rows = _lines(report, out, now)
-    if fmt == "csv":
-        click.echo(out.listing([{"item": k, "value": v} for k, v, _ in rows],
-                               [_col("item"), _col("value")]))
-        return
-    for label, value, colour in rows:
-        click.echo(f"{label:18} " + (click.style(value, fg=colour) if colour else value))
+    else:
+        rows = _lines(report, out, now)
+        if fmt == "csv":
+            click.echo(out.listing([{"item": k, "value": v} for k, v, _ in rows],
+                                   [_col("item"), _col("value")]))
+        else:
+            for label, value, colour in rows:
+                click.echo(f"{label:18} " + (click.style(value, fg=colour) if colour else value))
+    if report["alerts"]:
+        ctx.exit(1)
 
 
 def _col(key):
@@ -99,6 +115,7 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
     backlog = report["spool_backlog"]
     rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
                  f"{backlog} call(s) waiting in {report['spool_dir']}", "yellow" if backlog else None))
-    alerts = w.get("alerts") or []
-    rows += [("alert", out.human(a, "text"), "red") for a in alerts] or [("alerts", "none", None)]
+    rows += [("alert", out.human(a["text"], "text")
+              + (f" (since {out.time(a['raised_at'], seconds=True)})" if a["raised_at"] else ""), "red")
+             for a in report["alerts"]] or [("alerts", "none", None)]
     return rows
