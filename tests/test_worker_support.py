@@ -76,7 +76,7 @@ _TEMPLATE = "hh-noanswer"
 
 
 def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOANSWER",
-                when: datetime | None = None) -> None:
+                when: datetime | None = None, command: list[str] | None = None) -> None:
     """One call through the real hook, as Asterisk runs it: the recorded hh-noanswer session
     with this caller, call id, status and time put in (the recording's own caller ID is a
     555-1234 number that no real shop could text)."""
@@ -94,7 +94,7 @@ def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOAN
                                        for e in source["exchanges"]],
                             argv=[fix(a) for a in source["argv"]], sighup_received=False)
     env = dict(os.environ, TEXTBACK_CONFIG=str(config))
-    result = replay_subprocess(transcript, hook_command(), env=env, timeout=10)
+    result = replay_subprocess(transcript, command or hook_command(), env=env, timeout=10)
     assert result.returncode == 0, result.stderr
 
 

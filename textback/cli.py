@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "unblock": "textback.commands.optouts_cmd:unblock",
     "status": "textback.commands.status_cmd:status",
     "doctor": "textback.commands.doctor_cmd:doctor",
+    "install": "textback.commands.install_cmd:install",
+    "uninstall": "textback.commands.uninstall_cmd:uninstall",
     "export": "textback.commands.export_cmd:export",
     "demo": "textback.commands.demo_cmd:demo",
 }

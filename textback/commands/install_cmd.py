@@ -1,0 +1,79 @@
+"""`textback install`: set up textback on this machine (or in a staging folder), in steps
+that say what they do; a second run changes nothing and says so. The steps and the reasons
+for the users, groups, modes and ACLs are in textback/install/plan.py."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from textback.install.asterisk_setup import detect
+from textback.install.plan import CONFIG_FILE, DIALPLAN, Installer
+
+
+def _lines_to_add(installer: Installer) -> list[str]:
+    setup = installer.asterisk
+    if not setup.found:
+        return ["No Asterisk found: run `textback install` again once it is installed (or pass --agi-bin)."]
+    if setup.freepbx:
+        where = f"{setup.etc_dir}/extensions_custom.conf"
+        return [f"Add textback to FreePBX's dialplan: copy the lines of "
+                f"/usr/share/doc/textback/asterisk/extensions_custom.conf.sample into {where}, "
+                "set your trunk's context to from-pstn-textback, then: fwconsole reload"]
+    return [f"Add textback to your dialplan (it was not edited): in {setup.etc_dir}/extensions.conf add",
+            f"    #include {DIALPLAN}",
+            "and in your inbound context, before Dial():",
+            "    same => n,Set(CHANNEL(hangup_handler_push)=textback-missed,s,1(${EXTEN}))",
+            'then: asterisk -rx "dialplan reload"   (see /usr/share/doc/textback/asterisk/README.md)']
+
+
+@click.command("install")
+@click.option("--root", "root", default="/", show_default=True, type=click.Path(file_okay=False),
+              help="Install into this folder instead of / (staging: nothing is started).")
+@click.option("--dry-run", is_flag=True, help="Print the steps that would change something; change nothing.")
+@click.option("--fastagi", is_flag=True, help="Also start the FastAGI server and write the FastAGI-first dialplan.")
+@click.option("--agi-bin", default=None, type=click.Path(file_okay=False),
+              help="Asterisk's AGI folder [default: astagidir from asterisk.conf, else /var/lib/asterisk/agi-bin].")
+@click.option("--asterisk-user", default=None, help="The user Asterisk runs as [default: as found].")
+@click.option("--no-start", is_flag=True, help="Do not enable or start the services.")
+def install(root: str, dry_run: bool, fastagi: bool, agi_bin: str | None, asterisk_user: str | None,
+            no_start: bool) -> None:
+    """Install textback: user and group, folders, configuration, AGI program, dialplan file,
+    systemd units, udev rule; then enable and start the worker."""
+    staged = os.path.realpath(root) != "/"
+    if os.geteuid() != 0 and not dry_run:
+        raise click.ClickException("textback install needs root: sudo textback install (or --dry-run to look)")
+    setup = detect(root, proc=None if staged else "/proc")
+    if asterisk_user:
+        setup.user, setup.user_from, setup.found = asterisk_user, "--asterisk-user", True
+    notes: list[str] = []
+    installer = Installer(root, setup, fastagi=fastagi, agi_dir=agi_bin, live=not staged and not no_start,
+                          log=notes.append)
+    click.echo(setup.describe() + ".")
+    if setup.found and setup.user and installer.asterisk_uid() is None and setup.user != "root":
+        raise click.ClickException(f"Asterisk's user {setup.user} ({setup.user_from}) does not exist"
+                                   f"{' under ' + root if staged else ''}: fix that setting or pass --asterisk-user")
+    changed = 0
+    for step in installer.steps():
+        try:
+            if step.done():
+                continue
+            changed += 1
+            if dry_run:
+                click.echo(f"would: {step.description}")
+                continue
+            step.apply()
+            click.echo(f"done: {step.description}")
+        except (OSError, LookupError, RuntimeError) as exc:
+            raise click.ClickException(f"{step.description}: {exc}") from None
+    for note in dict.fromkeys(notes):
+        click.echo(note)
+    if changed == 0:
+        click.echo("Nothing to change: textback is installed as this version would install it.")
+    elif dry_run:
+        click.echo(f"{changed} step(s) would change something; run without --dry-run to do them.")
+    if not dry_run and changed:
+        click.echo(f"Next: edit {CONFIG_FILE} (name, country, hours), then: textback config check")
+        for line in _lines_to_add(installer):
+            click.echo(line)
+        click.echo("Staff who read and answer texts: sudo usermod -aG textback NAME (then log in again).")
