@@ -88,7 +88,7 @@ class OutboundVerbs:
         Message, SentPart = self.models.Message, self.models.SentPart
         now = now or times.utcnow()
         references = [reference] if isinstance(reference, int) else list(reference)
-        if not references:
+        if not references and first_seq == 1:
             raise StoreError(f"message {message_id}: marked sent without the reference of any part")
         with self._write():
             row = self._message_row(message_id)
@@ -105,8 +105,10 @@ class OutboundVerbs:
             # A resumed text's first parts may have been reported on already.
             self._settle(message_id)
 
-    def retry_later(self, message_id: int, error: str, now: datetime | None = None) -> str:
-        """A modem error: back to scheduled after a backoff, or failed after max_attempts.
+    def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
+                    delay: timedelta | None = None) -> str:
+        """A modem error: back to scheduled after a backoff (or `delay`), or failed after
+        max_attempts.
 
         Returns the new status. `error` is the modem's own text, kept for staff.
         """
@@ -120,7 +122,7 @@ class OutboundVerbs:
                 update = {Message.status: "failed", Message.error: error}
             else:
                 update = {Message.status: "scheduled", Message.error: error,
-                          Message.due_at: now + backoff_delay(row.attempts)}
+                          Message.due_at: now + (delay if delay is not None else backoff_delay(row.attempts))}
             update.update({Message.lease_owner: None, Message.lease_expires_at: None})
             Message.update(update).where(Message.id == message_id).execute()
         status = update[Message.status]

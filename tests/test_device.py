@@ -238,3 +238,28 @@ def test_other_modems_open_send_and_receive(profile):
             sim.inject_sms(UK, "reply", announce="never")
             assert [s.text for s in m.list_stored()] == ["reply"]
             assert m.health().registered
+
+
+def test_a_cut_off_long_text_resumes_after_the_parts_that_went(sim, modem):
+    # Issue 11, case 10: part 2 of 3 is refused; the retry sends parts 2 and 3 only, with
+    # the concatenation reference of part 1, so the phone joins all three.
+    text = "We can come on Tuesday between eight and noon, or Thursday afternoon. " * 6   # 3 parts
+    sim.fail_next(1, "+CMS ERROR: 331", command="+CMGS", after=1)
+    with pytest.raises(ModemError, match="331") as cut:
+        modem.send(US, text, concat_reference=77)
+    assert len(cut.value.sent_references) == 1 and len(sim.sent) == 1
+    rest = modem.send(US, text, concat_reference=77, first_part=2)
+    assert len(rest) == 2
+    [message] = sim.sent_messages()
+    assert message.complete and message.text == text
+    assert [p.concat for p in message.parts] == [(77, 3, 1), (77, 3, 2), (77, 3, 3)]
+    assert modem.send(US, text, concat_reference=77, first_part=4) == []      # nothing left
+    assert len(sim.sent) == 3
+
+
+def test_resuming_without_the_reference_is_refused_before_sending(sim, modem):
+    with pytest.raises(ValueError, match="needs the concat_reference"):
+        modem.send(US, "x" * 200, first_part=2)
+    with pytest.raises(ValueError, match="0..255"):
+        modem.send(US, "x" * 200, concat_reference=256)
+    assert sim.sent == []

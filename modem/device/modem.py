@@ -175,34 +175,48 @@ class Modem:
         return ModemError(None, f"modem did not answer {name} within {waited:g} s", command=name)
 
     # -- sending -------------------------------------------------------------------------
-    def send(self, number: str, text: str) -> list[int]:
-        """Send text to number; return the message reference of each part.
+    def send(self, number: str, text: str, *, concat_reference: int | None = None,
+             first_part: int = 1) -> list[int]:
+        """Send text to number; return the message reference of each part sent.
 
         Long texts go as concatenated parts; GSM-7 when every character allows it,
         else UCS-2 (emoji included). A bad number or text raises ValueError before
         anything is sent. When a later part fails, the ModemError carries the
         references of the parts already sent (sent_references).
+
+        A send cut off that way resumes with first_part (the first part that did not
+        go) and the concat_reference the first attempt used, so the phone joins the
+        parts into one text: the same text splits into the same parts every time.
+        Parts past the last give nothing to send and return [].
         """
         number = (number or "").strip()
         if not _NUMBER.match(number):
             raise ValueError(f"cannot text {number!r}: give the number in international form, e.g. +12125550123")
         if not isinstance(text, str) or text == "":
             raise ValueError("cannot send an empty text")
-        self._concat_reference = (self._concat_reference + 1) % 256
+        if concat_reference is None:
+            if first_part != 1:
+                raise ValueError("resuming a text needs the concat_reference its first parts went with")
+            self._concat_reference = concat_reference = (self._concat_reference + 1) % 256
+        if not (isinstance(concat_reference, int) and 0 <= concat_reference <= 255):
+            raise ValueError(f"concat_reference must be 0..255, not {concat_reference!r}")
+        if not (isinstance(first_part, int) and first_part >= 1):
+            raise ValueError(f"first_part counts from 1, not {first_part!r}")
         try:
-            pdus = pdu.submit_parts(number, text, reference=self._concat_reference,
+            pdus = pdu.submit_parts(number, text, reference=concat_reference,
                                     request_status_report=self.settings.delivery_reports)
         except pdu.PduError as exc:
             raise ValueError(f"cannot code the text for {number}: {exc}") from None
         references: list[int] = []
         with self._lock:
-            for pdu_hex in pdus:
+            for pdu_hex in pdus[first_part - 1:]:
                 try:
                     references.append(self._submit(pdu_hex))
                 except ModemError as exc:
                     exc.sent_references = tuple(references)
                     raise
-        log.debug("sent %d part(s) to %s, references %s", len(references), number, references)
+        log.debug("sent part(s) %d-%d of %d to %s, references %s", first_part, first_part + len(references) - 1,
+                  len(pdus), number, references)
         return references
 
     def _submit(self, pdu_hex: str) -> int:

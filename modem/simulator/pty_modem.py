@@ -196,9 +196,12 @@ class ModemSimulator:
         """Answer `command` (e.g. "+CMGS") only after this many seconds, as a busy radio does."""
         self._latency[command_key(command)] = float(seconds)
 
-    def fail_next(self, n: int, error: str | int = "+CMS ERROR: 500", command: str | None = None) -> None:
-        """The next n commands (or next n of `command`) answer `error` and do nothing."""
-        self.state.add_failures(n, error, command_key(command) if command else None)
+    def fail_next(self, n: int, error: str | int = "+CMS ERROR: 500", command: str | None = None, *,
+                  after: int = 0) -> None:
+        """The next n commands (or next n of `command`) answer `error` and do nothing;
+        with `after`, that many go through first (after=1 on "+CMGS": part 2 of a long
+        text fails once part 1 went)."""
+        self.state.add_failures(n, error, command_key(command) if command else None, after)
 
     def lose_network(self, stat: int = 0) -> None:
         """Drop registration (+CREG stat 0 or 2); sends fail with +CMS ERROR: 331."""

@@ -57,6 +57,7 @@ class PendingFailure:
     error: AtError
     command: str | None       # None: any command
     remaining: int
+    skip: int = 0             # matching commands that still succeed first
 
 
 class ModemState:
@@ -137,16 +138,20 @@ class ModemState:
             return ref
 
     # -- faults -------------------------------------------------------------------------
-    def add_failures(self, n: int, error, command: str | None) -> None:
-        """`command`: a key as `command_key` gives it, or None for any command."""
+    def add_failures(self, n: int, error, command: str | None, after: int = 0) -> None:
+        """`command`: a key as `command_key` gives it, or None for any command; the
+        first `after` matching commands succeed."""
         err = parse_error(error)
         with self.lock:
-            self.failures.append(PendingFailure(err, command, n))
+            self.failures.append(PendingFailure(err, command, n, skip=after))
 
     def take_failure(self, name: str) -> AtError | None:
         with self.lock:
             for pending in self.failures:
                 if pending.command is None or pending.command == name:
+                    if pending.skip > 0:
+                        pending.skip -= 1
+                        continue
                     pending.remaining -= 1
                     if pending.remaining <= 0:
                         self.failures.remove(pending)

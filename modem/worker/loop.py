@@ -32,7 +32,7 @@ import os
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from modem.sms import measure as sms_text
@@ -55,6 +55,8 @@ log = logging.getLogger("modem.worker")
 # Wrong PIN / PUK needed: retrying would burn the SIM's last PIN tries.
 _NEVER_RETRY_CODES = (11, 12, 16)
 HEARTBEAT_SECONDS = 5.0
+# A long text cut off after some parts went: the rest is tried again this soon.
+RESUME_AFTER = timedelta(seconds=2)
 HEALTH_SECONDS = 60.0
 
 
@@ -331,42 +333,61 @@ class Worker:
             log.info("text %s to %s not sent: opted out", message.id, message.number)
             return
         text = sms_text.as_sent(message.body, self.settings.emoji)
+        # A long text a modem error cut off resumes after the parts that went (kept in the
+        # store), with the same concatenation reference, so the phone joins them into one
+        # text: parts that went are never sent again, and the caller never keeps half a
+        # text marked sent. The reference comes from the message id for that reason.
+        done = self.store.sent_part_count(message.id)
         try:
-            references = modem.send(message.number, text)
+            references = modem.send(message.number, text, concat_reference=message.id % 256,
+                                    first_part=done + 1)
         except ValueError as exc:
             # A number or text that can never be sent: fail it now, never retry.
             self.store.mark_failed(message.id, str(exc))
             log.error("text %s to %s failed: %s", message.id, message.number, exc)
             return
         except ModemLost as exc:
-            if exc.sent_references:
-                self._sent(message, exc.sent_references, partial=True)
-            elif not self.store.release(message.id, self.owner):
+            self._keep_parts(message, exc, done)
+            if not self.store.release(message.id, self.owner):
                 log.warning("text %s: lease lost while the modem went away", message.id)
             raise
         except ModemError as exc:
-            if exc.sent_references:
-                # Some parts went out: sending again would repeat them. Keep what was sent.
-                self._sent(message, exc.sent_references, partial=True)
-                return
+            self._keep_parts(message, exc, done)
             self._failing_in_a_row += 1
             self.alerts.seen.last_failure = exc.text
             if exc.transient:
-                status = self.store.retry_later(message.id, exc.text, self.now())
+                # The caller's phone shows half a text until the rest comes, and the network
+                # took a part a moment ago: try the rest soon, not after the usual backoff
+                # (an attempt that sends nothing gets the backoff again).
+                soon = RESUME_AFTER if exc.sent_references else None
+                status = self.store.retry_later(message.id, exc.text, self.now(), delay=soon)
             else:
-                self.store.mark_failed(message.id, exc.text)
+                self.store.mark_failed(message.id, exc.text + (f"; {done + len(exc.sent_references)} part(s) "
+                                                               "went before it" if done or exc.sent_references
+                                                               else ""))
                 status = "failed"
             log.warning("text %s to %s: modem said %s; now %s", message.id, message.number, exc.text, status)
             return
-        self._sent(message, references)
+        self._sent(message, references, first_seq=done + 1)
 
-    def _sent(self, message, references, partial: bool = False) -> None:
+    def _keep_parts(self, message, exc: ModemError, done: int) -> None:
+        """Parts of a long text went out before the modem error: record them, so the
+        retry sends only the rest."""
+        if not exc.sent_references:
+            return
+        self.store.record_sent_parts(message.id, list(exc.sent_references), first_seq=done + 1, now=self.now())
+        first, last = done + 1, done + len(exc.sent_references)
+        log.warning("text %s to %s: part(s) %d-%d went out before the modem error; the rest will follow",
+                    message.id, message.number, first, last)
+
+    def _sent(self, message, references, first_seq: int = 1) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
-        self.store.mark_sent(message.id, list(references), self.owner, self.now())
+        self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)
         self._failing_in_a_row = 0
         self._status["last_sent_at"] = self.now()
+        resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
-                 ",".join(map(str, references)), "; only some parts went out" if partial else "")
+                 ",".join(map(str, references)) or "-", resumed)
 
     # -- status reports (modem notification thread) ---------------------------------------------
     def _take_report(self, report: StatusReport) -> None:
