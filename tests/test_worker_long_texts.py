@@ -36,9 +36,10 @@ def test_part_two_failing_fails_the_text(rig):
     [message] = rig.sim.sent_messages()
     assert len(message.parts) == 3
     rig.sim.deliver_status_reports(message, [0x00, 0x45, 0x00])
-    wait_until(lambda: _status(rig, text) == "failed", what="failed by part 2's report")
+    wait_until(lambda: [p["status"] for p in rig.store.sent_parts(text)] == ["delivered", "failed", "delivered"],
+               what="each part settled by its own report")
+    assert _status(rig, text) == "failed"
     assert "part 2 of 3 undelivered (status 0x45)" in rig.store.message(text)["error"]
-    assert [p["status"] for p in rig.store.sent_parts(text)] == ["delivered", "failed", "delivered"]
 
 
 def test_delivered_when_every_parts_report_came(rig):
