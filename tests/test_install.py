@@ -204,7 +204,9 @@ def test_as_the_real_users_hook_records_worker_texts_staff_replies(shared_tmp, s
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (ASTERISK_UID, tb[1], 0o660)
     assert list(spool.iterdir()) == [], "the call went to the spool, not the database"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT caller_raw, state FROM call").fetchall() == [(CALLER, "new")]
+        # note "": the hook read the configuration itself (no "permission denied, defaults")
+        assert conn.execute("SELECT caller_raw, state, note FROM call").fetchall() == [
+            (CALLER, "new", "argument 'hh-noanswer' ignored")]     # the recording's own scenario word
     log = shared_tmp / "worker.log"
     worker = _worker(config, tb, log)
     try:
@@ -231,3 +233,29 @@ def test_as_the_real_users_hook_records_worker_texts_staff_replies(shared_tmp, s
     text = log.read_text()
     assert "Traceback" not in text and "readonly" not in text, text
     assert list(spool.iterdir()) == []
+
+
+def test_uninstall_removes_what_install_made_and_keeps_the_data(shared_tmp):
+    if os.geteuid() != 0:
+        pytest.skip("install owns files as textback and root: run as root (CI does)")
+    from textback.cli import main
+
+    root = _stage(shared_tmp, "rungroup")
+    before = set(_snapshot(root))
+    assert _install(root).exit_code == 0
+    (root / "var/lib/textback/textback.db").write_bytes(b"the shop's records")
+    removed = CliRunner().invoke(main, ["uninstall", "--root", str(root)], catch_exceptions=False)
+    assert removed.exit_code == 0, removed.output
+    left = set(_snapshot(root)) - before
+    # the data, the configuration, the user (its sysusers entry, the account files); and the
+    # empty folders above what went (var/lib was staged with Asterisk's agi-bin)
+    assert left == {"etc/textback", "etc/textback/textback.toml", "var/lib/textback", "var/lib/textback/textback.db",
+                    "var/spool/textback", "usr/lib/sysusers.d/textback.conf", "etc/gshadow", "etc/shadow",
+                    "etc/group-", "etc/passwd-", "etc/.pwd.lock", "etc/systemd", "etc/systemd/system", "etc/udev",
+                    "etc/udev/rules.d", "usr", "usr/lib", "usr/lib/sysusers.d", "usr/lib/tmpfiles.d",
+                    "usr/local", "usr/local/bin", "usr/share", "usr/share/doc", "var/spool"}
+    again = CliRunner().invoke(main, ["uninstall", "--root", str(root)], catch_exceptions=False)
+    assert again.output.splitlines()[0] == "Nothing to remove."
+    purged = CliRunner().invoke(main, ["uninstall", "--root", str(root), "--purge"], catch_exceptions=False)
+    assert purged.exit_code == 0, purged.output
+    assert not (root / "var/lib/textback").exists() and "textback" not in (root / "etc/passwd").read_text()
