@@ -10,7 +10,10 @@ from textback import config as cfg
 from textback.commands.doctor_probes import (
     FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
 )
+from textback.commands.doctor_access import asterisk_access, port_free
 from textback.commands.shop_store import database_path
+from textback.install.accounts import Accounts
+from textback.install.asterisk_setup import detect
 from textback.commands.status_cmd import active_alerts, worker_alive
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
@@ -62,6 +65,8 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
     db = Path(path) if path else None
     if db is not None:
         checks.append(database_writable(db, (asterisk_user, worker_user)))
+        # How Asterisk really runs (a run group drops supplementary groups), not /etc/group:
+        checks.append(asterisk_access(detect("/"), Accounts("/"), db.parent, Path(conf.store.spool_dir), db))
     checks += [agi_installed(Path(agi_bin)), dialplan_included(Path(asterisk_etc))]
     beat = heartbeat(db, conf.store.url)
     alive = worker_alive(beat, datetime.now(timezone.utc))
@@ -77,6 +82,7 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
                    Check("SIM ready / SMSC set", SKIP, "not asked: the worker holds the port",
                          "stop the worker and run doctor again to check them")]
     else:
+        checks.append(port_free(conf.modem.port))
         checks += probe_modem(conf.modem.port, conf.modem.baudrate, modem_timeout)
     if alive:
         checks.append(Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))

@@ -57,3 +57,9 @@ class Accounts:
             if len(row) >= 3 and row[2] == str(uid):
                 return row[0]
         return str(uid)
+
+    def group_name(self, gid: int) -> str:
+        for row in self._rows("group"):
+            if len(row) >= 3 and row[2] == str(gid):
+                return row[0]
+        return str(gid)
