@@ -47,3 +47,13 @@ class OutboundMessage:
     attempts: int
     lease_owner: str | None
     lease_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """One part of a long inbound text the store keeps until the whole text is recorded
+    (a part delivered straight to the worker, with no copy on the modem)."""
+
+    seq: int
+    body: str
+    smsc_timestamp: datetime | None

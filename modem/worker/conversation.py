@@ -1,6 +1,6 @@
 """One inbound text, handled: stored, keywords honoured, staff told, staff answers routed.
 
-One job: given a whole received text (multipart already joined), decide and queue
+One job: given a whole received text (reassembly.py joined a long one), decide and queue
 what follows, through the store's public verbs only:
 
 - from a customer:
@@ -27,6 +27,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from modem.worker.ports import ConversationStore
+from modem.worker.reassembly import InboundText
+from modem.worker.settings import WorkerSettings
 from store.errors import StoreError
 from store.rules.keywords import Keyword, classify
 
@@ -50,36 +53,25 @@ class Outcome:
 class Conversation:
     """Handles whole inbound texts for one store and one shop's settings."""
 
-    def __init__(self, store, settings):
+    def __init__(self, store: ConversationStore, settings: WorkerSettings):
         self.store = store
         self.settings = settings
         self._staff = frozenset(settings.staff_numbers)
 
-    # -- entry points ---------------------------------------------------------------------
-    def kind_of(self, sender: str) -> str:
-        """How the store files a text from `sender`: from a staff phone, or a customer's reply."""
-        return "staff" if sender in self._staff else "reply"
-
-    def receive(self, sender: str, body: str, received_at: datetime, key: str | None,
-                now: datetime, parts: int = 1) -> Outcome:
-        """Store one whole text (once per key; `parts`: the SMS it came in) and act on it."""
-        if sender not in self._staff and classify(body, self.settings.keywords) is Keyword.OPT_OUT:
+    # -- the entry point -------------------------------------------------------------------
+    def receive(self, text: InboundText, now: datetime) -> Outcome:
+        """Store one whole text (once per key; modem/worker/reassembly.py made it whole)
+        and act on it."""
+        sender, body = text.sender, text.body
+        if sender not in self._staff and classify(body) is Keyword.OPT_OUT:
             # Honoured before the text is recorded (see the module docstring).
-            return self._opt_out(sender, body, received_at, key, now, parts=parts)
-        message_id, created = self.store.record_inbound(sender, body, received_at, key,
-                                                        self.kind_of(sender), parts)
+            return self._opt_out(text, now)
+        message_id, created = self._record(text, self._kind_of(sender))
         if not created:
             return Outcome("duplicate", message_id)
-        return self.receive_recorded(sender, body, message_id, now)
-
-    def receive_recorded(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
-        """Act on a text the store has recorded (by `receive`, or joined from its parts by
-        store.add_inbound_part)."""
         if sender in self._staff:
             return self._route_staff(sender, body, message_id, now)
-        keyword = classify(body, self.settings.keywords)
-        if keyword is Keyword.OPT_OUT:
-            return self._opt_out(sender, body, None, None, now, recorded_id=message_id)
+        keyword = classify(body)
         if keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):
             self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
             log.info("reply from %s: opted back in (%r)", sender, body.strip()[:40])
@@ -89,15 +81,22 @@ class Conversation:
             return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
         return self._reply(sender, body, message_id, now)
 
+    def _kind_of(self, sender: str) -> str:
+        """How the store files a text from `sender`: from a staff phone, or a customer's reply."""
+        return "staff" if sender in self._staff else "reply"
+
+    def _record(self, text: InboundText, kind: str) -> tuple[int, bool]:
+        return self.store.record_inbound(text.sender, text.body, text.received_at, text.key, kind,
+                                         text.parts, joined_from=text.joined_from)
+
     # -- customers --------------------------------------------------------------------------
-    def _opt_out(self, sender, body, received_at, key, now, recorded_id=None, parts=1) -> Outcome:
+    def _opt_out(self, text: InboundText, now: datetime) -> Outcome:
+        sender, body = text.sender, text.body
         was_out = self.store.is_opted_out(sender)
-        cancelled = self.store.opt_out(sender, keyword=body.strip()[:40], message_id=recorded_id)
-        message_id = recorded_id
-        if received_at is not None:
-            message_id, created = self.store.record_inbound(sender, body, received_at, key, "reply", parts)
-            if not created:
-                return Outcome("duplicate", message_id)
+        cancelled = self.store.opt_out(sender, keyword=body.strip()[:40])
+        message_id, created = self._record(text, "reply")
+        if not created:
+            return Outcome("duplicate", message_id)
         if was_out:
             log.info("reply from %s: opt-out again (%r); already opted out, no reply", sender, body.strip()[:40])
             return Outcome("opt_out", message_id)

@@ -1,0 +1,145 @@
+"""The seams of the worker: what it needs of the store and of the modem, as Protocols.
+
+The worker side (Worker, Planner, Receiver, Conversation, Reassembly) is written against
+these, not against store.Store or modem.device.modem.Modem, so each part says exactly
+what it uses and a test can hand it anything that has those verbs. store.Store and
+Modem satisfy them structurally (mypy checks it where the CLI builds the worker).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from modem.device.records import ModemHealth, StoredSms
+from modem.sms.pdu import StatusReport
+from store.facts import CallFact, CallPlan
+from store.records import CallRecord, ContactInfo, KeptPart, OutboundMessage
+
+
+# -- the modem ----------------------------------------------------------------------------
+class ModemPort(Protocol):
+    """An opened modem (modem.device.modem.Modem)."""
+
+    port: str
+
+    def is_alive(self) -> bool: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def send(self, number: str, text: str) -> list[int]: ...
+
+    def list_stored(self) -> list[StoredSms]: ...
+
+    def read_stored(self, memory: str, index: int) -> StoredSms | StatusReport | None: ...
+
+    def delete_stored(self, memory: str, index: int) -> None: ...
+
+    def health(self) -> ModemHealth: ...
+
+
+class OpenModem(Protocol):
+    """Opens the configured modem with the worker's two callbacks; raises ModemError
+    (or OSError) when it cannot."""
+
+    def __call__(self, *, on_sms: Callable[[StoredSms], None],
+                 on_status_report: Callable[[StatusReport], None]) -> ModemPort: ...
+
+
+# -- the store ----------------------------------------------------------------------------
+class PartKeeper(Protocol):
+    """Where a long text's parts without a copy on the modem wait (store/inbound.py)."""
+
+    def keep_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
+                          smsc_timestamp: datetime | None) -> None: ...
+
+    def kept_inbound_parts(self, sender: str, reference: int, total: int) -> Sequence[KeptPart]: ...
+
+
+ReceivingStore = PartKeeper
+
+
+class ConversationStore(Protocol):
+    """What handling one inbound text reads and writes."""
+
+    def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
+                       kind: str = "reply", parts: int = 1,
+                       joined_from: tuple[int, int] | None = None) -> tuple[int, bool]: ...
+
+    def is_opted_out(self, number: str) -> bool: ...
+
+    def is_blocked(self, number: str) -> bool: ...
+
+    def opt_out(self, number: str, keyword: str = "", message_id: int | None = None,
+                source: str = "sms") -> int: ...
+
+    def opt_in(self, number: str, keyword: str = "", message_id: int | None = None,
+               source: str = "sms") -> None: ...
+
+    def cancel_pending(self, number: str, reason: str,
+                       kinds: tuple[str, ...] | list[str] | None = None) -> int: ...
+
+    def queue_message(self, number: str, kind: str, body: str, due_at: datetime,
+                      call_id: int | None = None, contact_number: str | None = None) -> int: ...
+
+    def message(self, message_id: int) -> Mapping[str, Any] | None: ...
+
+    def last_forward_to(self, staff_number: str) -> str | None: ...
+
+
+class PlanningStore(Protocol):
+    """What planning new calls reads and writes."""
+
+    def record_call(self, fact: CallFact) -> int: ...
+
+    def has_new_calls(self) -> bool: ...
+
+    def new_calls(self, limit: int = 100,
+                  exclude: set[int] | frozenset[int] = frozenset()) -> list[CallRecord]: ...
+
+    def plan_call(self, call_id: int, plan: CallPlan, now: datetime | None = None) -> str: ...
+
+    def contact(self, number: str) -> ContactInfo | None: ...
+
+    def last_text_back_at(self, number: str) -> datetime | None: ...
+
+    def texts_for_cap(self, since: datetime) -> int: ...
+
+
+class SendingStore(Protocol):
+    """What the loop's sending, delivery reports and heartbeat read and write."""
+
+    def recover_expired_leases(self, now: datetime | None = None) -> int: ...
+
+    def next_due_at(self) -> datetime | None: ...
+
+    def claim_due(self, owner: str, lease_seconds: float,
+                  now: datetime | None = None) -> OutboundMessage | None: ...
+
+    def release(self, message_id: int, owner: str) -> bool: ...
+
+    def call(self, call_id: int) -> CallRecord | None: ...
+
+    def expire_message(self, message_id: int, why: str) -> int: ...
+
+    def is_opted_out(self, number: str) -> bool: ...
+
+    def cancel_message(self, message_id: int, reason: str) -> bool: ...
+
+    def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
+                  now: datetime | None = None, *, first_seq: int = 1) -> None: ...
+
+    def mark_failed(self, message_id: int, error: str) -> None: ...
+
+    def retry_later(self, message_id: int, error: str, now: datetime | None = None) -> str: ...
+
+    def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime, *,
+                       reported_at: datetime | None = None, status: int | None = None) -> int | None: ...
+
+    def write_worker_status(self, **fields: Any) -> None: ...
+
+
+class WorkerStore(SendingStore, PlanningStore, ConversationStore, PartKeeper, Protocol):
+    """Everything the worker loop and its parts use of the store (store.Store)."""
