@@ -263,3 +263,34 @@ def test_resuming_without_the_reference_is_refused_before_sending(sim, modem):
     with pytest.raises(ValueError, match="0..255"):
         modem.send(US, "x" * 200, concat_reference=256)
     assert sim.sent == []
+
+
+# -- the sweep, memory by memory (issue 11, case 11) -------------------------------------------
+def test_an_empty_memory_answering_321_does_not_hide_the_others(sim, modem, caplog):
+    # phonesim answers +CMS ERROR: 321 to AT+CMGL on an empty memory; today's main let it
+    # abort the sweep, so what SM (listed after it) held was never read.
+    sim.refuse_empty_listing("+CMS ERROR: 321")
+    sim.inject_sms(US, "Waiting on the SIM", storage="SM", announce="never")
+    caplog.set_level("DEBUG", logger="modem.device.modem")
+    modem.memories = ("ME", "SM")
+    found = modem.list_stored()
+    assert [(s.memory, s.text) for s in found] == [("SM", "Waiting on the SIM")]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_memory_that_will_not_list_is_skipped_and_said_once(sim, modem, caplog):
+    sim.inject_sms(US, "In the SIM", storage="SM", announce="never")
+    sim.inject_sms(UK, "In the phone", storage="ME", announce="never")
+    caplog.set_level("INFO", logger="modem.device.modem")
+    found = []
+    for refused in (True, True, False):
+        if refused:
+            sim.fail_next(1, "+CMS ERROR: 320", command="+CMGL")      # SM is listed first
+        found.append(modem.list_stored())
+    assert [[s.text for s in sweep] for sweep in found] == [
+        ["In the phone"], ["In the phone"], ["In the SIM", "In the phone"]]
+    refused = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert refused == ["modem would not list memory SM (+CMS ERROR: 320 (memory failure) for AT+CMGL=4) "
+                       "though AT+CPMS says it holds 1; the other memories are still read, and it is "
+                       "tried again at every sweep"]
+    assert any(r.getMessage() == "modem lists memory SM again" for r in caplog.records)

@@ -72,6 +72,7 @@ class Modem:
         # What set-up chose and learnt (_keep): until then, nothing to sweep.
         self.memories: tuple[str, ...] = ()        # where received SMS may sit (swept)
         self.report_memories: tuple[str, ...] = ()  # where status reports may sit
+        self._listing_refused: set[tuple[str, str]] = set()   # (memory, error) already logged
         self.cnmi = ""
         self.manufacturer: str | None = None
         self.model: str | None = None
@@ -257,13 +258,15 @@ class Modem:
         FAULT swallowed-urc / cmt-ignored / Huawei ports: this finds what was never
         announced. Garbled PDUs come back with `error` set. Status reports found in a
         memory go to on_status_report and are deleted once it returns.
+
+        Memory by memory: one the modem refuses to list (phonesim answers +CMS ERROR:
+        321 to AT+CMGL on an empty ME) is skipped, logged once, and the others are still
+        read; only a lost modem stops the sweep (ModemLost).
         """
         found: list[StoredSms] = []
         with self._lock:
             for memory in self.memories + tuple(m for m in self.report_memories if m not in self.memories):
-                self.select_memory(memory)
-                lines = self.command(f"AT+CMGL={_LIST_ALL}")
-                for index, stat, pdu_hex in listing(lines):
+                for index, stat, pdu_hex in self._list_memory(memory):
                     item = decode_stored(memory, index, stat, pdu_hex)
                     if isinstance(item, StatusReport):
                         self._hand_report(item)
@@ -271,6 +274,31 @@ class Modem:
                         found.append(item)
         return found
 
+    def _list_memory(self, memory: str) -> list[tuple[int, int | None, str]]:
+        """(index, stat, pdu) of each message in one memory; [] when the modem will not
+        list it (said once per memory and error, until the listing works again)."""
+        used = None
+        try:
+            counts = self.select_memory(memory)
+            used = counts[0] if counts else None
+            listed = list(listing(self.command(f"AT+CMGL={_LIST_ALL}")))
+        except ModemLost:
+            raise
+        except ModemError as exc:
+            if exc.kind == "CMS" and exc.code == 321 and used == 0:
+                # "Invalid memory index" for a memory AT+CPMS says is empty: nothing to list.
+                log.debug("modem answered %s listing the empty memory %s", exc.text, memory)
+                return []
+            if (memory, exc.text) not in self._listing_refused:
+                self._listing_refused.add((memory, exc.text))
+                held = f" though AT+CPMS says it holds {used}" if used else ""
+                log.warning("modem would not list memory %s (%s)%s; the other memories are still read, "
+                            "and it is tried again at every sweep", memory, exc.text, held)
+            return []
+        if any(m == memory for m, _ in self._listing_refused):
+            log.info("modem lists memory %s again", memory)
+            self._listing_refused = {(m, e) for m, e in self._listing_refused if m != memory}
+        return listed
     def read_stored(self, memory: str, index: int) -> StoredSms | StatusReport | None:
         """The message at memory/index (AT+CMGR, PDU mode), or None if the slot is empty."""
         check_slot(memory, index)
