@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable
 import click
 import phonenumbers
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "excel")   # excel: CSV with a UTF-8 BOM
+BOM = "\ufeff"
 ELLIPSIS = "…"
 # Bidi overrides/isolates can make a name read backwards on a terminal.
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
@@ -33,7 +34,10 @@ _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "
 class Column:
     """One column: `key` in the row dicts, `title` in the table header, `kind` says how to show it.
 
-    kinds: text, number (phone), time, int, seconds, flag, body (long text, truncated in tables).
+    kinds: text, number (phone), time, int, seconds, flag, body (long text: wrapped, never cut).
+    `width` caps a short column in tables (longer values end in …); a `wrap` column (every
+    body) is never cut: it wraps within the terminal's width, down to `min_width` cells,
+    and below that goes on its own lines under the row (textback/table.py).
     `style` maps a row to click.style kwargs (colour only ever reaches a terminal).
     """
 
@@ -42,16 +46,33 @@ class Column:
     kind: str = "text"
     width: int = 40
     style: Callable[[dict], dict] | None = None
+    wrap: bool | None = None
+    min_width: int = 30
+
+    @property
+    def wraps(self) -> bool:
+        return self.kind == "body" if self.wrap is None else self.wrap
 
 
 def listing_options(command):
-    """Add --json and --csv to a listing command; the command gets `fmt` (table/json/csv)."""
+    """Add --json, --csv and --excel to a listing command; the command gets `fmt`
+    (table/json/csv/excel; Renderer(fmt=...).fmt says csv for both CSV forms).
+
+    CSV for programs has no BOM (a BOM ends up in the first header name of most CSV
+    readers); --excel is the same CSV with the UTF-8 BOM that Excel needs to read
+    "José" rather than "JosÃ©".
+    """
     @functools.wraps(command)
-    def wrapper(*args, as_json: bool = False, as_csv: bool = False, **kwargs):
+    def wrapper(*args, as_json: bool = False, as_csv: bool = False, as_excel: bool = False, **kwargs):
         if as_json and as_csv:
             raise click.UsageError("choose one of --json and --csv")
-        return command(*args, fmt="json" if as_json else "csv" if as_csv else "table", **kwargs)
+        if as_json and as_excel:
+            raise click.UsageError("--excel is CSV for Excel: choose one of --json and --excel")
+        fmt = "json" if as_json else "excel" if as_excel else "csv" if as_csv else "table"
+        return command(*args, fmt=fmt, **kwargs)
 
+    wrapper = click.option("--excel", "as_excel", is_flag=True,
+                           help="CSV with a UTF-8 byte-order mark, so Excel shows accents right (implies --csv).")(wrapper)
     wrapper = click.option("--csv", "as_csv", is_flag=True,
                            help="CSV with a header row (E.164 numbers, ISO times).")(wrapper)
     return click.option("--json", "as_json", is_flag=True,
@@ -64,7 +85,8 @@ class Renderer:
     def __init__(self, tz: tzinfo, country: str, fmt: str = "table"):
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
-        self.tz, self.country, self.fmt = tz, country.upper(), fmt
+        self.tz, self.country = tz, country.upper()
+        self.fmt, self.bom = ("csv", True) if fmt == "excel" else (fmt, False)
 
     # -- single values ----------------------------------------------------------------------------
     def time(self, value: datetime | None, seconds: bool = False) -> str:
@@ -103,8 +125,11 @@ class Renderer:
         return visible(str(value))
 
     # -- listings ---------------------------------------------------------------------------------
-    def listing(self, rows: list[dict], columns: Iterable[Column], empty: str = "") -> str:
-        """The rows in this renderer's format. `empty` is what a table says when there are none."""
+    def listing(self, rows: list[dict], columns: Iterable[Column], empty: str = "",
+                table_columns: Iterable[Column] | None = None, total: int | None = None) -> str:
+        """The rows in this renderer's format. `empty` is what a table says when there are none;
+        `table_columns` (default `columns`) is what a person sees, fitted into `total` cells
+        (default: the terminal's width)."""
         columns = list(columns)
         if self.fmt == "json":
             return self.json([{c.key: self.machine(r.get(c.key), c.kind) for c in columns} for r in rows])
@@ -114,28 +139,23 @@ class Renderer:
             writer.writerow([c.key for c in columns])
             for r in rows:
                 writer.writerow(["" if (v := self.machine(r.get(c.key), c.kind)) is None else v for c in columns])
-            return out.getvalue().rstrip("\n")
+            return (BOM if self.bom else "") + out.getvalue().rstrip("\n")
         if not rows:
             return empty
-        return table(rows, columns, self)
+        return table(rows, list(table_columns or columns), self, total)
 
     def json(self, data: Any, compact: bool = False) -> str:
         return json.dumps(self.machine(data, "text"), ensure_ascii=False, indent=None if compact else 2)
 
 
-def table(rows: list[dict], columns: list[Column], renderer: Renderer) -> str:
+def table(rows: list[dict], columns: list[Column], renderer: Renderer, total: int | None = None) -> str:
+    """A table that fits `total` terminal cells (default: the terminal's width)."""
+    from textback.table import layout, terminal_width
+
     cells = [[renderer.human(r.get(c.key), c.kind) for c in columns] for r in rows]
-    widths = [min(c.width, max([width(c.title)] + [width(row[i]) for row in cells]))
-              for i, c in enumerate(columns)]
-    lines = [click.style("  ".join(pad(c.title, w) for c, w in zip(columns, widths)).rstrip(), bold=True)]
-    for r, row in zip(rows, cells):
-        parts = []
-        for c, text, w in zip(columns, row, widths):
-            shown = truncate(text, w)
-            styled = click.style(shown, **c.style(r)) if c.style and c.style(r) else shown
-            parts.append(styled + " " * max(0, w - width(shown)))   # pad outside the colour codes
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
+    styles = [[(c.style(r) or {}) if c.style else {} for c in columns] for r in rows]
+    return layout([c.title for c in columns], cells, [c.width for c in columns], [c.wraps for c in columns],
+                  [c.min_width for c in columns], styles, total or terminal_width(), width, truncate)
 
 
 def emit(text: str) -> None:
