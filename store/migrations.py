@@ -66,12 +66,31 @@ def _add_alerts(models: Models) -> None:
     models.database.create_tables([models.Alert], safe=True)
 
 
+def _add_reception(models: Models) -> None:
+    """Who sent each staff text, done conversations, a worker's clean stop. Replies already
+    read by the old `thread` (read_at set) stay out of the inbox: they were seen."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run_migration
+
+    db = models.database
+    migrator = PostgresqlMigrator(db) if models.database.__class__.__name__.startswith("Postgres") \
+        else SqliteMigrator(db)
+    wanted = [(models.Message, ("sent_by",)), (models.Contact, ("done_at", "done_by")),
+              (models.WorkerStatus, ("stopped_at", "beat_seconds"))]
+    operations = []
+    for model, names in wanted:
+        have = {c.name for c in db.get_columns(model._meta.table_name)}
+        operations += [migrator.add_column(model._meta.table_name, name, model._meta.fields[name])
+                       for name in names if name not in have]
+    run_migration(*operations)
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
     _add_history_indexes,  # v2 -> v3: indexes for the hot queries on a store of years
     _add_sent_parts,      # v3 -> v4: one reference per part of a long text (issue 11, case 9)
     _add_alerts,          # v4 -> v5: alerts raised by the worker (store/alerts.py)
+    _add_reception,       # v5 -> v6: message.sent_by, contact done_at/done_by, worker_status stopped/beat
 ]
 
 CURRENT_VERSION = len(STEPS)

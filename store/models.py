@@ -106,6 +106,10 @@ def build_models(database: pw.Database) -> Models:
         opted_out = pw.BooleanField(default=False)
         opted_out_at = UTCDateTimeField(null=True)
         blocked = pw.BooleanField(default=False)    # staff `textback block`
+        # `textback done`: the conversation left the inbox without an answer (when, by whom;
+        # store/conversations.py). `undone` clears it.
+        done_at = UTCDateTimeField(null=True)
+        done_by = pw.TextField(null=True)
         created_at = UTCDateTimeField(default=times.utcnow)
         updated_at = UTCDateTimeField(default=times.utcnow)
 
@@ -167,6 +171,9 @@ def build_models(database: pw.Database) -> Models:
         # crash, before its delete) must be a no-op.
         inbound_key = pw.CharField(null=True, unique=True)
         parts = pw.IntegerField(default=1)
+        # Who wrote an outbound staff text: the login name at the terminal, or the
+        # staff phone's number (E.164) for an answer texted to the modem.
+        sent_by = pw.TextField(null=True)
 
         class Meta:
             table_name = "message"
@@ -236,6 +243,10 @@ def build_models(database: pw.Database) -> Models:
         last_sent_at = UTCDateTimeField(null=True)
         last_received_at = UTCDateTimeField(null=True)
         alerts = pw.TextField(default="[]")         # JSON list of short sentences (abuse guard, SIM full...)
+        # A clean stop says so at once (status need not wait for the beat to age), and
+        # the beat's own interval says how old a beat may be before the worker is dead.
+        stopped_at = UTCDateTimeField(null=True)
+        beat_seconds = pw.FloatField(null=True)
 
         class Meta:
             table_name = "worker_status"

@@ -33,15 +33,21 @@ class OutboundVerbs:
     max_attempts = MAX_ATTEMPTS
 
     def queue_message(self, number: str, kind: str, body: str, due_at: datetime,
-                      call_id: int | None = None, contact_number: str | None = None) -> int:
-        """Schedule one text to `number`; it joins `contact_number`'s thread (default: number's)."""
+                      call_id: int | None = None, contact_number: str | None = None,
+                      sent_by: str | None = None) -> int:
+        """Schedule one text to `number`; it joins `contact_number`'s thread (default: number's).
+        `sent_by`: who wrote a staff text (login name, or the staff phone's number)."""
         if kind not in OUT_KINDS:
             raise StoreError(f"unknown outbound kind {kind!r}: use one of {', '.join(OUT_KINDS)}")
         with self._write():
             contact = self._contact_row(contact_number or number)
             row = self.models.Message.create(
                 contact=contact, call=call_id, number=number, direction="out", kind=kind,
-                body=body, status="scheduled", due_at=due_at, created_at=times.utcnow())
+                body=body, status="scheduled", due_at=due_at, created_at=times.utcnow(), sent_by=sent_by)
+            if kind == "staff_reply":
+                # An answer deals with the customer's waiting replies: the conversation
+                # leaves the inbox (store/conversations.py).
+                self._mark_handled(contact.id, row.created_at)
         return row.id
 
     def claim_due(self, owner: str, lease_seconds: float, now: datetime | None = None) -> OutboundMessage | None:

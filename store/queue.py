@@ -14,6 +14,7 @@ import peewee as pw
 from store.alerts import AlertVerbs
 from store.calls import CallVerbs
 from store.contacts import ContactVerbs
+from store.conversations import ConversationVerbs, SearchVerbs
 from store.database import open_database
 from store.delivery import DeliveryVerbs
 from store.health import HealthVerbs
@@ -28,8 +29,8 @@ from store.url import DEFAULT_URL
 log = logging.getLogger(__name__)
 
 
-class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ReportVerbs, HealthVerbs,
-            RetentionVerbs, AlertVerbs):
+class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ConversationVerbs, SearchVerbs,
+            ReportVerbs, HealthVerbs, RetentionVerbs, AlertVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):

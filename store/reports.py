@@ -1,8 +1,8 @@
 """Read-side verbs for the staff command line: inbox, thread, call log, stats, export.
 
 Plain dicts out (aware UTC datetimes, E.164 numbers): formatting for people is the
-CLI's job (textback/output.py). Everything here is a read except `mark_read`, so
-listings work while the worker holds the write lock (WAL readers never wait).
+CLI's job (textback/output.py). Everything here is a read, so listings work while
+the worker holds the write lock (WAL readers never wait).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 import peewee as pw
 
 from store import times
+from store.conversations import CUSTOMER_REPLY, conversation_state
 from store.models import INBOUND
 from store.rules.keywords import Keyword, classify
 
@@ -21,15 +22,20 @@ TEXTED = ("sent", "delivered")
 
 class ReportVerbs:
     # -- inbox ----------------------------------------------------------------------------------
-    def inbox(self, include_read: bool = False, limit: int = 200) -> list[dict]:
-        """Conversations with replies: unread first, then the most recent reply first.
+    def inbox(self, include_read: bool = False, limit: int = 200,
+              exclude: tuple[str, ...] | list[str] = ()) -> list[dict]:
+        """Conversations waiting for an answer, newest reply first; with `include_read`,
+        answered and done ones after them. `exclude`: staff phones, never customers.
 
-        Reads only what it shows, however many years the store holds: the unread replies
+        A customer reply waits (read_at is NULL) until someone answers the conversation
+        or marks it done (store/conversations.py); reading it changes nothing.
+        Reads only what it shows, however many years the store holds: the waiting replies
         (the message_unread partial index), and with include_read the newest replies
         (message_inbound) until `limit` conversations are found; then each shown
         conversation's own counts by message.contact_id."""
         Message, Contact = self.models.Message, self.models.Contact
         inbound = Message.direction == INBOUND      # literal: the partial indexes match it
+        replies = inbound & (Message.kind == CUSTOMER_REPLY)    # a staff phone's texts are not news
         candidates = {r.contact_id for r in Message.select(Message.contact)
                       .where(inbound & Message.read_at.is_null())}
         if include_read:
@@ -39,17 +45,27 @@ class ReportVerbs:
             unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
             g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
                                 pw.fn.MAX(Message.id).alias("last_id"))
-                 .where((Message.contact == contact_id) & inbound).dicts().get())
+                 .where((Message.contact == contact_id) & replies).dicts().get())
             if g["replies"] and (include_read or g["unread"]):
                 groups.append(dict(g, contact=contact_id))
         groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
+        skip = set(exclude)
         out = []
-        for g in groups[:limit]:
-            last = Message.get_by_id(g["last_id"])
+        for g in groups:
             contact = Contact.get_by_id(g["contact"])
+            if contact.number in skip:
+                continue
+            if len(out) >= limit:
+                break
+            last = Message.get_by_id(g["last_id"])
+            answer = self.last_answer(contact.id)
             out.append({"contact_id": contact.id, "number": contact.number, "name": self.contact_name(contact),
-                        "unread": int(g["unread"]), "replies": g["replies"],
+                        "state": conversation_state(int(g["unread"] or 0), answer, contact.done_at),
+                        "unread": int(g["unread"] or 0), "replies": g["replies"],
                         "last_reply_at": last.received_at or last.created_at, "last_reply": last.body,
+                        "answered_by": answer["by"] if answer else None,
+                        "answered_at": answer["at"] if answer else None,
+                        "done_by": contact.done_by if contact.done_at else None,
                         "opted_out": contact.opted_out, "blocked": contact.blocked})
         return out
 
@@ -78,9 +94,12 @@ class ReportVerbs:
     def replies_after(self, message_id: int) -> list[dict]:
         """Inbound messages stored after `message_id`, oldest first (for `inbox --follow`)."""
         Message, Contact = self.models.Message, self.models.Contact
+        # Customer replies only: a staff phone's texts to the modem are not news for the inbox.
         rows = (Message.select(Message, Contact).join(Contact)
-                .where((Message.direction == "in") & (Message.id > message_id)).order_by(Message.id))
-        return [{"id": m.id, "number": m.contact.number, "name": self.contact_name(m.contact), "kind": m.kind,
+                .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
+                .order_by(Message.id))
+        return [{"id": m.id, "contact_id": m.contact.id, "number": m.contact.number,
+                 "name": self.contact_name(m.contact), "kind": m.kind,
                  "received_at": m.received_at or m.created_at, "body": m.body} for m in rows]
 
     def last_message_id(self) -> int:
@@ -108,28 +127,22 @@ class ReportVerbs:
             state = c.state + (f": {c.skip_reason}" if c.skip_reason else "")
             items.append({"at": c.happened_at, "item": "call", "id": c.id, "direction": c.direction,
                           "kind": c.disposition or c.queue_status or c.reason or "call", "body": "",
-                          "state": state, "detail": c.caller_name})
+                          "state": state, "detail": c.caller_name, "sent_by": None})
         for m in self.thread(number):
             if m["direction"] == "in":
-                at, detail = m["received_at"] or m["created_at"], ("read" if m["read_at"] else "unread")
+                at, detail = m["received_at"] or m["created_at"], ""
             else:
                 at = m["sent_at"] or m["due_at"] or m["created_at"]
                 detail = m["error"] or m["cancel_reason"] or ""
                 if m["number"] != number:
                     detail = f"to {m['number']}" + (f"; {detail}" if detail else "")
+                if m["sent_by"]:
+                    detail = f"by {m['sent_by']}" + (f"; {detail}" if detail else "")
             items.append({"at": at, "item": "message", "id": m["id"], "direction": m["direction"],
-                          "kind": m["kind"], "body": m["body"], "state": m["status"], "detail": detail or ""})
+                          "kind": m["kind"], "body": m["body"], "state": m["status"], "detail": detail or "",
+                          "sent_by": m["sent_by"]})
         items.sort(key=lambda i: (i["at"], i["item"] != "call", i["id"]))
         return items
-
-    def mark_read(self, number: str, now: datetime | None = None) -> int:
-        """Mark `number`'s unread replies read; returns how many."""
-        Message, Contact = self.models.Message, self.models.Contact
-        ids = Contact.select(Contact.id).where(Contact.number == number)
-        with self._write():
-            return (Message.update({Message.read_at: now or times.utcnow()})
-                    .where((Message.contact.in_(ids)) & (Message.direction == "in")
-                           & Message.read_at.is_null()).execute())
 
     # -- calls ----------------------------------------------------------------------------------
     def call_report(self, since: datetime | None = None, skipped_only: bool = False,
@@ -211,7 +224,8 @@ class ReportVerbs:
         out = []
         for c in rows:
             last = (Event.select().where(Event.contact == c.id).order_by(Event.at.desc(), Event.id.desc()).first())
-            out.append({"number": c.number, "name": self.contact_name(c), "opted_out": c.opted_out, "blocked": c.blocked,
+            out.append({"contact_id": c.id, "number": c.number, "name": self.contact_name(c),
+                        "opted_out": c.opted_out, "blocked": c.blocked,
                         "since": (c.opted_out_at if c.opted_out else None) or (last.at if last else c.updated_at),
                         "how": f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else ""})
         return out
@@ -243,7 +257,7 @@ class ReportVerbs:
         rows = [{"record": "call", "id": c.id, "at": c.happened_at, "number": c.caller_number or c.caller_raw,
                  "name": c.caller_name, "business_line": c.business_line, "direction": c.direction,
                  "kind": c.disposition or c.queue_status or c.reason, "state": c.state,
-                 "detail": c.skip_reason or "", "body": "", "call_id": c.id} for c in calls]
+                 "detail": c.skip_reason or "", "body": "", "call_id": c.id, "sent_by": ""} for c in calls]
         names: dict[int, str] = {}
         for m in messages:
             at = (m.received_at if m.direction == "in" else m.sent_at) or m.created_at
@@ -252,7 +266,7 @@ class ReportVerbs:
             rows.append({"record": "message", "id": m.id, "at": at, "number": m.contact.number,
                          "name": names[m.contact.id], "business_line": "", "direction": m.direction, "kind": m.kind,
                          "state": m.status, "detail": m.error or m.cancel_reason or "", "body": m.body,
-                         "call_id": m.call_id})
+                         "call_id": m.call_id, "sent_by": m.sent_by or ""})
         rows.sort(key=lambda r: (r["at"], r["record"] != "call", r["id"]))
         return rows
 

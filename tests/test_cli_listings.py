@@ -43,12 +43,13 @@ def test_inbox_json_and_csv_keep_e164_and_offset_times(site):
     assert rows[0].keys() == data[0].keys()
 
 
-def test_thread_lists_calls_and_messages_in_order_and_marks_read(site):
+def test_thread_lists_calls_and_messages_in_order_and_changes_nothing(site):
     data = json.loads(run(site, "thread", "212-555-0123", "--json").output)
     assert [(i["item"], i["kind"], i["state"]) for i in data] == [
         ("call", "NOANSWER", "planned"), ("message", "text_back", "delivered"),
         ("message", "reply", "received"), ("message", "follow_up", "scheduled")]
-    assert [r["number"] for r in json.loads(run(site, "inbox", "--json").output)] == [US2]
+    # Issue 14: opening a thread used to mark it read and take it out of the inbox.
+    assert [r["number"] for r in json.loads(run(site, "inbox", "--json").output)] == [US2, US]
     table = run(site, "thread", US).output
     assert "Thread with (212) 555-0123 (Zoë 🚀)" in table and "delivered" in table
     assert rows_of(run(site, "thread", US, "--csv").output)[1]["state"] == "delivered"

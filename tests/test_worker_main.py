@@ -188,3 +188,18 @@ def test_worker_command_reports_a_bad_configuration_without_a_traceback(tmp_path
     bad.write_text('[textback]\ndelay = "soon"\n')
     result = CliRunner().invoke(main, ["--config", str(bad), "worker"])
     assert result.exit_code != 0 and "delay" in result.output and "config check" in result.output
+
+
+def test_a_clean_stop_is_in_the_heartbeat_at_once(tmp_path):
+    # Issue 14: `status` said "alive ... 29s ago" after a clean stop, until the beat aged.
+    from store import Store
+    from textback.commands.status_cmd import worker_state
+    made = Rig(tmp_path).start()
+    wait_until(lambda: made.store.worker_status(), what="first heartbeat")
+    assert worker_state(made.store.worker_status(), datetime.now().astimezone()) == "running"
+    url = made.config.store.url
+    made.stop()
+    with Store.open(url) as store:
+        status = store.worker_status()
+    assert status["stopped_at"] is not None and status["modem_alive"] is False
+    assert worker_state(status, datetime.now().astimezone()) == "stopped"

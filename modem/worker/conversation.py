@@ -14,6 +14,10 @@ what follows, through the store's public verbs only:
                               number shown in each forward (the inbound message id) or
                               the customer's own number
     any other text         -> an answer to the last forward that phone got
+    either, when someone else answered that customer in the last 10 minutes
+                           -> held: the phone is told who answered and how to send
+                              anyway ("#<thread>! text")
+  Every staff answer records who sent it (the staff phone's number).
 
 The order of writes is chosen for crashes: STOP is honoured before the text is
 recorded (a crash in between honours it twice, which is harmless; the reverse would
@@ -35,8 +39,9 @@ from store.rules.keywords import Keyword, classify
 
 log = logging.getLogger(__name__)
 
-# "#57 On our way" / "#+12125550123 On our way" / "# 57: On our way"
-_THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})\s*[:\-]?\s*(.*)$", re.S)
+# "#57 On our way" / "#+12125550123 On our way" / "# 57: On our way"; "#57! ..." sends
+# even when someone else answered a moment ago.
+_THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})(!?)\s*[:\-]?\s*(.*)$", re.S)
 FORWARD_KIND, STAFF_REPLY_KIND, KEYWORD_REPLY_KIND = "forward", "staff_reply", "keyword_reply"
 FOLLOW_UP_KINDS = ("text_back", "follow_up")
 
@@ -45,7 +50,7 @@ FOLLOW_UP_KINDS = ("text_back", "follow_up")
 class Outcome:
     """What handling one text did, for the log and the tests."""
 
-    action: str                 # duplicate | opt_out | opt_in | help | reply | staff_reply | staff_unrouted
+    action: str                 # duplicate | opt_out | opt_in | help | reply | staff_reply | staff_held | staff_unrouted
     message_id: int | None = None
     queued: tuple[int, ...] = ()
 
@@ -123,7 +128,7 @@ class Conversation:
 
     # -- staff phones -----------------------------------------------------------------------
     def _route_staff(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
-        customer, text = self._thread_of(sender, body)
+        customer, text, force = self._thread_of(sender, body)
         if customer is None or not text.strip():
             log.info("staff text from %s (message %s) names no thread; told how to answer", sender, message_id)
             how = ("textback: start your text with # and the number from the forward, "
@@ -135,25 +140,34 @@ class Conversation:
             note = f"textback: not sent, {customer} has opted out of texts."
             return Outcome("staff_unrouted", message_id,
                            (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
-        queued = self.store.queue_message(customer, STAFF_REPLY_KIND, text.strip(), now, contact_number=customer)
+        recent = self.store.recent_answer(customer, now=now)
+        if recent and recent["by"] != sender and not force:
+            log.info("staff answer from %s to %s held: %s answered %s", sender, customer, recent["by"] or "someone",
+                     recent["at"])
+            note = (f"textback: not sent, {recent['by'] or 'someone'} answered {customer} a few minutes ago: "
+                    f"\"{recent['body'][:60]}\". To send yours as well: #{customer}! your text")
+            return Outcome("staff_held", message_id,
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
+        queued = self.store.queue_message(customer, STAFF_REPLY_KIND, text.strip(), now, contact_number=customer,
+                                          sent_by=sender)
         log.info("staff %s answered %s (message %s)", sender, customer, queued)
         return Outcome("staff_reply", message_id, (queued,))
 
-    def _thread_of(self, sender: str, body: str) -> tuple[str | None, str]:
-        """(customer number, text to send) for a staff text, or (None, body)."""
+    def _thread_of(self, sender: str, body: str) -> tuple[str | None, str, bool]:
+        """(customer number, text to send, forced with "!") for a staff text, or (None, body, False)."""
         match = _THREAD_PREFIX.match(body)
         if match:
-            tag, text = match.group(1), match.group(2)
+            tag, force, text = match.group(1), bool(match.group(2)), match.group(3)
             if tag.startswith("+"):
-                return tag, text
+                return tag, text, force
             try:
                 found = self.store.message(int(tag))
             except (StoreError, ValueError):
                 found = None
             if found and found.get("direction") == "in" and found.get("contact_number") not in self._staff:
-                return found["contact_number"], text
-            return None, body
-        return self.store.last_forward_to(sender), body
+                return found["contact_number"], text, force
+            return None, body, False
+        return self.store.last_forward_to(sender), body, False
 
 
 def forward_text(settings, sender: str, body: str, message_id: int | None) -> str:

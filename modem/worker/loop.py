@@ -107,7 +107,7 @@ class Worker:
         if stop is not None:
             self.stop_event = stop
         recovered = self.store.recover_expired_leases(self.now())
-        self._status["started_at"] = self.now()
+        self._status.update(started_at=self.now(), stopped_at=None, beat_seconds=HEARTBEAT_SECONDS)
         log.info("worker %s started%s", self.owner,
                  f"; {recovered} message(s) from a stopped worker will be sent again" if recovered else "")
         notify("READY=1")
@@ -134,7 +134,16 @@ class Worker:
         finally:
             notify("STOPPING=1")
             self._close_modem()
+            self._say_stopped()
             log.info("worker %s stopped", self.owner)
+
+    def _say_stopped(self) -> None:
+        """A clean stop is written at once, so `textback status` and `reply` are right at once
+        rather than after the beat ages."""
+        try:
+            self.store.write_worker_status(beat_at=self.now(), stopped_at=self.now(), modem_alive=False)
+        except StoreError as exc:
+            log.warning("could not record the stop in the heartbeat row: %s", exc)
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, renderer, resolve_number
+from textback.commands.shop_store import load_settings, open_store, renderer, resolve_contact
 from textback.output import Column, emit, listing_options
 
 COLUMNS = (
+    Column("contact_id", "ID", "int", 6),
     Column("number", "NUMBER", "number", 20),
     Column("name", "NAME", "text", 20),
     Column("opted_out", "OPTED OUT", "flag", 9),
@@ -29,28 +30,28 @@ def optouts(ctx, fmt):
 
 
 @click.command("block")
-@click.argument("number")
+@click.argument("number", metavar="NUMBER|ID")
 @click.pass_context
 def block(ctx, number):
-    """Never text NUMBER again (cancels what is scheduled for it)."""
+    """Never text NUMBER (or contact ID) again (cancels what is scheduled for it)."""
     config = load_settings(ctx)
     out = renderer(config, "table")
-    e164 = resolve_number(number, config)
     with open_store(config) as store:
+        e164 = resolve_contact(number, store, config)
         cancelled = store.block(e164, source="cli")
     tail = f"; {cancelled} scheduled text(s) cancelled" if cancelled else ""
     click.echo(f"Blocked {out.number(e164)}{tail}. Undo with: textback unblock {e164}")
 
 
 @click.command("unblock")
-@click.argument("number")
+@click.argument("number", metavar="NUMBER|ID")
 @click.pass_context
 def unblock(ctx, number):
-    """Allow texts to NUMBER again (an opt-out by the caller stays: only they can undo it)."""
+    """Allow texts to NUMBER (or contact ID) again (an opt-out by the caller stays: only they can undo it)."""
     config = load_settings(ctx)
     out = renderer(config, "table")
-    e164 = resolve_number(number, config)
     with open_store(config) as store:
+        e164 = resolve_contact(number, store, config)
         if not store.is_blocked(e164):
             raise click.ClickException(f"{out.number(e164)} is not blocked: nothing to undo "
                                        "(see the list with: textback optouts)")

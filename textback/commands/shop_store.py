@@ -8,6 +8,7 @@ leave an empty database behind that the worker would then never see.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import logging
 import os
 import sqlite3
@@ -99,3 +100,31 @@ def resolve_number(raw: str, config: cfg.Config) -> str:
             f"{raw!r} is not a phone number in {config.business.country} or in international "
             "form: write it like +12125550123", param_hint="NUMBER")
     return number
+
+
+def resolve_contact(ref: str, store, config: cfg.Config) -> str:
+    """NUMBER (as staff type it) or a contact ID from `textback inbox` -> E.164."""
+    ref = ref.strip().lstrip("#")
+    if ref.isdigit() and len(ref) <= 6:
+        # Short digit strings are IDs: no textable number is that short.
+        number = store.contact_number_by_id(int(ref))
+        if number is None:
+            raise click.BadParameter(f"no contact with ID {ref}: see the IDs in textback inbox --all "
+                                     "or find one with: textback search NAME", param_hint="NUMBER|ID")
+        return number
+    return resolve_number(ref, config)
+
+
+def staff_login() -> str:
+    """Who is at the terminal: the person behind sudo, else the login name."""
+    name = os.environ.get("SUDO_USER") or ""
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):     # no passwd entry (a bare container): still say something
+            name = f"uid {os.getuid()}"
+    return name
+
+
+def staff_phones(config: cfg.Config) -> tuple[str, ...]:
+    return tuple(config.staff.numbers)

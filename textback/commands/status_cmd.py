@@ -8,13 +8,39 @@ import click
 from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import listing_options
 
-# The worker beats every ~10 s; three missed beats and it is taken for dead.
-ALIVE_WITHIN_SECONDS = 35.0
+# A worker that does not say how often it beats (one from before schema v3) beat every 10 s.
+DEFAULT_BEAT_SECONDS = 10.0
+MISSED_BEATS = 3        # three intervals without a beat and it is taken for dead
+
+
+def worker_state(status: dict | None, now: datetime) -> str:
+    """running | stopped (a clean stop said so) | not running (the beat is too old) | never ran."""
+    if not status or not status.get("beat_at"):
+        return "never ran"
+    if status.get("stopped_at"):
+        return "stopped"
+    interval = status.get("beat_seconds") or DEFAULT_BEAT_SECONDS
+    if (now - status["beat_at"]).total_seconds() > MISSED_BEATS * interval:
+        return "not running"
+    return "running"
 
 
 def worker_alive(status: dict | None, now: datetime) -> bool:
-    beat = status and status.get("beat_at")
-    return bool(beat and (now - beat).total_seconds() <= ALIVE_WITHIN_SECONDS)
+    return worker_state(status, now) == "running"
+
+
+def worker_note(status: dict | None, now: datetime, out=None) -> str | None:
+    """None while the worker runs; else one plain sentence for a command that just queued
+    something (reply, test-call): the text waits until the worker is started."""
+    state = worker_state(status, now)
+    if state == "running":
+        return None
+    how = "start it with: systemctl start textback-worker (or textback worker)"
+    if state == "never ran":
+        return f"the worker has never run on this store; {how}"
+    beat = (status or {})["beat_at"]
+    seen = out.time(beat) if out is not None else f"{beat:%Y-%m-%d %H:%M} UTC"
+    return f"the worker is {state.upper()} (last seen {seen}); {how}"
 
 
 def spool_backlog(spool_dir: str) -> int | None:
@@ -39,7 +65,8 @@ def active_alerts(store, worker: dict | None) -> list[dict]:
 
 def collect(store, config, now: datetime) -> dict:
     worker = store.worker_status()
-    return {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker": worker,
+    return {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker_state": worker_state(worker, now),
+            "worker": worker,
             "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
             "spool_backlog": spool_backlog(config.store.spool_dir),
             "alerts": active_alerts(store, worker)}
@@ -84,11 +111,15 @@ def _ago(out, when: datetime | None, now: datetime) -> str:
 
 def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
     w, q = report["worker"] or {}, report["queue"]
+    rows: list[tuple[str, str, str | None]]
     if not w:
         rows = [("worker", "never ran: start it with systemctl start textback-worker", "red")]
     elif report["worker_alive"]:
         rows = [("worker", f"alive, pid {w.get('pid')} on {w.get('host') or '?'}, since "
                  f"{out.time(w.get('started_at'))}, last beat {_ago(out, w.get('beat_at'), now)}", "green")]
+    elif report["worker_state"] == "stopped":
+        rows = [("worker", f"STOPPED cleanly {_ago(out, w.get('stopped_at'), now)}; texts wait until it runs: "
+                 "systemctl start textback-worker", "red")]
     else:
         rows = [("worker", f"NOT RUNNING: last beat {_ago(out, w.get('beat_at'), now)}; "
                  "check: systemctl status textback-worker; journalctl -u textback-worker", "red")]

@@ -73,6 +73,7 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
     try:
         with Store.open(url) as store:
             record = store.call(call_id)
+            worker = store.worker_status()
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if record is None:
@@ -82,6 +83,15 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
     for key, value in _row(record).items():
         if value not in ("", None):
             click.echo(f"  {key:14} {value}")
+    from datetime import datetime, timezone
+
+    from textback.commands.status_cmd import worker_note
+    note = worker_note(worker, datetime.now(timezone.utc))
+    if note is None:
+        click.echo("The worker is running: it plans the call and sends its text "
+                   "(see it with: textback calls).")
+    else:
+        click.echo(f"No text yet: {note}. The call waits in the store and is texted when the worker runs.")
 
 
 def _row(record) -> dict:
