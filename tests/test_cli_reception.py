@@ -194,6 +194,7 @@ def test_a_second_answer_within_ten_minutes_is_held_until_forced(site):
 
 def test_a_staff_phone_answer_records_its_number_and_is_held_after_a_terminal_answer(site):
     from modem.worker.conversation import Conversation
+    from modem.worker.reassembly import InboundText
     from textback.config import load_config
     from textback.worker_settings import worker_settings
 
@@ -202,17 +203,17 @@ def test_a_staff_phone_answer_records_its_number_and_is_held_after_a_terminal_an
     now = datetime.now(timezone.utc)
     with site.store() as store:
         talk = Conversation(store, settings)
-        first = talk.receive(STAFF, f"#{ZOE} Be there at 10", now, "s1", now)
+        first = talk.receive(InboundText(STAFF, f"#{ZOE} Be there at 10", now, "s1"), now)
         assert first.action == "staff_reply"
         assert store.message(first.queued[0])["sent_by"] == STAFF
     assert run(site, "reply", "1", "Or 10:15", "--as", "alice", "--force").exit_code == 0
     with site.store() as store:
         talk = Conversation(store, settings)
-        held = talk.receive(STAFF, f"#{ZOE} Make it 10:30", now, "s2", now)
+        held = talk.receive(InboundText(STAFF, f"#{ZOE} Make it 10:30", now, "s2"), now)
         assert held.action == "staff_held"
         note = store.message(held.queued[0])
         assert note["number"] == STAFF and "alice answered" in note["body"] and f"#{ZOE}!" in note["body"]
-        forced = talk.receive(STAFF, f"#{ZOE}! Make it 10:30", now, "s3", now)
+        forced = talk.receive(InboundText(STAFF, f"#{ZOE}! Make it 10:30", now, "s3"), now)
         assert forced.action == "staff_reply" and store.message(forced.queued[0])["body"] == "Make it 10:30"
     # The staff phone's own texts to the modem never make it a customer.
     assert inbox_numbers(site, "--all") == [ZOE]
