@@ -64,7 +64,8 @@ def store_settings() -> tuple[str, str, str | None]:
     return read_store_settings()            # never raises: a broken file gives defaults and a warning
 
 
-def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT) -> tuple[str, str]:
+def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT, *,
+              leave_open: bool = False) -> tuple[str, str]:
     """Record the call, or spool it when the store cannot take it in time.
 
     Returns (outcome, detail): ("recorded", call id), ("spooled", file name) or
@@ -73,7 +74,7 @@ def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT) ->
     store_problem = ""
     try:
         from store.fast_record import record_call
-        return "recorded", str(record_call(url, fact, timeout=timeout))
+        return "recorded", str(record_call(url, fact, timeout=timeout, leave_open=leave_open))
     except Exception as exc:  # StoreUnavailable, a bad URL, a damaged file: all go to the spool
         store_problem = str(getattr(exc, "reason", None) or exc or type(exc).__name__)
     try:
@@ -85,7 +86,7 @@ def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT) ->
 
 
 def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: str,
-                log, warning: str | None = None) -> str:
+                log, warning: str | None = None, leave_open: bool = False) -> str:
     """One AGI session from environment to result; shared by the hook and FastAGI.
 
     Returns the outcome word (recorded, spooled, lost, rejected). Logs exactly one line.
@@ -116,7 +117,7 @@ def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: s
         log.warning("rejected: %s (%s); nothing recorded. Check the AGI() line in the dialplan "
                     "(see asterisk/README.md)", why, "; ".join(problems) or "no other detail")
         return "rejected"
-    outcome, detail = keep_call(fact, url, spool_dir)
+    outcome, detail = keep_call(fact, url, spool_dir, leave_open=leave_open)
     channel.command(asterisk_log_line(outcome, detail, fact))
     channel.set_result("queued" if outcome in ("recorded", "spooled") else "failed")
     summary = (f"uniqueid={fact.uniqueid} caller={ascii(fact.caller_raw)} "
@@ -148,8 +149,10 @@ class _StderrLog:
     info = warning = error = _line
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `textback-agi` console script. Always returns 0."""
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
+    """The hook's whole run. Always returns 0. `exiting`: the caller ends the process with
+    os._exit right after (the textback-agi script), so the database connection is left
+    open for the process's end (store.fast_record.record_call, leave_open)."""
     # First thing: SIGHUP's default action would kill us before the call is written.
     try:
         signal.signal(signal.SIGHUP, _on_sighup)
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         url, spool_dir, warning = store_settings()
         channel = AGIChannel(sys.stdin.fileno(), sys.stdout.fileno(), reply_timeout=1.0)
         run_session(channel, list(sys.argv[1:] if argv is None else argv), source="agi",
-                    url=url, spool_dir=spool_dir, log=log, warning=warning)
+                    url=url, spool_dir=spool_dir, log=log, warning=warning, leave_open=exiting)
     except BaseException as exc:  # never a traceback to Asterisk, never a non-zero exit
         try:
             sys.stderr.write(f"textback-agi: internal error ({type(exc).__name__}: {exc}); "
@@ -172,5 +175,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run_and_exit() -> None:
+    """The textback-agi script: main(), then straight out with os._exit(0) once stdout and
+    stderr are flushed (the call is committed and synced by then; see main's `exiting`)."""
+    import os
+
+    code = main(exiting=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # Asterisk closed the pipe: nothing left to tell it
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_and_exit()

@@ -8,7 +8,8 @@ import peewee as pw
 
 from store import times
 from store.errors import StoreError
-from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact, CallPlan
+from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact
+from store.plans import CallPlan
 from store.models import NEW
 from store.records import CallRecord
 

@@ -1,48 +1,107 @@
-"""Plain values that cross the store's edge: what the AGI hook knows about a call,
-what the rules decide for it, and what the modem hands in.
+"""Plain values that cross the store's edge: what the AGI hook knows about a call.
 
-Standard library only: the AGI hook imports this module on every call, and the
-rules (pure functions) build and return these values without touching I/O.
-All datetimes here are timezone-aware UTC.
+Standard library only, and no dataclasses: the AGI hook imports this module on every
+call, and `dataclasses` (with the `inspect` it imports) cost it about 8 ms each time.
+What the rules decide (CallPlan, PlannedMessage) lives in store/plans.py; importing it
+from here still works. All datetimes here are timezone-aware UTC.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 
+TYPE_CHECKING = False       # not typing's: importing typing costs the hook ~8 ms (mypy knows the name)
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass(frozen=True)
+    from store.plans import CallPlan, PlannedMessage  # noqa: F401
+
+# The field names are the columns the hook writes into the `call` table; the peewee model
+# in store/models.py has every one of them (a test checks it), so the lean write path in
+# store/ and the model keep one schema.
+CALL_FACT_FIELDS: tuple[str, ...] = (
+    "uniqueid",             # agi_uniqueid: idempotency key (one row per call)
+    "linkedid",             # CHANNEL(linkedid): ties the legs of one call together
+    "caller_raw",           # caller ID number exactly as Asterisk gave it
+    "caller_name",          # caller ID name, raw (may hold quotes, colons, anything)
+    "caller_presentation",  # CALLERID(num-pres), e.g. allowed_not_screened, prohib
+    "business_line",        # the DID / line the caller dialled
+    "disposition",          # DIALSTATUS: NOANSWER, BUSY, CANCEL, ANSWER, ... or ""
+    "queue_status",         # QUEUESTATUS: TIMEOUT, JOINEMPTY, ... or ""
+    "reason",               # a reason the dialplan passes: after-hours, voicemail, outbound
+    "direction",            # "in" for a caller; "out" for a staff call-back (outbound route hook)
+    "happened_at",          # aware UTC; now when not given
+    "source",               # agi, fastagi, spool, test-call
+    "note",                 # what the hook could not read, for the record
+)
+
+
 class CallFact:
-    """One call as the PBX saw it, before anyone decided anything.
+    """One call as the PBX saw it, before anyone decided anything. Immutable; compare,
+    hash, `replace(**changes)`, `to_dict()` / `from_dict()` as a frozen dataclass would."""
 
-    The field names are the columns the hook writes into the `call` table; the
-    peewee model in store/models.py has every one of them (a test checks it), so
-    the lean write path in store/ and the model keep one schema.
-    """
+    __slots__ = CALL_FACT_FIELDS
 
-    uniqueid: str                      # agi_uniqueid: idempotency key (one row per call)
-    linkedid: str = ""                 # CHANNEL(linkedid): ties the legs of one call together
-    caller_raw: str = ""               # caller ID number exactly as Asterisk gave it
-    caller_name: str = ""              # caller ID name, raw (may hold quotes, colons, anything)
-    caller_presentation: str = ""      # CALLERID(num-pres), e.g. allowed_not_screened, prohib
-    business_line: str = ""            # the DID / line the caller dialled
-    disposition: str = ""              # DIALSTATUS: NOANSWER, BUSY, CANCEL, ANSWER, ... or ""
-    queue_status: str = ""             # QUEUESTATUS: TIMEOUT, JOINEMPTY, ... or ""
-    reason: str = ""                   # a reason the dialplan passes: after-hours, voicemail, outbound
-    direction: str = "in"              # "in" for a caller; "out" for a staff call-back (outbound route hook)
-    happened_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    source: str = "agi"                # agi, fastagi, spool, test-call
-    note: str = ""                     # what the hook could not read, for the record
+    uniqueid: str
+    linkedid: str
+    caller_raw: str
+    caller_name: str
+    caller_presentation: str
+    business_line: str
+    disposition: str
+    queue_status: str
+    reason: str
+    direction: str
+    happened_at: datetime
+    source: str
+    note: str
+
+    def __init__(self, uniqueid: str, linkedid: str = "", caller_raw: str = "", caller_name: str = "",
+                 caller_presentation: str = "", business_line: str = "", disposition: str = "",
+                 queue_status: str = "", reason: str = "", direction: str = "in",
+                 happened_at: datetime | None = None, source: str = "agi", note: str = ""):
+        values = (uniqueid, linkedid, caller_raw, caller_name, caller_presentation, business_line,
+                  disposition, queue_status, reason, direction,
+                  datetime.now(timezone.utc) if happened_at is None else happened_at, source, note)
+        for name, value in zip(CALL_FACT_FIELDS, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"CallFact is immutable: use fact.replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CallFact is immutable")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in CALL_FACT_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "CallFact(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in CALL_FACT_FIELDS) + ")"
+
+    def replace(self, **changes: Any) -> "CallFact":
+        """A copy with `changes` (dataclasses.replace for this class)."""
+        unknown = set(changes) - set(CALL_FACT_FIELDS)
+        if unknown:
+            raise TypeError(f"CallFact has no field(s) {', '.join(sorted(unknown))}")
+        values = {n: getattr(self, n) for n in CALL_FACT_FIELDS}
+        values.update(changes)
+        return CallFact(**values)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = {n: getattr(self, n) for n in CALL_FACT_FIELDS}
         d["happened_at"] = self.happened_at.astimezone(timezone.utc).isoformat()
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "CallFact":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in d.items() if k in known}
+        values = {k: v for k, v in d.items() if k in CALL_FACT_FIELDS}
         when = values.get("happened_at")
         if isinstance(when, str):
             values["happened_at"] = datetime.fromisoformat(when)
@@ -60,28 +119,14 @@ def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime 
     return f"concat:{sender}:{reference}:{total}:{stamp}"
 
 
-CALL_FACT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CallFact))
 # Fields a second record of the same call may fill when the first left them empty (the
 # hook may run twice: inline and in the hangup handler). Both write paths use it.
 FILLABLE_FIELDS: tuple[str, ...] = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))
 
 
-@dataclass(frozen=True)
-class PlannedMessage:
-    """One outbound text the rules want sent for a call."""
-
-    kind: str            # text_back | follow_up
-    body: str
-    due_at: datetime     # aware UTC
-    step: int = 0        # 0 = the first text, 1.. = follow-ups in order
-
-
-@dataclass(frozen=True)
-class CallPlan:
-    """What the rules decided for one recorded call; the store applies it in one transaction."""
-
-    caller_number: str | None            # E.164 when the caller ID parsed as a real number
-    skip_reason: str | None = None       # None when the call is texted; else anonymous, opted_out, duplicate, ...
-    messages: tuple[PlannedMessage, ...] = ()
-    cancel_pending: str | None = None    # a reason ("answered", "called_back") to cancel this number's scheduled texts
-    region: str | None = None            # phonenumbers region code of the caller, for the record
+def __getattr__(name: str) -> Any:
+    # CallPlan and PlannedMessage moved to store/plans.py (dataclasses); the old import works.
+    if name in ("CallPlan", "PlannedMessage"):
+        from store import plans
+        return getattr(plans, name)
+    raise AttributeError(f"module 'store.facts' has no attribute {name!r}")

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -145,8 +145,8 @@ def _as_spooled(fact: CallFact) -> CallFact:
     word for it), keeping the original source in its note."""
     if fact.source == "spool":
         return fact
-    return replace(fact, source="spool",
-                   note="; ".join(n for n in (fact.note, f"spooled by {fact.source}") if n)[:500])
+    return fact.replace(source="spool",
+                        note="; ".join(n for n in (fact.note, f"spooled by {fact.source}") if n)[:500])
 
 
 def _reject(path: Path, why: str, result: SpoolImport) -> None:

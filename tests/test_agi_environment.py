@@ -89,7 +89,8 @@ def test_our_reader_agrees_with_pyst2(transcript):
 
 def test_hook_imports_stay_small(tmp_path):
     """The hook runs per call: no peewee, click, phonenumbers or pyst2 on its path, nor
-    logging or urllib (bench/bench_hook.py measured each at several ms per call)."""
+    logging, urllib, tomllib, dataclasses (inspect), typing or re (`python -m bench`
+    measured each at several ms per call)."""
     site = make_site(tmp_path)
     transcript = {t.name: t for t in TRANSCRIPTS}["hh-noanswer"]
     env_file = tmp_path / "env"
@@ -111,5 +112,11 @@ def test_hook_imports_stay_small(tmp_path):
         [sys.executable, "-c", "import sys, json; print(json.dumps(sorted(sys.modules)))"],
         capture_output=True, text=True, timeout=30, check=True).stdout))
     heavy = {"peewee", "click", "phonenumbers", "asterisk", "serial", "gsmmodem", "six",
-             "logging", "urllib.parse"} & (modules - floor)
+             "logging", "urllib.parse", "tomllib", "dataclasses", "inspect", "typing", "re",
+             "json", "pathlib"} & (modules - floor)
     assert heavy == set()
+    # Exactly these of ours: each costs its stats, opens and run time on every call.
+    ours = {m for m in modules - floor if m.split(".")[0] in ("agi", "store", "textback", "modem")}
+    assert ours == {"agi", "agi.hook", "agi.protocol", "agi.environment", "store", "store.location",
+                    "store.plain_toml", "store.facts", "store.fast_record", "store.times", "store.errors",
+                    "store.schema", "store.url"}

@@ -295,9 +295,10 @@ def test_store_settings_with_missing_named_file(tmp_path):
 
 def test_config_is_a_leaf_module():
     # Loaded by every command: nothing heavy, and of ours only store.location (stdlib
-    # only), which owns the config file's place and the one default store location.
+    # only), which owns the config file's place and the one default store location, and
+    # its plain TOML reader.
     code = ("import sys, textback.config; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('phonenumbers','click','peewee','gsmmodem','serial','store','modem','agi','asterisk')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['store', 'store.location']"
+    assert out.strip() == "['store', 'store.location', 'store.plain_toml']"

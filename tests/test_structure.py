@@ -29,11 +29,11 @@ ALLOWED: dict[str, frozenset[str]] = {
 # phonenumbers (pure, its metadata is Python) and zoneinfo (reads tz data, no clock),
 # and store.facts, the plain values the rules take and return (standard library only;
 # its one clock read is CallFact's default `happened_at`, which the rules never use:
-# they are handed `now`).
+# they are handed `now`), and store.plans, the plans they return (dataclasses only).
 RULES_MAY_IMPORT: frozenset[str] = frozenset({
     "__future__", "collections", "collections.abc", "dataclasses", "datetime", "enum", "functools",
     "itertools", "math", "operator", "re", "string", "typing", "unicodedata", "zoneinfo",
-    "phonenumbers", "store.facts",
+    "phonenumbers", "store.facts", "store.plans",
 })
 # Calls that read the clock (`datetime.now()`, `date.today()`, `time.time()`...).
 CLOCK_CALLS: frozenset[str] = frozenset({"now", "utcnow", "today", "time", "monotonic", "perf_counter",

@@ -16,7 +16,7 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from store.location import STORE_URL_FORM
+from store.location import is_store_url
 
 BAUDRATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
@@ -235,7 +235,7 @@ def timezone(v: Any) -> str:
 
 
 def store_url(v: Any) -> str:
-    if not STORE_URL_FORM.match(text(v)):
+    if not is_store_url(text(v)):
         raise BadValue('expected "sqlite:////absolute/path.db" or "postgresql://user@host/db"')
     return v
 

@@ -33,7 +33,8 @@ import phonenumbers
 
 from store.rules.guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
 from store.rules.dialstatus import StatusSettings, decide_status
-from store.facts import CallFact, CallPlan, PlannedMessage
+from store.facts import CallFact
+from store.plans import CallPlan, PlannedMessage
 from store.rules.schedule import (DEFAULT_FOLLOW_UPS, FollowUpStep, Hours, QuietHours, first_text_at,
                             follow_up_times, inside_window, is_open, is_stale, next_opening,
                             opens_at_words)
