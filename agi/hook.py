@@ -82,7 +82,16 @@ def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT, *,
         path = write_spool(spool_dir, fact)
         return "spooled", f"{path.name} (store: {store_problem})"
     except Exception as exc:
-        return "lost", f"store: {store_problem}; spool {spool_dir}: {exc}"
+        spool_problem = f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+    try:
+        # Both on a full disk (the default layout): RAM, until the worker imports it.
+        from store.spool import ram_spool_dir, write_spool
+        ram = ram_spool_dir()
+        path = write_spool(ram, fact)
+        return "spooled", (f"{path.name} in RAM ({ram}; lost if the box reboots before the worker "
+                           f"imports it) (store: {store_problem}; spool {spool_dir}: {spool_problem})")
+    except Exception as exc:
+        return "lost", f"store: {store_problem}; spool {spool_dir}: {spool_problem}; RAM spool: {exc}"
 
 
 def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: str,

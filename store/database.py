@@ -54,6 +54,9 @@ def _open_sqlite(path: str, busy_timeout: float) -> pw.SqliteDatabase:
             ("busy_timeout", int(busy_timeout * 1000)),
             ("foreign_keys", 1),
             ("synchronous", 2),  # FULL
+            # After a checkpoint, cut the WAL back to 4 MB: on a disk that filled up, a WAL
+            # left at its high-water mark would keep the space the store needs to recover.
+            ("journal_size_limit", 4 * 1024 * 1024),
         ],
     )
     try:

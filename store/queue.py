@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import sqlite3
+
 import peewee as pw
 
 from store.alerts import AlertVerbs
@@ -24,6 +26,7 @@ from store.models import Models, build_models
 from store.outbound import OutboundVerbs
 from store.reports import ReportVerbs
 from store.retention import RetentionVerbs
+from store.errors import StoreError
 from store.url import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,27 @@ class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs,
             db.close()
             raise
         return cls(db, models, url)
+
+    # What a failed verb can raise: our own errors and the driver's (a full disk surfaces
+    # as sqlite3's "database or disk is full", then "cannot rollback").
+    failures: tuple[type[BaseException], ...] = (StoreError, pw.PeeweeException, sqlite3.Error)
+
+    def reset_after_error(self) -> None:
+        """After a failed write, start clean: SQLite may have rolled the transaction back
+        itself (a full disk does), leaving the connection and peewee's transaction stack
+        disagreeing. Reconnect (the pragmas are set again), then give back the space a
+        grown WAL holds when a checkpoint can run. Never raises: the next verb tells."""
+        try:
+            self.db.close()
+        except Exception:           # noqa: BLE001 - closing a broken connection may fail; it is gone either way
+            log.debug("closing the database after an error failed", exc_info=True)
+            self.db._state.reset()
+        try:
+            self.db.connect(reuse_if_open=True)
+            if not self.is_postgresql:
+                self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:     # noqa: BLE001 - the store is still down; the caller retries later
+            log.debug("reconnect after an error: %s", exc)
 
     def close(self) -> None:
         if not self.db.is_closed():

@@ -24,6 +24,19 @@ from store.facts import CallFact
 log = logging.getLogger(__name__)
 
 SPOOL_VERSION = 1
+# The second fallback, when the spool's own disk is full too (the default layout keeps
+# the store and the spool on one filesystem): a directory in RAM. Chosen over a reserve
+# file because the hook runs as Asterisk's user, often cannot delete a file the worker
+# owns, and must never wait; /run is a tmpfs with room of its own. The cost is honest:
+# a call kept there is lost if the box reboots before the worker imports it, so the hook
+# uses it only when the disk refused, and the worker imports it on every pass.
+# systemd/textback.tmpfiles creates it at boot; TEXTBACK_RAM_SPOOL moves it (tests).
+RAM_SPOOL_ENV = "TEXTBACK_RAM_SPOOL"
+DEFAULT_RAM_SPOOL = "/run/textback/spool"
+
+
+def ram_spool_dir() -> str:
+    return os.environ.get(RAM_SPOOL_ENV, "").strip() or DEFAULT_RAM_SPOOL
 PREFIX = "call-"
 SUFFIX = ".json"
 REJECTED = "rejected"

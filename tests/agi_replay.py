@@ -214,6 +214,8 @@ class HookSite:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["TEXTBACK_CONFIG"] = str(self.config)
+        # The hook's last resort (store/spool.py RAM spool) here, never the machine's /run.
+        env["TEXTBACK_RAM_SPOOL"] = str(self.root / "ram-spool")
         return env
 
     def calls(self) -> list[dict]:

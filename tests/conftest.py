@@ -2,7 +2,16 @@
 (never a mock)."""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ram_spool_in_the_tests(tmp_path_factory):
+    """The hook's RAM spool (store/spool.py, /run/textback/spool) inside the tests' own
+    directory: no test writes the machine's /run, nor imports calls another left there."""
+    os.environ.setdefault("TEXTBACK_RAM_SPOOL", str(tmp_path_factory.mktemp("ram-spool")))
 
 
 @pytest.fixture

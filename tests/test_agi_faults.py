@@ -141,7 +141,9 @@ def test_store_and_spool_both_unwritable_logs_the_whole_call(tmp_path):
     (tmp_path / "plain-file").write_text("x")
     site = make_site(tmp_path / "site", db_path=tmp_path / "plain-file" / "db",
                      spool_dir=tmp_path / "plain-file" / "spool")
-    result = replay_subprocess(BUSY, hook_command(), env=site.env())
+    # ... and the RAM spool, the last resort on a full disk, unwritable as well.
+    env = dict(site.env(), TEXTBACK_RAM_SPOOL=str(tmp_path / "plain-file" / "ram-spool"))
+    result = replay_subprocess(BUSY, hook_command(), env=env)
     line = _one_log_line(result)
     assert "NOT RECORDED" in line and UNIQUEID in line and "+15551234567" in line
     assert result.sent[-1] == 'SET VARIABLE TEXTBACK_RESULT "failed"'

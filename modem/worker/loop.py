@@ -42,12 +42,14 @@ from modem.sms.pdu import StatusReport
 from modem.worker.alerts import AlertWatch, safe_look
 from modem.worker.housekeeping import Housekeeper
 from modem.worker.planning import Planner
+from modem.worker.settlements import Settlements
 from modem.worker.receiving import Receiver
 from modem.worker.systemd_notify import Watchdog, notify
 from modem.worker.settings import WorkerSettings
 from store import times
 from store.errors import StoreError
 from store.rules.expiry import TEXT_BACK, expired
+from store.spool import ram_spool_dir
 
 # One stable name for journald and log filters, whichever module of modem/worker/ logs.
 log = logging.getLogger("modem.worker")
@@ -58,6 +60,14 @@ HEARTBEAT_SECONDS = 5.0
 # A long text cut off after some parts went: the rest is tried again this soon.
 RESUME_AFTER = timedelta(seconds=2)
 HEALTH_SECONDS = 60.0
+
+
+def store_problem_text(exc: BaseException) -> str:
+    """The first cause, not the echo: on a full disk SQLite rolls back by itself and the
+    driver's own ROLLBACK then fails with "cannot rollback - no transaction is active"."""
+    while "cannot rollback" in str(exc) and exc.__context__ is not None:
+        exc = exc.__context__
+    return str(exc) or type(exc).__name__
 
 
 def default_owner() -> str:
@@ -89,6 +99,9 @@ class Worker:
         self._next_ping = 0.0
         self._next_lease_check = 0.0
         self._watchdog = Watchdog()
+        self.settlements = Settlements([settings.spool_dir or "", ram_spool_dir()])
+        self._store_failures = getattr(store, "failures", (StoreError,))
+        self._last_store_problem = ("", 0.0)
         self.passes = 0
         self.expired_count = 0
         self._failing_in_a_row = 0
@@ -106,7 +119,15 @@ class Worker:
         """Run until `stop` (or self.stop_event) is set; then close the modem."""
         if stop is not None:
             self.stop_event = stop
-        recovered = self.store.recover_expired_leases(self.now())
+        recovered = 0
+        try:
+            if self.settlements.load():
+                log.warning("%d text(s) sent by the last worker but not recorded: recording them now",
+                            len(self.settlements.pending))
+            if self.settlements.settle(self.store):
+                recovered = self.store.recover_expired_leases(self.now())
+        except self._store_failures as exc:      # a full disk at start: the loop below retries
+            self._store_problem(exc)
         self._status.update(started_at=self.now(), stopped_at=None, beat_seconds=HEARTBEAT_SECONDS)
         log.info("worker %s started%s", self.owner,
                  f"; {recovered} message(s) from a stopped worker will be sent again" if recovered else "")
@@ -118,8 +139,8 @@ class Worker:
                     self._look_for_alerts()
                     self._beat()
                     self.alerts.store_ok(self.now())
-                except StoreError as exc:
-                    log.error("store problem, retrying in a second: %s", exc)
+                except self._store_failures as exc:
+                    self._store_problem(exc)
                     self.alerts.store_failed(str(exc), self.now())
                     self._text_staff_directly(self.alerts.unwritable_text())
                     self.stop_event.wait(1.0)
@@ -149,12 +170,26 @@ class Worker:
         self.stop_event.set()
         self.wake.set()
 
+    def _store_problem(self, exc: BaseException) -> None:
+        """One line per distinct problem a minute (a full disk fails every pass), then a
+        clean connection for the next pass (store.reset_after_error)."""
+        text = store_problem_text(exc)
+        last, at = self._last_store_problem
+        if text != last or time.monotonic() - at > 60:
+            self._last_store_problem = (text, time.monotonic())
+            log.error("store problem, retrying every second: %s", text)
+        self.store.reset_after_error()
+
     def run_once(self) -> None:
         now = self.now()
         self.passes += 1
+        # Sends the store did not take first: nothing is recovered or claimed before them.
+        settled = self.settlements.settle(self.store) if self.settlements.pending else True
         self.planner.import_spooled(self.settings.spool_dir)
+        self.planner.import_spooled(ram_spool_dir())      # the hook's fallback when the disk was full
         self.planner.plan_new_calls(now)
-        self._recover_leases()
+        if settled:
+            self._recover_leases()
         modem = self._modem_ready()
         self.receiver.drain(modem)
         if modem is None:
@@ -164,7 +199,8 @@ class Worker:
             if time.monotonic() >= self._next_sweep:
                 self._next_sweep = time.monotonic() + self.settings.sweep_interval.total_seconds()
                 self.receiver.sweep(modem)
-            self._send_due(modem)
+            if settled:
+                self._send_due(modem)
             if time.monotonic() >= self._next_ping:
                 self._next_ping = time.monotonic() + self.settings.health_interval
                 modem.ping()
@@ -391,7 +427,15 @@ class Worker:
 
     def _sent(self, message, references, first_seq: int = 1) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
-        self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)
+        try:
+            self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)
+        except self._store_failures as exc:
+            # Sent, not recorded: kept (memory + journal file) and recorded on a later
+            # pass, never sent again (modem/worker/settlements.py).
+            self.settlements.keep(message.id, list(references), self.owner, self.now(), first_seq)
+            log.warning("text %s to %s was sent but the store did not take it (%s): recording it again "
+                        "every pass; it is not sent again", message.id, message.number, store_problem_text(exc))
+            raise
         self._failing_in_a_row = 0
         self._status["last_sent_at"] = self.now()
         resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""

@@ -31,7 +31,7 @@ class Planner:
         self.settings = settings
         self._held: set[int] = set()
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
-        self._spool_problem = ""
+        self._spool_problem: dict[str, str] = {}
 
     def held_count(self) -> int:
         """Calls the hourly cap holds right now (for the alert)."""
@@ -47,11 +47,11 @@ class Planner:
             # An unreadable spool must not stop the texts; say so once, not every pass.
             problem = f"cannot read the spool {spool_dir} ({exc.strerror or exc}): calls the hook " \
                       "spooled wait there; give the textback user read and write access to it"
-            if problem != self._spool_problem:
-                self._spool_problem = problem
+            if problem != self._spool_problem.get(spool_dir):
+                self._spool_problem[spool_dir] = problem
                 log.error("%s", problem)
             return 0
-        self._spool_problem = ""
+        self._spool_problem.pop(spool_dir, None)
         return len(result.imported)
 
     def history(self, number: str | None, texts_last_hour: int) -> CallerHistory:

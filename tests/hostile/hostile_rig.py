@@ -109,6 +109,7 @@ class Site:
                                              db=self.db_path, spool=self.spool_dir,
                                              textback_extra=textback_extra, extra=extra))
         self.log_path = root / "worker.log"
+        self.ram_spool_dir = root / "ram-spool"
         self.worker: subprocess.Popen | None = None
         self.fastagi: subprocess.Popen | None = None
         self.fastagi_port = 0
@@ -117,7 +118,8 @@ class Site:
 
     # -- calls in -------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        return dict(os.environ, TEXTBACK_CONFIG=str(self.config))
+        # The RAM spool (the hook's last resort on a full disk) inside the test's directory.
+        return dict(os.environ, TEXTBACK_CONFIG=str(self.config), TEXTBACK_RAM_SPOOL=str(self.ram_spool_dir))
 
     def call(self, number: str, *, status: str = "NOANSWER", when: datetime | None = None,
              uniqueid: str | None = None) -> ReplayResult:
@@ -169,7 +171,7 @@ class Site:
         assert self.worker is None or self.worker.poll() is not None, "a worker is already running"
         with open(self.log_path, "ab") as log:
             self.worker = subprocess.Popen([*textback_command(), "--config", str(self.config), "worker",
-                                            *WORKER_FAST, *extra],
+                                            *WORKER_FAST, *extra], env=self.env(),
                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self.worker
 
@@ -248,9 +250,8 @@ class Site:
         wait_until(settled, timeout=timeout, interval=0.1, what="worker settled")
 
     def pending_spool(self) -> list[Path]:
-        if not self.spool_dir.exists():
-            return []
-        return sorted(p for p in self.spool_dir.iterdir() if p.name.startswith("call-") and p.suffix == ".json")
+        return sorted(p for d in (self.spool_dir, self.ram_spool_dir) if d.exists()
+                      for p in d.iterdir() if p.name.startswith("call-") and p.suffix == ".json")
 
     def tally(self) -> LedgerRow:
         stored = {r["uniqueid"] for r in self.rows("SELECT uniqueid FROM call")}
