@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 
 import click
+from click.utils import make_default_short_help
 
 # name -> "module:attribute"; each module owns one job (see textback/commands/).
 COMMANDS: dict[str, str] = {
@@ -38,6 +38,35 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Each command's summary for `textback --help`, so listing the commands imports none of
+# their modules (that took the help from about 1x the interpreter's start to 10x).
+# tests/test_cli_help.py holds each to the first paragraph of the command's own help.
+SUMMARIES: dict[str, str] = {
+    "config": 'Check the configuration, or print a commented example to start from.',
+    "simulate-modem": 'Run a simulated GSM modem on a pseudo-terminal until stopped.',
+    "test-call": 'Run the installed AGI hook exactly as Asterisk would, without placing a call.',
+    "calls": 'Each call, newest first, and what happened: texted, or skipped and why.',
+    "fastagi": 'Record missed calls sent by Asterisk as AGI(agi://HOST:PORT/missed,...).',
+    "worker": 'Plan texts for missed calls, send them through the modem, store replies. Stops on SIGTERM.',
+    "inbox": 'Conversations waiting for an answer (read one with: textback thread ID).',
+    "thread": "The calls and messages of one contact, oldest first, with each message's state.",
+    "reply": 'Queue a text from the shop to NUMBER or contact ID (refused for numbers that opted out or are blocked).',
+    "done": 'Mark conversations done: they leave the inbox until the customer writes again.',
+    "undone": 'Put conversations back in the inbox until someone answers them or marks them done.',
+    "search": 'Contacts whose name or number holds TEXT, and messages that say it (newest first).',
+    "stats": 'Missed calls, texts sent, reply rate and speed, by business line and by day.',
+    "optouts": 'Numbers that opted out (STOP) or that staff blocked: nothing is ever texted to them.',
+    "block": 'Never text NUMBER (or contact ID) again (cancels what is scheduled for it).',
+    "unblock": 'Allow texts to NUMBER (or contact ID) again (an opt-out by the caller stays: only they can undo it).',
+    "status": 'Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts.',
+    "doctor": 'Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each.',
+    "install": 'Install textback: user and group, folders, configuration, AGI program, dialplan file, systemd units, udev rule; then enable and start the worker.',
+    "uninstall": "Remove textback's units, udev rule, links, dialplan file and docs (data kept unless --purge).",
+    "export": "Calls and messages, oldest first: E.164 numbers, ISO times in the shop's time zone.",
+    "demo": 'Play five missed calls through the whole product: hook, worker, simulated modem, inbox, stats.',
+}
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when that command is used."""
 
@@ -56,6 +85,24 @@ class LazyGroup(click.Group):
                 names.add(name)
         return names
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's own listing, from SUMMARIES where they have the command (no import)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in SUMMARIES and name in self.lazy_commands:
+                rows.append((name, make_default_short_help(SUMMARIES[name], limit).strip()))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy_commands and name in self._available():
             module_name, attr = self.lazy_commands[name].split(":", 1)
@@ -70,6 +117,8 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """textback: missed-call text-back on your own phone system and GSM modem."""
+    import logging  # here, not at the top: `textback --help` never needs it (~7 ms)
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     ctx.ensure_object(dict)
