@@ -8,6 +8,7 @@ this module opens, migrates and closes.
 from __future__ import annotations
 
 import logging
+import os
 
 import sqlite3
 
@@ -41,6 +42,7 @@ class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs,
         self.models = models
         self.url = url
         self.is_postgresql = isinstance(database, pw.PostgresqlDatabase)
+        self._identity = self._file_identity()
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> "Store":
@@ -73,6 +75,45 @@ class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs,
                 self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         except Exception as exc:     # noqa: BLE001 - the store is still down; the caller retries later
             log.debug("reconnect after an error: %s", exc)
+
+    # -- the file under us ------------------------------------------------------------------------
+    def _file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the SQLite file at our path; (0, 0) when it is gone; None for
+        PostgreSQL or an in-memory database."""
+        path = getattr(self.db, "database", None)
+        if self.is_postgresql or not path or path == ":memory:":
+            return None
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return (0, 0)
+        except OSError:
+            return self._identity
+        return (st.st_dev, st.st_ino)
+
+    def file_replaced(self) -> str | None:
+        """How the file at our path changed since we opened it (removed, or another file
+        moved there: a restore, a careless `rm`), or None while it is the one we hold.
+        A connection keeps the old file open after either, so nothing would fail: every
+        write would go to a file nobody else sees any more (the hook writes the new one)."""
+        if self._identity is None:
+            return None
+        now = self._file_identity()
+        if now == self._identity:
+            return None
+        if now == (0, 0):
+            return f"{self.db.database} was removed"
+        return f"{self.db.database} was replaced by another file (inode {self._identity[1]} -> {now[1]})"
+
+    def reopen(self) -> None:
+        """Open the file now at our path (creating and migrating it if it is gone or new)."""
+        try:
+            self.db.close()
+        except Exception:           # noqa: BLE001 - the old file's connection; it is being dropped
+            self.db._state.reset()
+        self.db.connect()
+        migrate(self.models)
+        self._identity = self._file_identity()
 
     def close(self) -> None:
         if not self.db.is_closed():

@@ -68,6 +68,13 @@ class AlertWatch:
         self._unwritable_from: datetime | None = None
         self._direct_texted_at = -DIRECT_TEXT_EVERY
 
+    def forget(self) -> None:
+        """The database was replaced: read the active alerts again from the new file."""
+        self.active.clear()
+        self.event_at.clear()
+        self._loaded = False
+        self._next_look = 0.0
+
     # -- events the loop reports -------------------------------------------------------------
     def event(self, key: str, text: str, now: datetime) -> None:
         """Something happened once (kept active for EVENT_HOLD)."""

@@ -170,6 +170,19 @@ class Worker:
         self.stop_event.set()
         self.wake.set()
 
+    def _database_replaced(self, how: str, now: datetime) -> None:
+        """The file at the store's path is not the one we hold open (checked by inode every
+        pass): follow the path, as the hook does, and say so."""
+        log.error("database %s under the running worker: reopening the file now at that path. Calls and "
+                  "texts only in the old file are not in it; if this was not a restore, restore the file "
+                  "from a backup", how)
+        self.store.reopen()
+        self.planner.forget()
+        self.alerts.forget()
+        self.alerts.event("database_replaced", f"the database {how} while the worker ran; the worker now "
+                          "uses the new file. If nobody restored it on purpose, restore it from a backup", now)
+        self._next_beat = 0.0           # `textback status` reads the new file: beat there at once
+
     def _store_problem(self, exc: BaseException) -> None:
         """One line per distinct problem a minute (a full disk fails every pass), then a
         clean connection for the next pass (store.reset_after_error)."""
@@ -183,6 +196,9 @@ class Worker:
     def run_once(self) -> None:
         now = self.now()
         self.passes += 1
+        changed = self.store.file_replaced() if hasattr(self.store, "file_replaced") else None
+        if changed:
+            self._database_replaced(changed, now)
         # Sends the store did not take first: nothing is recovered or claimed before them.
         settled = self.settlements.settle(self.store) if self.settlements.pending else True
         self.planner.import_spooled(self.settings.spool_dir)

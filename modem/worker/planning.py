@@ -33,6 +33,11 @@ class Planner:
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
         self._spool_problem: dict[str, str] = {}
 
+    def forget(self) -> None:
+        """The database was replaced: the call ids held or failed belong to the old file."""
+        self._held.clear()
+        self._failed.clear()
+
     def held_count(self) -> int:
         """Calls the hourly cap holds right now (for the alert)."""
         return len(self._held)
