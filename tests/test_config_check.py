@@ -41,15 +41,48 @@ def assert_clean_failure(result, *needles):
         assert needle in result.output
 
 
-def test_the_example_passes_the_check(tmp_path):
+def test_the_untouched_example_is_refused_naming_each_key(tmp_path):
+    # Issue 14: it passed as OK and would have texted as "Example Plumbing & Heating".
+    result = run("--config", write(tmp_path, run("config", "example").output), "config", "check")
+    assert result.exit_code == 1
+    assert ('error: [business] name is still the example\'s "Example Plumbing & Heating": set name to your '
+            "business's name") in result.output
+    assert "error: [business] callback_number is still the example's \"(201) 555-0100\"" in result.output
+    assert "error: [business] own_numbers still holds the example's +12015550100" in result.output
+    assert "NOT OK: 3 errors" in result.output and "OK: the configuration is valid" not in result.output
+
+
+def test_an_empty_name_is_an_error(tmp_path):
+    result = run("config", "check", "--config", write(tmp_path, GOOD.replace('"Example Plumbing"', '""')))
+    assert result.exit_code == 1 and "error: [business] name is empty" in result.output
+
+
+def test_a_template_that_loses_a_sentence_or_renders_empty_is_an_error(tmp_path):
+    lost = run("config", "check", "--config", write(tmp_path, GOOD + '[textback]\ntemplate = '
+                                                    '"Hi, this is {business}. Book online: {booking_link}"\n'))
+    assert lost.exit_code == 1
+    assert ('error: first text, business hours: uses {booking_link} but [business] booking_link is empty: '
+            'the sentence "Book online: {booking_link}" would be left out') in lost.output
+    empty = run("config", "check", "--config", write(tmp_path, GOOD + '[textback]\ntemplate = "{booking_link}"\n'))
+    assert empty.exit_code == 1
+    assert ("error: first text, business hours: renders EMPTY: uses {booking_link} but [business] booking_link "
+            "is empty") in empty.output
+    help_text = run("config", "check", "--config", write(tmp_path, GOOD.replace('callback_number = "(212) 555-0100"\n', '')))
+    assert help_text.exit_code == 1
+    assert "HELP reply: uses {callback_number} but [business] callback_number is empty" in help_text.output
+
+
+def test_the_example_passes_the_check_once_it_is_the_shops(tmp_path):
     example = run("config", "example")
     assert example.exit_code == 0 and "[business]" in example.output
-    path = write(tmp_path, example.output)
+    text = (example.output.replace('"Example Plumbing & Heating"', '"Example Plumbing & Heating Co"')
+            .replace("(201) 555-0100", "(212) 555-0100").replace("+12015550100", "+12125550100"))
+    path = write(tmp_path, text)
     result = run("--config", path, "config", "check")
     assert result.exit_code == 0, result.output
     assert "Configuration: " + path in result.output
     assert "first text, business hours [GSM-7," in result.output
-    assert "Hi, this is Example Plumbing & Heating. Sorry we missed your call!" in result.output
+    assert "Hi, this is Example Plumbing & Heating Co. Sorry we missed your call!" in result.output
     assert "OK: the configuration is valid" in result.output
     # the shipped texts are plain: no text in the example draws a warning of its own
     assert "    warning:" not in result.output
@@ -69,7 +102,7 @@ def test_check_reads_the_environment(tmp_path):
 
 def test_no_file_shows_the_defaults_and_asks_for_a_name():
     result = run("config", "check")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output      # issue 14: an empty name is an error now
     assert "showing the built-in defaults" in result.output
     assert "[business] name is empty" in result.output
 

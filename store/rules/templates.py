@@ -139,3 +139,20 @@ def person_name(raw_name: str) -> str:
     if len(words) >= 2 and text.isupper() and lowered[-1] in _US_STATES and len(words[-1]) == 2:
         return ""                    # CNAM place labels: "BROOKLYN NY", "NEW YORK NY"
     return text.title() if text.isupper() else text
+
+
+def unfilled(template: str, values: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """(sentence, placeholder) for each sentence `render` leaves out because a placeholder
+    other than caller_name has no value: what `config check` reports as an error, so a
+    shop learns before a caller does that its text lost "Book online: {booking_link}"."""
+    if template_problems(template):
+        return []
+    clean = {key: _clean_value(values.get(key)) for key in PLACEHOLDERS}
+    out = []
+    for line in template.split("\n"):
+        for sentence in _SENTENCE_END.split(line.strip()):
+            for _literal, field, _spec, _conv in string.Formatter().parse(sentence):
+                if field and field != "caller_name" and not clean[field]:
+                    out.append((sentence, field))
+                    break
+    return out

@@ -23,6 +23,7 @@ from store.rules.guard import own_number_problems
 from store.facts import CallFact
 from store.rules.plan import plan_messages, profile_for_line
 from store.rules.schedule import next_opening
+from store.rules.templates import render, unfilled
 from textback import config as cfg
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ def _measure(label: str, text: str, config: cfg.Config, *, template: str = "",
              names_business: str | None = None) -> Rendered:
     """`text` as the worker would send it: its encoding, parts and what to warn about."""
     warnings = []
-    if "booking_link" in cfg.template_placeholders(template) and not config.business.booking_link:
-        warnings.append("uses {booking_link} but [business] booking_link is empty: that sentence is left out")
     text = as_sent(text, config.textback.emoji)
     if names_business and names_business.lower() not in text.lower():
         warnings.append(f'does not name the business ("{names_business}"): callers ignore texts '
@@ -115,8 +114,6 @@ def general_warnings(config: cfg.Config) -> list[str]:
     """Settings that are valid but probably not what the shop wants."""
     b, fu, staff = config.business, config.followups, config.staff
     warnings = []
-    if not b.name.strip():
-        warnings.append('[business] name is empty: every text would start "Hi, this is ." Set your business name')
     if not any(b.hours.spans(d) for d in range(7)):
         warnings.append("[business.hours] closed every day: every caller gets the after-hours text")
     if fu.enabled and len(fu.steps) > fu.max_messages - 1:
@@ -132,6 +129,91 @@ def general_warnings(config: cfg.Config) -> list[str]:
     if staff.forward and not staff.numbers:
         warnings.append("[staff] forward = true but no numbers: replies are only kept for `textback` on this box")
     return warnings
+
+
+def example_values() -> cfg.Config:
+    """The shipped example, as loaded: its name and numbers are placeholders to replace."""
+    return cfg.parse_config(example_text())
+
+
+def identity_errors(config: cfg.Config) -> list[str]:
+    """A name or number the shop has not made its own yet: texting as "Example Plumbing &
+    Heating", or telling callers to ring the example's number, is worse than not texting."""
+    b, example = config.business, example_values().business
+    errors = []
+    if not b.name.strip():
+        errors.append('[business] name is empty: every text would start "Hi, this is ." Set name to your '
+                      "business's name")
+    elif b.name.strip() == example.name:
+        errors.append(f'[business] name is still the example\'s "{example.name}": set name to your business\'s name')
+    if example.callback_number and b.callback_number == example.callback_number:
+        errors.append(f'[business] callback_number is still the example\'s "{example.callback_number}": set the '
+                      'number callers should call back, or callback_number = "" for the number they dialled')
+    stale = [n for n in b.own_numbers if n in example.own_numbers]
+    if stale:
+        errors.append(f"[business] own_numbers still holds the example's {', '.join(stale)}: list your business "
+                      "lines and the modem's SIM number instead")
+    for ln in config.lines:
+        if ln.name is not None and not ln.name.strip():
+            errors.append(f'[lines."{ln.did}"] name is empty: texts for that line would name no business; '
+                          "set it or remove the key to use [business] name")
+    return errors
+
+
+# Which key gives each placeholder its value, for a message that names it.
+_FILLED_BY = {"business": "name", "callback_number": "callback_number", "booking_link": "booking_link",
+              "opens_at": None}
+
+
+def template_value_errors(config: cfg.Config, now: datetime | None = None) -> list[str]:
+    """Each text that renders empty or loses a sentence because a placeholder has no value,
+    naming the placeholder and the key that fills it."""
+    settings = worker_settings(config)
+    rules = settings.rules
+    opening = next_opening(rules.hours, now or datetime.now(timezone.utc))
+    errors: list[str] = []
+
+    def check(label: str, template: str | None, values: dict, section: str) -> None:
+        if not template:
+            return
+        if not render(template, values).strip():
+            missing = [f for f in cfg.template_placeholders(template) if f != "caller_name" and not values.get(f)]
+            errors.append(f"{label}: renders EMPTY: " + "; ".join(_why(f, section) for f in missing)
+                          + "; fill it in or take the placeholder out of the text")
+            return
+        for sentence, field in unfilled(template, values):
+            errors.append(f'{label}: {_why(field, section)}: the sentence "{sentence}" would be left out; '
+                          "fill it in or take the placeholder out of the text")
+
+    opens = "tomorrow at 9:00" if opening else ""
+    line_configs = {ln.did: ln for ln in config.lines}
+    for did in [""] + [ln.did for ln in config.lines]:
+        profile = profile_for_line(rules, did)
+        section = f'[lines."{did}"]' if did and line_configs[did].name is not None else "[business]"
+        # The first text's callback number falls back to the line the caller dialled.
+        values = {"business": profile.business or "", "caller_name": SAMPLE_CALLER_NAME,
+                  "callback_number": profile.callback_number or "(the number dialled)",
+                  "booking_link": profile.booking_link or "", "opens_at": opens}
+        heading = f'first text for line "{did}"' if did else "first text"
+        check(f"{heading}, business hours", profile.open_template, values, section)
+        check(f"{heading}, after hours", profile.closed_template, values, section)
+        if not did and config.followups.enabled:
+            for i, step in enumerate(config.followups.steps, start=1):
+                check(f"follow-up {i}", step.template, values, section)
+    # Keyword replies answer a text, not a call: no dialled line to fall back on.
+    values = dict(settings.template_values(), caller_name="", opens_at=opens)
+    for label, template in (("HELP reply", config.business.help_text),
+                            ("STOP confirmation", config.textback.stop_reply),
+                            ("START confirmation", config.textback.start_reply)):
+        check(label, template, values, "[business]")
+    return errors
+
+
+def _why(field: str, section: str) -> str:
+    key = _FILLED_BY.get(field)
+    if key is None:
+        return f"uses {{{field}}} but [business.hours] is closed every day, so there is no opening to name"
+    return f"uses {{{field}}} but {section} {key} is empty"
 
 
 def keyword_problems(config: cfg.Config) -> list[str]:
@@ -244,11 +326,19 @@ def check(ctx: click.Context, config_path: str | None) -> None:
         count += len(r.warnings)
 
     general = general_warnings(conf)
+    errors = identity_errors(conf) + template_value_errors(conf)
     click.echo("")
     for w in general:
         click.echo(f"warning: {w}")
+    for e in errors:
+        click.echo(f"error: {e}")
     warnings = count + len(general)
     noun = "warning" if warnings == 1 else "warnings"
+    if errors:
+        click.echo(f"NOT OK: {len(errors)} error{'s' if len(errors) != 1 else ''} to fix before a caller is texted "
+                   f"({warnings} {noun}).")
+        ctx.exit(1)
+        return
     click.echo(f"OK: the configuration is valid ({warnings} {noun}).")
 
 
