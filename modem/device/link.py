@@ -70,7 +70,7 @@ class ModemLink(GsmModem):
         self.lost_reason: str | None = None
         self._urc_head: str | None = None
         self.rxThread: threading.Thread | None = None
-        self.serial = None
+        self.serial: serial.Serial | None = None
 
     # -- opening (FAULT flow-control) ---------------------------------------------------
     def open_port(self) -> None:
@@ -98,7 +98,7 @@ class ModemLink(GsmModem):
                 pass
 
     @property
-    def exchange_lock(self):
+    def exchange_lock(self) -> threading.RLock:
         """The library's lock around one write (GsmModem._txLock, an RLock); the Modem holds
         it across whole exchanges (FAULT cmgs-interleave, in modem.py)."""
         return self._txLock
@@ -130,9 +130,11 @@ class ModemLink(GsmModem):
     # -- reading ----------------------------------------------------------------------------
     def _readLoop(self) -> None:
         buffer = bytearray()
+        port = self.serial
+        assert port is not None     # open_port() opens it before starting this thread
         try:
             while self.alive:
-                data = self.serial.read(self.serial.in_waiting or 1)
+                data = port.read(port.in_waiting or 1)
                 if data:
                     buffer += data
                     buffer = self._take_lines(buffer)
@@ -140,7 +142,7 @@ class ModemLink(GsmModem):
             if self.alive:
                 self.mark_lost(f"the serial port failed: {exc}")
                 try:
-                    self.serial.close()
+                    port.close()
                 except Exception:
                     pass
 
@@ -159,7 +161,7 @@ class ModemLink(GsmModem):
                 self._handleLineRead(line, checkForResponseTerm=False)
             return buffer
 
-    def _decode(self, raw: bytes) -> str:
+    def _decode(self, raw: bytes | bytearray) -> str:
         try:
             return bytes(raw).decode("utf-8")
         except UnicodeDecodeError:

@@ -47,7 +47,8 @@ class CommandProcessor:
             return "ERROR"
         if cmee == 2:
             table = CME_WORDS if err.kind == "CME" else CMS_WORDS
-            return f"+{err.kind} ERROR: {table.get(err.code, 'unknown')}"
+            words = table.get(err.code, "unknown") if err.code is not None else "unknown"
+            return f"+{err.kind} ERROR: {words}"
         return f"+{err.kind} ERROR: {err.code}"
 
     # -- execution -----------------------------------------------------------------

@@ -68,7 +68,7 @@ def group_sent(parts: list[SentPart]) -> list[SentMessage]:
             continue
         key = (part.destination, part.concat[0], part.concat[1])
         group = open_groups.get(key)
-        if group is None or any(p.concat[2] == part.concat[2] for p in group):
+        if group is None or any(p.concat is not None and p.concat[2] == part.concat[2] for p in group):
             group = []
             open_groups[key] = group
             messages.append(group)

@@ -37,6 +37,7 @@ class PtyPort:
 
     def _point_link(self) -> None:
         link = self.link
+        assert link is not None     # only called when a link was asked for
         if link.exists() and not link.is_symlink():
             raise PtyError(f"{link} exists and is not a symlink; choose another --link path or remove it")
         if not link.parent.is_dir():

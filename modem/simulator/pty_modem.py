@@ -21,6 +21,7 @@ import threading
 import time
 from collections import deque
 from datetime import datetime, timezone
+from typing import Callable
 
 from modem.sms import pdu
 from modem.simulator.handlers import Reply
@@ -62,7 +63,8 @@ class ModemSimulator:
         self._latency: dict[str, float] = {}
         self._answering = True
         self._input = bytearray()
-        self._prompt = None                      # the on_body callback while `> ` is open
+        # the on_body callback while `> ` is open
+        self._prompt: Callable[[str | None], Reply] | None = None
         self._prompt_command = ""
         self.commands_seen: list[str] = []       # every command line received, for tests
 
@@ -356,6 +358,8 @@ class ModemSimulator:
     def _finish_prompt(self, body: str | None) -> None:
         on_body, self._prompt = self._prompt, None
         self._input.clear()
+        if on_body is None:
+            return          # no prompt open: nothing typed belongs to a message
         with self.state.lock:
             try:
                 reply = on_body(body)

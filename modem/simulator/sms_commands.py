@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import Any
 
 from modem.sms import pdu
 from modem.sms.gsm7 import is_gsm7
@@ -190,6 +191,7 @@ def _cmgs(proc, suffix, args, raw):
     def on_body(body: str | None) -> Reply:
         if body is None:
             return Reply()          # ESC: nothing sent, and a real modem says OK
+        part_fields: dict[str, Any]
         try:
             if state.cmgf == 0:
                 submit = _submit_from_pdu(body, length)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from modem.simulator.memory import MessageStore
 from modem.simulator.profiles import Profile
@@ -60,8 +61,18 @@ class PendingFailure:
     skip: int = 0             # matching commands that still succeed first
 
 
+class NetworkSide(Protocol):
+    """What the SMS commands tell the network (network.Network, which pty_modem.py wires in)."""
+
+    def record_submit(self, part: Any) -> None: ...     # a network.SentPart
+
+    def retry_waiting(self) -> None: ...
+
+
 class ModemState:
     """Everything a command can read or change, plus the fault knobs it obeys."""
+
+    network: NetworkSide
 
     def __init__(self, profile: Profile, *, pin: str | None = None, smsc: str = "+447700900100",
                  first_reference: int = 1):

@@ -169,7 +169,9 @@ def _read_user_data(r: Reader, udhi: bool, encoding: str
         if udl > 140:
             raise PduError(f"TP-UDL {udl} is over 140 octets")
         raw = r.take(udl, "user data")
-    elements, concat, body_at = (), None, 0
+    elements: tuple[tuple[int, bytes], ...] = ()
+    concat: tuple[int, int, int] | None = None
+    body_at = 0
     if udhi:
         if not raw:
             raise PduError("TP-UDHI is set but the user data is empty")

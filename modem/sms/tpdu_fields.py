@@ -79,7 +79,7 @@ def encode_semi_octets(digits: str) -> bytes:
 
 
 def decode_semi_octets(data: bytes, count: int, what: str) -> str:
-    out = []
+    out: list[str] = []
     for octet in data:
         for nibble in (octet & 0x0F, octet >> 4):
             if len(out) == count:
@@ -164,6 +164,7 @@ def encode_timestamp(moment: datetime) -> bytes:
     if not 2000 <= moment.year <= 2099:
         raise PduError(f"timestamp year {moment.year} is outside 2000..2099")
     offset = moment.utcoffset()
+    assert offset is not None   # checked above
     minutes = int(offset.total_seconds() // 60)
     if minutes % 15 or abs(minutes) > 79 * 15:
         raise PduError(f"time zone offset {offset} is not a whole number of quarter hours within ±19:45")
