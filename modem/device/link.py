@@ -28,9 +28,10 @@ messages or hang. Each fault is named where it is handled:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
@@ -92,10 +93,9 @@ class ModemLink(GsmModem):
         if self.rxThread is not None and self.rxThread is not threading.current_thread():
             self.rxThread.join(timeout=2)
         if self.serial is not None:
-            try:
+            # Closing a port that vanished may raise anything pyserial has: nothing left to do.
+            with contextlib.suppress(Exception):
                 self.serial.close()
-            except Exception:  # closing a port that vanished: nothing left to do
-                pass
 
     @property
     def exchange_lock(self) -> threading.RLock:
@@ -138,13 +138,11 @@ class ModemLink(GsmModem):
                 if data:
                     buffer += data
                     buffer = self._take_lines(buffer)
-        except Exception as exc:  # SerialException on unplug; anything else is a bug we must not hide
+        except Exception as exc:  # noqa: BLE001 - SerialException on unplug; anything else is a bug we must not hide
             if self.alive:
                 self.mark_lost(f"the serial port failed: {exc}")
-                try:
+                with contextlib.suppress(Exception):
                     port.close()
-                except Exception:
-                    pass
 
     def _take_lines(self, buffer: bytearray) -> bytearray:
         while True:

@@ -35,16 +35,27 @@ import queue
 import random
 import re
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Callable
+from typing import Self
 
 from gsmmodem.exceptions import CommandError, TimeoutException
 
 from modem.device.errors import ModemError, ModemLost, command_name
 from modem.device.link import ModemLink
 from modem.device.records import ModemHealth, StoredSms
-from modem.device.replies import (INDEXED_URC, check_slot, decode_stored, listing, memory_counts,
-                                  modem_error, operator_of, read_reply, registration_of, signal_of)
+from modem.device.replies import (
+    INDEXED_URC,
+    check_slot,
+    decode_stored,
+    listing,
+    memory_counts,
+    modem_error,
+    operator_of,
+    read_reply,
+    registration_of,
+    signal_of,
+)
 from modem.device.setup import ModemSettings, ModemSetup, open_link, set_up
 from modem.sms import pdu
 from modem.sms.pdu import StatusReport
@@ -87,7 +98,7 @@ class Modem:
              delivery_reports: bool = True, command_timeout: float = 10.0,
              send_timeout: float = 60.0,
              on_sms: Callable[[StoredSms], None] | None = None,
-             on_status_report: Callable[[StatusReport], None] | None = None) -> "Modem":
+             on_status_report: Callable[[StatusReport], None] | None = None) -> Modem:
         """Open the port, set the modem up for SMS in PDU mode and return it.
 
         Raises ModemSetupError with what to do (wrong port, PIN needed or refused, no
@@ -101,7 +112,7 @@ class Modem:
         return cls.from_settings(settings)
 
     @classmethod
-    def from_settings(cls, settings: ModemSettings) -> "Modem":
+    def from_settings(cls, settings: ModemSettings) -> Modem:
         pending: list[list[str]] = []
         modem: Modem | None = None
 
@@ -134,7 +145,7 @@ class Modem:
         if self._dispatcher.is_alive() and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout=2)
 
-    def __enter__(self) -> "Modem":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

@@ -17,8 +17,9 @@ import errno
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException

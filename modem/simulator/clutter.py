@@ -8,8 +8,8 @@ so a new reply waits at the network for a free slot (modem/simulator/network.py)
 """
 from __future__ import annotations
 
-from modem.sms import pdu
 from modem.simulator.memory import REC_READ, STO_SENT, STO_UNSENT, StoredMessage
+from modem.sms import pdu
 
 DRAFT, SENT_COPY, UNREADABLE = "draft", "sent", "unreadable"
 KINDS = (DRAFT, SENT_COPY, UNREADABLE)

@@ -7,8 +7,9 @@ and how errors are rendered).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from typing import Callable, Container, Protocol
+from typing import Protocol
 
 from modem.simulator.state import AtError, ModemState
 
@@ -29,7 +30,7 @@ class Reply:
     final: str = "OK"
     # Set when the command wants the `> ` prompt: called with the body typed after it
     # (None when the client cancelled with ESC) and returns the reply to that.
-    prompt: Callable[[str | None], "Reply"] | None = None
+    prompt: Callable[[str | None], Reply] | None = None
     command: str = ""              # the (last) command name, for latency and faults
 
 

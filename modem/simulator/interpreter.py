@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 # Verbose texts for AT+CMEE=2: the 3GPP words the device layer also shows.
 from modem.device.errors import CME_WORDS, CMS_WORDS
+
 # Importing the command modules fills the handler table.
 from modem.simulator import general_commands, sms_commands  # noqa: F401
 from modem.simulator.handlers import HANDLERS, Reply, split_args

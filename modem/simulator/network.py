@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
-from modem.sms import pdu
-from modem.simulator.state import ModemState
 from modem.simulator.memory import REC_UNREAD, MemoryFull, StoredMessage
+from modem.simulator.state import ModemState
+from modem.sms import pdu
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class Network:
         """The SMS-STATUS-REPORT for one sent part, where AT+CNMI's <ds> sends it."""
         reference = part.reference
         with self.state.lock:
-            now = datetime.now(timezone.utc).replace(microsecond=0)
+            now = datetime.now(UTC).replace(microsecond=0)
             report = pdu.encode_status_report(reference, part.destination, status,
                                               part.submitted_at.replace(microsecond=0), now,
                                               smsc=self.state.smsc)
@@ -207,7 +207,7 @@ class Network:
 def at_stamp(when: datetime | None) -> str:
     """A time as text-mode replies show it (27.005): yy/MM/dd,hh:mm:ss and the offset from
     UTC in quarter-hours, e.g. 24/05/01,12:00:00+08 for +02:00."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     offset = when.utcoffset() or (when - when)
     quarters = int(offset.total_seconds() // 900)
     return when.strftime("%y/%m/%d,%H:%M:%S") + f"{quarters:+03d}"

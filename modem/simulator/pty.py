@@ -56,6 +56,5 @@ class PtyPort:
             except OSError as exc:
                 if exc.errno != errno.EBADF:
                     raise
-        if self.link is not None and self.link.is_symlink():
-            if os.readlink(self.link) == self.path:
-                self.link.unlink()
+        if self.link is not None and self.link.is_symlink() and os.readlink(self.link) == self.path:
+            self.link.unlink()

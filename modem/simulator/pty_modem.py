@@ -20,27 +20,33 @@ import select
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Self
 
-from modem.sms import pdu
+from modem.simulator.clutter import clutter_message
 from modem.simulator.handlers import Reply
 from modem.simulator.interpreter import CommandProcessor
+from modem.simulator.memory import StoredMessage
 from modem.simulator.network import (
-    ANNOUNCE_DURING_NEXT_COMMAND, ANNOUNCE_NEVER, ANNOUNCE_NOW, Network, SentMessage, SentPart,
+    ANNOUNCE_DURING_NEXT_COMMAND,
+    ANNOUNCE_NEVER,
+    ANNOUNCE_NOW,
+    Network,
+    SentMessage,
+    SentPart,
     group_sent,
 )
-from modem.simulator.clutter import clutter_message
 from modem.simulator.profiles import get_profile
 from modem.simulator.pty import PtyError, PtyPort
 from modem.simulator.shapes import DeliverShape, get_shape
 from modem.simulator.state import ModemState, command_key, parse_error
-from modem.simulator.memory import StoredMessage
+from modem.sms import pdu
 
 log = logging.getLogger(__name__)
 
 CTRL_Z, ESC, BACKSPACE = 0x1A, 0x1B, 0x08
-__all__ = ["ModemSimulator", "SentPart", "SentMessage", "PtyError"]
+__all__ = ["ModemSimulator", "PtyError", "SentMessage", "SentPart"]
 
 
 class ModemSimulator:
@@ -69,7 +75,7 @@ class ModemSimulator:
         self.commands_seen: list[str] = []       # every command line received, for tests
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> "ModemSimulator":
+    def start(self) -> Self:
         if self._thread is not None:
             return self
         self._port = PtyPort(self.link)
@@ -88,7 +94,7 @@ class ModemSimulator:
             self._port.close()
             self._port = None
 
-    def __enter__(self) -> "ModemSimulator":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -121,7 +127,7 @@ class ModemSimulator:
         if storage is not None and storage not in self.state.store:
             raise ValueError(f"no memory {storage!r}; this modem has {', '.join(self.state.store.memories)}")
         coding = get_shape(shape)
-        when = (timestamp or datetime.now(timezone.utc)).replace(microsecond=0)
+        when = (timestamp or datetime.now(UTC)).replace(microsecond=0)
         reference = self.state.take_concat_reference()
         if coding.concat_reference is not None:
             reference = coding.concat_reference

@@ -42,7 +42,7 @@ SHAPES: dict[str, DeliverShape] = {
 }
 
 
-def get_shape(shape: "str | DeliverShape | None") -> DeliverShape:
+def get_shape(shape: str | DeliverShape | None) -> DeliverShape:
     """A shape by name (or as given); ValueError lists the known names."""
     if shape is None:
         return SHAPES["textback"]

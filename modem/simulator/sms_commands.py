@@ -8,17 +8,21 @@ PDU mode is the real thing (PDUs are decoded by modem.sms.pdu and checked agains
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from modem.sms import pdu
-from modem.sms.gsm7 import is_gsm7
 from modem.simulator.handlers import Reply, command, int_arg
+from modem.simulator.memory import (
+    STAT_BY_NAME,
+    STAT_NAMES,
+    STO_UNSENT,
+    MemoryFull,
+    StoredMessage,
+)
 from modem.simulator.network import SentPart, at_stamp
 from modem.simulator.state import AtError
-from modem.simulator.memory import (
-    STAT_BY_NAME, STAT_NAMES, STO_UNSENT, MemoryFull, StoredMessage,
-)
+from modem.sms import pdu
+from modem.sms.gsm7 import is_gsm7
 
 log = logging.getLogger(__name__)
 CHARSETS = ("GSM", "UCS2", "IRA")
@@ -106,7 +110,7 @@ def _cpms(proc, suffix, args, raw):
     mems = state.profile.memories
     if suffix == "=?":
         first = mems + (("SR",) if "SR" in state.store else ())
-        quoted = lambda names: "(" + ",".join(f'"{m}"' for m in names) + ")"  # noqa: E731
+        quoted = lambda names: "(" + ",".join(f'"{m}"' for m in names) + ")"
         return [f"+CPMS: {quoted(first)},{quoted(mems)},{quoted(mems)}"]
     _sms_ready(proc)
     if suffix == "?":
@@ -195,22 +199,22 @@ def _cmgs(proc, suffix, args, raw):
         try:
             if state.cmgf == 0:
                 submit = _submit_from_pdu(body, length)
-                part_fields = dict(destination=submit.destination, text=submit.text,
-                                   encoding=submit.encoding, concat=submit.concat,
-                                   status_report_requested=submit.status_report_requested,
-                                   pdu="".join(body.split()).upper(), mode="pdu")
+                part_fields = {"destination": submit.destination, "text": submit.text,
+                               "encoding": submit.encoding, "concat": submit.concat,
+                               "status_report_requested": submit.status_report_requested,
+                               "pdu": "".join(body.split()).upper(), "mode": "pdu"}
             else:
                 text = _decode_text_body(proc, body)
-                part_fields = dict(destination=destination, text=text,
-                                   encoding=_text_mode_encoding(state, text), concat=None,
-                                   status_report_requested=bool(state.csmp[0] & 0x20),
-                                   pdu=None, mode="text")
+                part_fields = {"destination": destination, "text": text,
+                               "encoding": _text_mode_encoding(state, text), "concat": None,
+                               "status_report_requested": bool(state.csmp[0] & 0x20),
+                               "pdu": None, "mode": "text"}
             if not state.registered:
                 raise AtError("CMS", 331)
         except AtError as err:
             return Reply(final=proc.render_error(err))
         reference = state.take_reference()
-        state.network.record_submit(SentPart(reference=reference, submitted_at=datetime.now(timezone.utc),
+        state.network.record_submit(SentPart(reference=reference, submitted_at=datetime.now(UTC),
                                              **part_fields))
         return Reply(lines=[f"+CMGS: {reference}"])
 

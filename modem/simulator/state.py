@@ -36,7 +36,7 @@ class AtError(Exception):
 _ERROR_LINE = re.compile(r"^\+(CM[ES]) ERROR:\s*(\d+)$")
 
 
-def parse_error(error: "str | int | AtError") -> AtError:
+def parse_error(error: str | int | AtError) -> AtError:
     """'+CMS ERROR: 500', '+CME ERROR: 100', 'ERROR', 'COMMAND NOT SUPPORT' or an int (+CMS)."""
     if isinstance(error, AtError):
         return error

@@ -183,7 +183,7 @@ def replace_emoji(text: str) -> str:
         # only then, so a text we did not touch keeps its spacing exactly.
         cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
         cleaned = re.sub(r" +([.,!?])", r"\1", cleaned)
-        cleaned = re.sub(r"[ \t]+$", "", cleaned, flags=re.M).lstrip(" ")
+        cleaned = re.sub(r"[ \t]+$", "", cleaned, flags=re.MULTILINE).lstrip(" ")
     return cleaned
 
 

@@ -15,19 +15,42 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from modem.sms import gsm7
-
 from modem.sms import measure as sms_text
 from modem.sms.tpdu_fields import (
-    EIGHT_BIT, GSM7, UCS2, PduError, Reader, decode_address, decode_dcs, decode_smsc,
-    decode_timestamp, decode_udh, encode_address, encode_concat_udh, encode_smsc,
-    encode_timestamp, parse_hex,
+    EIGHT_BIT,
+    GSM7,
+    UCS2,
+    PduError,
+    Reader,
+    decode_address,
+    decode_dcs,
+    decode_smsc,
+    decode_timestamp,
+    decode_udh,
+    encode_address,
+    encode_concat_udh,
+    encode_smsc,
+    encode_timestamp,
+    parse_hex,
 )
 
 __all__ = [
-    "PduError", "Submit", "Deliver", "StatusReport",
-    "decode_submit", "decode_deliver", "decode_status_report", "tpdu_length",
-    "encode_submit", "encode_deliver", "deliver_parts", "encode_status_report", "join_texts",
-    "GSM7", "UCS2", "EIGHT_BIT",
+    "EIGHT_BIT",
+    "GSM7",
+    "UCS2",
+    "Deliver",
+    "PduError",
+    "StatusReport",
+    "Submit",
+    "decode_deliver",
+    "decode_status_report",
+    "decode_submit",
+    "deliver_parts",
+    "encode_deliver",
+    "encode_status_report",
+    "encode_submit",
+    "join_texts",
+    "tpdu_length",
 ]
 
 _DCS = {GSM7: 0x00, EIGHT_BIT: 0x04, UCS2: 0x08}

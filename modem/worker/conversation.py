@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # "#57 On our way" / "#+12125550123 On our way" / "# 57: On our way"; "#57! ..." sends
 # even when someone else answered a moment ago.
-_THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})(!?)\s*[:\-]?\s*(.*)$", re.S)
+_THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})(!?)\s*[:\-]?\s*(.*)$", re.DOTALL)
 FORWARD_KIND, STAFF_REPLY_KIND, KEYWORD_REPLY_KIND = "forward", "staff_reply", "keyword_reply"
 FOLLOW_UP_KINDS = ("text_back", "follow_up")
 

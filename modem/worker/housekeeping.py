@@ -40,7 +40,7 @@ class Housekeeper:
             self._round = {"calls": 0, "messages": 0, "audit": 0, "parts": 0}
         try:
             purged = self.store.purge_before(now - self.keep, self.batch)
-        except Exception as exc:  # a locked or damaged store: the texts matter more; next round
+        except Exception as exc:  # noqa: BLE001 - a locked or damaged store: the texts matter more; next round
             log.warning("purge of rows older than %d days paused until the next round: %s",
                         self.keep.days, getattr(exc, "text", None) or exc)
             self._finish()

@@ -32,22 +32,25 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any
 
-from modem.sms import measure as sms_text
-from modem.worker.conversation import Conversation, FORWARD_KIND, KEYWORD_REPLY_KIND
 from modem.device.errors import ModemError, ModemLost
+from modem.sms import measure as sms_text
 from modem.sms.pdu import StatusReport
 from modem.worker.alerts import AlertWatch, safe_look
+from modem.worker.conversation import FORWARD_KIND, KEYWORD_REPLY_KIND, Conversation
 from modem.worker.housekeeping import Housekeeper
 from modem.worker.planning import Planner
 from modem.worker.settlements import Settlements
+from modem.worker.ports import ModemPort, OpenModem, WorkerStore
 from modem.worker.receiving import Receiver
-from modem.worker.systemd_notify import Watchdog, notify
 from modem.worker.settings import WorkerSettings
+from modem.worker.systemd_notify import Watchdog, notify
 from store import times
 from store.errors import StoreError
+from store.records import OutboundMessage
 from store.rules.expiry import TEXT_BACK, expired
 from store.spool import ram_spool_dir
 
@@ -75,10 +78,11 @@ def default_owner() -> str:
 
 
 class Worker:
-    """The loop. `open_modem(on_sms=..., on_status_report=...)` returns a modem.device.modem.Modem
-    (or raises ModemError); `now` is the clock (tests inject one)."""
+    """The loop. `open_modem(on_sms=..., on_status_report=...)` returns a modem (a
+    modem.device.modem.Modem; ports.py says what of it the loop uses) or raises
+    ModemError; `now` is the clock (tests inject one)."""
 
-    def __init__(self, store, settings: WorkerSettings, open_modem: Callable[..., object], *,
+    def __init__(self, store: WorkerStore, settings: WorkerSettings, open_modem: OpenModem, *,
                  now: Callable[[], datetime] = times.utcnow, owner: str | None = None):
         self.store = store
         self.settings = settings
@@ -89,7 +93,7 @@ class Worker:
         self.conversation = Conversation(store, settings)
         self.stop_event = threading.Event()
         self.wake = threading.Event()
-        self.modem = None
+        self.modem: ModemPort | None = None
         self.receiver = Receiver(store, self.conversation, now, self.wake)
         self.housekeeper = Housekeeper(store, settings.keep, settings.purge_batch)
         self._failures = 0                 # modem open attempts failed in a row
@@ -105,12 +109,12 @@ class Worker:
         self.passes = 0
         self.expired_count = 0
         self._failing_in_a_row = 0
-        db_file = "" if getattr(store, "is_postgresql", False) else str(getattr(store.db, "database", "") or "")
+        db_file = "" if getattr(store, "is_postgresql", False) else str(getattr(getattr(store, "db", None), "database", "") or "")
         self.alerts = AlertWatch(store, settings.staff_numbers,
                                  [os.path.dirname(os.path.abspath(db_file)) if db_file else "",
                                   settings.spool_dir or ""])
         # The heartbeat row `textback status` reads (store/health.py).
-        self._status: dict = {"pid": os.getpid(), "host": socket.gethostname()}
+        self._status: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname()}
         self._next_beat = 0.0
         self._next_health = 0.0
 
@@ -263,7 +267,7 @@ class Worker:
                               registration=health.registration)
                 memory, (used, total) = next(iter(health.storage.items()), ("", (None, None)))
                 status.update(sim_used=used, sim_total=total)
-                if total:
+                if total and used is not None:
                     self.alerts.seen.receive_memory = (memory, used, total)
             except ModemLost:
                 pass        # the next pass notices and reconnects
@@ -278,7 +282,7 @@ class Worker:
             log.warning("heartbeat not written: %s", exc)
 
     # -- the modem's life ---------------------------------------------------------------------
-    def _modem_ready(self):
+    def _modem_ready(self) -> ModemPort | None:
         modem = self.modem
         if modem is not None:
             if modem.is_alive():
@@ -345,7 +349,7 @@ class Worker:
             self.store.recover_expired_leases(self.now())
 
     # -- sending ------------------------------------------------------------------------------
-    def _send_due(self, modem) -> int:
+    def _send_due(self, modem: ModemPort) -> int:
         sent = 0
         while not self.stop_event.is_set():
             due = self.store.next_due_at()
@@ -366,7 +370,7 @@ class Worker:
                 self.receiver.drain(modem)     # a STOP must not wait behind a long queue
         return sent
 
-    def _expired(self, message) -> bool:
+    def _expired(self, message: OutboundMessage) -> bool:
         """Checked at send time (store/rules/expiry.py): a text whose moment has passed
         (the modem was away, the worker was down) is marked expired, not sent late."""
         call_at = None
@@ -385,7 +389,7 @@ class Worker:
                     f"; {settled - 1} follow-up(s) cancelled with it" if settled > 1 else "")
         return True
 
-    def _send_one(self, modem, message) -> None:
+    def _send_one(self, modem: ModemPort, message: OutboundMessage) -> None:
         if self._expired(message):
             return
         if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
@@ -431,7 +435,7 @@ class Worker:
             return
         self._sent(message, references, first_seq=done + 1)
 
-    def _keep_parts(self, message, exc: ModemError, done: int) -> None:
+    def _keep_parts(self, message: OutboundMessage, exc: ModemError, done: int) -> None:
         """Parts of a long text went out before the modem error: record them, so the
         retry sends only the rest."""
         if not exc.sent_references:
@@ -441,7 +445,7 @@ class Worker:
         log.warning("text %s to %s: part(s) %d-%d went out before the modem error; the rest will follow",
                     message.id, message.number, first, last)
 
-    def _sent(self, message, references, first_seq: int = 1) -> None:
+    def _sent(self, message: OutboundMessage, references: Sequence[int], first_seq: int = 1) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
         try:
             self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from modem.worker.ports import PlanningStore
+from store.records import CallRecord
 from store.rules import plan as rules
 from store.rules.plan import CallerHistory, RulesSettings
 from store.spool import import_spool
@@ -26,7 +28,7 @@ class Planner:
     """Plans each new call once. Remembers which calls the hourly cap holds, so the cap
     alert is logged once per call and held calls cost nothing while the cap is reached."""
 
-    def __init__(self, store, settings: RulesSettings):
+    def __init__(self, store: PlanningStore, settings: RulesSettings):
         self.store = store
         self.settings = settings
         self._held: set[int] = set()
@@ -93,7 +95,7 @@ class Planner:
                 self._failed[call.id] = now + RETRY_FAILED
         return done
 
-    def _plan(self, call, texts_last_hour: int, now: datetime) -> str | None:
+    def _plan(self, call: CallRecord, texts_last_hour: int, now: datetime) -> str | None:
         """Plan one call; its new state, or None while the cap holds it."""
         number = rules.caller_number(call.fact, self.settings)
         history = self.history(number, texts_last_hour)

@@ -8,7 +8,7 @@ Modem satisfy them structurally (mypy checks it where the CLI builds the worker)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from modem.device.records import ModemHealth, StoredSms
@@ -29,7 +29,8 @@ class ModemPort(Protocol):
 
     def close(self) -> None: ...
 
-    def send(self, number: str, text: str) -> list[int]: ...
+    def send(self, number: str, text: str, *, concat_reference: int | None = None,
+             first_part: int = 1) -> list[int]: ...
 
     def list_stored(self) -> list[StoredSms]: ...
 
@@ -128,12 +129,23 @@ class SendingStore(Protocol):
 
     def cancel_message(self, message_id: int, reason: str) -> bool: ...
 
+    def sent_part_count(self, message_id: int) -> int: ...
+
+    def record_sent_parts(self, message_id: int, references: Sequence[int], first_seq: int = 1,
+                          now: datetime | None = None) -> None: ...
+
     def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
                   now: datetime | None = None, *, first_seq: int = 1) -> None: ...
 
     def mark_failed(self, message_id: int, error: str) -> None: ...
 
-    def retry_later(self, message_id: int, error: str, now: datetime | None = None) -> str: ...
+    def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
+                    delay: timedelta | None = None) -> str: ...
+
+    def queue_message(self, number: str, kind: str, body: str, due_at: datetime,
+                      call_id: int | None = None, contact_number: str | None = None) -> int: ...
+
+    def message(self, message_id: int) -> Mapping[str, Any] | None: ...
 
     def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime, *,
                        reported_at: datetime | None = None, status: int | None = None) -> int | None: ...
@@ -142,4 +154,5 @@ class SendingStore(Protocol):
 
 
 class WorkerStore(SendingStore, PlanningStore, ConversationStore, PartKeeper, Protocol):
-    """Everything the worker loop and its parts use of the store (store.Store)."""
+    """Everything the worker loop and its parts use of the store (store.Store). The
+    alert watch (alerts.py) and the housekeeper (housekeeping.py) take it as it is."""
