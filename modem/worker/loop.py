@@ -43,10 +43,10 @@ from modem.worker.alerts import AlertWatch, safe_look
 from modem.worker.conversation import FORWARD_KIND, KEYWORD_REPLY_KIND, Conversation
 from modem.worker.housekeeping import Housekeeper
 from modem.worker.planning import Planner
-from modem.worker.settlements import Settlements
 from modem.worker.ports import ModemPort, OpenModem, WorkerStore
 from modem.worker.receiving import Receiver
 from modem.worker.settings import WorkerSettings
+from modem.worker.settlements import Settlements
 from modem.worker.systemd_notify import Watchdog, notify
 from store import times
 from store.errors import StoreError

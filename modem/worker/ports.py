@@ -113,8 +113,13 @@ class PlanningStore(Protocol):
     def texts_for_cap(self, since: datetime) -> int: ...
 
 
-class SendingStore(Protocol):
-    """What the loop's sending, delivery reports and heartbeat read and write."""
+class LoopStore(Protocol):
+    """What the loop itself uses: sending, delivery reports, the heartbeat, and the
+    store's own life (a file replaced under it, a failed write)."""
+
+    def reopen(self) -> None: ...
+
+    def reset_after_error(self) -> None: ...
 
     def recover_expired_leases(self, now: datetime | None = None) -> int: ...
 
@@ -158,6 +163,6 @@ class SendingStore(Protocol):
     def write_worker_status(self, **fields: Any) -> None: ...
 
 
-class WorkerStore(SendingStore, PlanningStore, ConversationStore, PartKeeper, Protocol):
+class WorkerStore(LoopStore, PlanningStore, ConversationStore, PartKeeper, Protocol):
     """Everything the worker loop and its parts use of the store (store.Store). The
     alert watch (alerts.py) and the housekeeper (housekeeping.py) take it as it is."""
