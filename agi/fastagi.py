@@ -3,15 +3,26 @@ an interpreter start per call (busy PBXs, slow boards).
 
 Built on the standard library because pyst2's FastAGI module does not import on
 Python 3. One thread per call, at most `max_calls` at once: a call beyond that is
-refused at once (connection closed), so Asterisk sets AGISTATUS=FAILURE and the
-dialplan falls back to the `textback-agi` program; nothing waits in a hidden queue.
+closed at once, unanswered. Asterisk then leaves AGISTATUS=SUCCESS (only a refused
+connection gives FAILURE), so the dialplan tests textback's own TEXTBACK_RESULT, which
+only a session that kept the call sets to "queued", and runs the `textback-agi` program
+for every other outcome. Closing beats queueing here: the program starts at once,
+while a queued call would wait on a server that is already behind.
+
+The listen backlog is 128, not socketserver's 5 (16 calls arriving together overflowed
+it: the kernel's ListenOverflows rose and connections waited 1 s for a SYN retry).
+Logging never blocks a session: records go through a bounded queue to one writer
+thread (`bounded_logging`), and when the log's pipe is full they are dropped and
+counted, not waited for.
 Shutdown stops accepting, then lets every call in progress finish (each is bounded
 by the protocol's timeouts and the store's ~2 s).
 """
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
+import queue as _queue
 import socket
 import socketserver
 import threading
@@ -25,6 +36,36 @@ SCRIPT = "missed"            # agi://host:port/missed
 DEFAULT_PORT = 4573
 DEFAULT_MAX_CALLS = 32
 SYSTEMD_FIRST_FD = 3         # sd_listen_fds(3): passed sockets start at fd 3
+
+
+class _DroppingQueueHandler(logging.handlers.QueueHandler):
+    """Hands a record to the writer thread, or drops it (counted) when the queue is full:
+    a session must never wait for the log (a stderr pipe nobody reads blocks writes)."""
+
+    def __init__(self, queue: "_queue.Queue"):
+        super().__init__(queue)
+        self.dropped = 0
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except _queue.Full:
+            self.dropped += 1
+
+
+def bounded_logging(capacity: int = 1000) -> logging.handlers.QueueListener:
+    """Put the root logger's handlers behind a bounded queue and one writer thread; returns
+    the listener (stop() it at shutdown to flush)."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    records: _queue.Queue = _queue.Queue(capacity)
+    front = _DroppingQueueHandler(records)
+    for handler in handlers:
+        root.removeHandler(handler)
+    root.addHandler(front)
+    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
+    listener.start()
+    return listener
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -82,6 +123,7 @@ class FastAGIServer(socketserver.ThreadingTCPServer):
     """Threaded FastAGI server with a bound on concurrent calls and a graceful stop."""
 
     allow_reuse_address = True
+    request_queue_size = 128
     daemon_threads = False
     block_on_close = True     # server_close() waits for calls in progress
 

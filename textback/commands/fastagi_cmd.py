@@ -24,7 +24,9 @@ def store_settings_for(config_path: str | None) -> tuple[str, str, str | None]:
 @click.pass_context
 def fastagi(ctx: click.Context, listen: str, max_calls: int) -> None:
     """Record missed calls sent by Asterisk as AGI(agi://HOST:PORT/missed,...)."""
-    from agi.fastagi import FastAGIServer, parse_listen, systemd_socket
+    from agi.fastagi import FastAGIServer, bounded_logging, parse_listen, systemd_socket
+
+    log_writer = bounded_logging()     # a blocked stderr must not hang the sessions
 
     config_path = (ctx.obj or {}).get("config_path")
     url, spool_dir, warning = store_settings_for(config_path)
@@ -63,4 +65,8 @@ def fastagi(ctx: click.Context, listen: str, max_calls: int) -> None:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()  # waits for the calls in progress
+        # Flush the log, but never hang the exit on a pipe nobody reads.
+        flusher = threading.Thread(target=log_writer.stop, daemon=True)
+        flusher.start()
+        flusher.join(2.0)
     click.echo("textback fastagi: stopped; calls in progress were finished", err=True)

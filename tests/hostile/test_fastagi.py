@@ -1,0 +1,134 @@
+"""A full or deaf FastAGI server (issue 11, case 1), with `textback fastagi` as a process
+and Asterisk's side played by the test: res_agi's AGISTATUS rule, and the shipped
+dialplan's own fallback test read from asterisk/extensions_textback.conf."""
+from __future__ import annotations
+
+import fcntl
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hostile_rig import Site, textback_command
+from sim_helpers import wait_until
+
+DIALPLAN = Path(__file__).resolve().parents[2] / "asterisk" / "extensions_textback.conf"
+CONDITION = re.compile(r'GotoIf\(\$\["\$\{(\w+)\}" (=|!=) "(\w*)"\]\?program\)')
+
+
+def dialplan_falls_back(variables: dict[str, str]) -> bool:
+    """Evaluate the shipped [textback-missed] fallback test, as Asterisk would."""
+    text = DIALPLAN.read_text()
+    section = text.split("[textback-missed]", 1)[1].split("\n[", 1)[0]
+    name, op, value = CONDITION.search(section).groups()
+    seen = variables.get(name, "")
+    return (seen == value) if op == "=" else (seen != value)
+
+
+def asterisk_hands_over(site: Site, number: str) -> str:
+    """One call through the dialplan: FastAGI first; the program if the dialplan says so.
+    Returns who kept it ("fastagi" or "program")."""
+    uniqueid_before = len(site.uniqueids)
+    result = site.call_fastagi(number)
+    uniqueid = site.uniqueids[uniqueid_before]
+    # res_agi: the connection was accepted, so AGISTATUS is SUCCESS whatever followed.
+    variables = {"AGISTATUS": "SUCCESS", "TEXTBACK_RESULT": ""}
+    for command in result.sent:
+        found = re.fullmatch(r'SET VARIABLE (\w+) "(.*)"', command)
+        if found:
+            variables[found.group(1)] = found.group(2)
+    if not dialplan_falls_back(variables):
+        return "fastagi"
+    site.uniqueids.pop()                    # the same call, handed to the program now
+    site.call(number, uniqueid=uniqueid)
+    return "program"
+
+
+@pytest.fixture
+def site(tmp_path):
+    running = Site(tmp_path)
+    yield running
+    running.close()
+
+
+def test_full_fastagi_server_does_not_lose_the_call(site, ledger_row):
+    site.start_fastagi("--max-calls", "1")
+    site.start_worker()
+    # A session that stalls mid-environment holds the only slot.
+    stalled = socket.create_connection(("127.0.0.1", site.fastagi_port))
+    stalled.sendall(b"agi_network: yes\n")
+    time.sleep(0.2)
+    try:
+        kept = [asterisk_hands_over(site, f"+121255501{i:02d}") for i in range(30, 35)]
+    finally:
+        stalled.close()
+    time.sleep(0.5)                                           # its session ends on the EOF
+    kept += [asterisk_hands_over(site, "+12125550140")]      # the slot is free again
+    site.wait_sent(6, timeout=15)
+    site.wait_settled()
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = f"{kept.count('program')} fell back to the program"
+    # Today's main: the dialplan tested AGISTATUS = FAILURE, so 5 of 6 calls were lost.
+    assert tally.lost == 0 and tally.duplicates == 0 and tally.texts_out == 6
+    assert kept.count("program") == 5 and kept[-1] == "fastagi"
+
+
+def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
+    """stderr is a pipe nobody reads (a stuck journald, a terminal on ^S): today's main hung
+    every session on the logging lock once the pipe was full."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    server = subprocess.Popen([*textback_command(), "--config", str(site.config), "fastagi",
+                               "--listen", f"127.0.0.1:{port}", "--max-calls", "4"],
+                              env=site.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        fcntl.fcntl(server.stderr.fileno(), 1031, 4096)     # F_SETPIPE_SZ: the smallest pipe
+        site.fastagi_port = port
+
+        def listening() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_until(listening, timeout=10, what="fastagi listening")
+        slowest = 0.0
+        for i in range(60):                                  # ~200 bytes of log each: 3x the pipe
+            started = time.monotonic()
+            result = site.call_fastagi(f"+12125550{150 + i}")
+            slowest = max(slowest, time.monotonic() - started)
+            assert result.sent[-1:] == ['SET VARIABLE TEXTBACK_RESULT "queued"'], (i, result.sent)
+    finally:
+        server.kill()
+        server.wait()
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = f"slowest session {slowest:.2f} s"
+    assert tally.lost == 0 and slowest < 3
+
+
+def test_sixteen_calls_at_once_find_room_in_the_listen_backlog(site, ledger_row):
+    """socketserver's backlog of 5 overflowed with 16 calls arriving together (1 s SYN
+    retries); the server's is 128."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agi.fastagi import FastAGIServer
+
+    assert FastAGIServer.request_queue_size >= 128
+    site.start_fastagi("--max-calls", "32")
+    with ThreadPoolExecutor(16) as pool:
+        timed = list(pool.map(lambda n: (time.monotonic(), site.call_fastagi(n), time.monotonic()),
+                              [f"+12125550{160 + i}" for i in range(16)]))
+    slowest = max(end - start for start, _, end in timed)
+    assert all(r.sent[-1:] == ['SET VARIABLE TEXTBACK_RESULT "queued"'] for _, r, _ in timed)
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = f"slowest {slowest:.2f} s"
+    assert tally.lost == 0 and slowest < 1.0
