@@ -14,6 +14,7 @@ import peewee as pw
 
 from store import times
 from store.conversations import CUSTOMER_REPLY, conversation_state
+from store.leads import median, recovered, response_delays
 from store.models import INBOUND
 from store.rules.keywords import Keyword, classify
 
@@ -174,10 +175,14 @@ class ReportVerbs:
         return out
 
     # -- stats ----------------------------------------------------------------------------------
-    def stats(self, since: datetime, tz: tzinfo) -> dict:
-        """Does text-back pay: missed calls, texted, replies, speed, opt-outs; by line and by day."""
+    def stats(self, since: datetime, tz: tzinfo, until: datetime | None = None) -> dict:
+        """Does text-back pay: missed calls, texted, replies, leads recovered, speed of the
+        text and of staff, opt-outs; by line and by day. `until` (exclusive) ends the period."""
         Call, Message, Event = self.models.Call, self.models.Message, self.models.OptOutEvent
-        calls = list(Call.select().where((Call.happened_at >= since) & (Call.direction == "in")
+        in_period = Call.happened_at >= since
+        if until is not None:
+            in_period &= Call.happened_at < until
+        calls = list(Call.select().where(in_period & (Call.direction == "in")
                                          & (Call.state != "logged") & (Call.disposition != "ANSWER"))
                      .order_by(Call.happened_at))
         sent = {}
@@ -193,17 +198,23 @@ class ReportVerbs:
                 # A STOP answers the text but is not the conversation text-back is for.
                 if classify(m.body) is not Keyword.OPT_OUT:
                     reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
+        reached = self._reached_after(numbers, since, reply_times)
         total, by_line, by_day, skipped = _tally(), {}, {}, {}
         delays = []
         for c in calls:
             text = sent.get(c.id)
             replied = bool(text and any(at >= c.happened_at for at in reply_times.get(c.caller_number, ())))
             day = c.happened_at.astimezone(tz).date().isoformat()
+            got_back = bool(c.caller_number) and recovered(c.happened_at, reached.get(c.caller_number, ()))
             for bucket in (total, by_line.setdefault(c.business_line or "", _tally()),
                            by_day.setdefault(day, _tally())):
                 bucket["missed_calls"] += 1
                 bucket["texted"] += bool(text)
                 bucket["replied"] += replied
+                if c.caller_number:
+                    bucket["_leads"].add(c.caller_number)
+                    if got_back:
+                        bucket["_recovered"].add(c.caller_number)
             if c.state == "skipped":
                 skipped[c.skip_reason or "unknown"] = skipped.get(c.skip_reason or "unknown", 0) + 1
             if text and text.sent_at:
@@ -212,9 +223,50 @@ class ReportVerbs:
         expired = (Message.select().where((Message.direction == "out") & (Message.status == "expired")
                                           & (Message.created_at >= since)).count())
         total.update(_speed(delays), opt_outs=opt_outs, expired=expired, skipped=dict(sorted(skipped.items())))
-        return {"since": since, "totals": _rated(total),
+        total.update(self._staff_answers(numbers, since, until))
+        return {"since": since, "until": until, "totals": _rated(total),
                 "by_line": [dict(_rated(v), line=k) for k, v in sorted(by_line.items())],
-                "by_day": [dict(_rated(v), day=k) for k, v in sorted(by_day.items())]}
+                "by_day": [dict(_rated(v), day=k) for k, v in sorted(by_day.items())],
+                "text_delays_seconds": sorted(round(d, 1) for d in delays)}
+
+    def _reached_after(self, numbers: set[str], since: datetime, reply_times: dict) -> dict[str, list[datetime]]:
+        """When each caller was reached: their replies, and answered calls with them (a staff
+        call-back that got through, or the caller calling again and getting through)."""
+        Call = self.models.Call
+        reached = {n: list(times_) for n, times_ in reply_times.items()}
+        if numbers:
+            for c in (Call.select(Call.caller_number, Call.happened_at)
+                      .where(Call.caller_number.in_(sorted(numbers)) & (Call.happened_at >= since)
+                             & (Call.disposition == "ANSWER"))):
+                reached.setdefault(c.caller_number, []).append(c.happened_at)
+        return reached
+
+    def _staff_answers(self, numbers: set[str], since: datetime, until: datetime | None) -> dict:
+        """Customer texts in the period nobody has answered yet, and the median time from a
+        customer's text to the staff answer (per conversation, store/leads.py)."""
+        Message, Contact = self.models.Message, self.models.Contact
+        waiting = (Message.select().where((Message.direction == INBOUND) & Message.read_at.is_null()
+                                          & (Message.kind == CUSTOMER_REPLY)))
+        unanswered = 0
+        for m in waiting:
+            at = m.received_at or m.created_at
+            if at >= since and (until is None or at < until) and classify(m.body) is not Keyword.OPT_OUT:
+                unanswered += 1
+        replies: dict[str, list[datetime]] = {}
+        answers: dict[str, list[datetime]] = {}
+        contacts = {c.id: c.number for c in Contact.select(Contact.id, Contact.number)
+                    .where(Contact.number.in_(sorted(numbers)))} if numbers else {}
+        if contacts:
+            for m in (Message.select(Message.contact, Message.direction, Message.kind, Message.body,
+                                     Message.received_at, Message.created_at)
+                      .where(Message.contact.in_(list(contacts)) & (Message.created_at >= since))):
+                number = contacts[m.contact_id]
+                if m.direction == "in" and m.kind == CUSTOMER_REPLY and classify(m.body) is not Keyword.OPT_OUT:
+                    replies.setdefault(number, []).append(m.received_at or m.created_at)
+                elif m.direction == "out" and m.kind == "staff_reply":
+                    answers.setdefault(number, []).append(m.created_at)
+        return {"unanswered_replies": unanswered,
+                "staff_response_median_seconds": median(response_delays(replies, answers))}
 
     # -- opt-outs, queue, export ----------------------------------------------------------------
     def opted_out_contacts(self) -> list[dict]:
@@ -290,11 +342,15 @@ def _outcome(call, text) -> str:
 
 
 def _tally() -> dict:
-    return {"missed_calls": 0, "texted": 0, "replied": 0}
+    return {"missed_calls": 0, "texted": 0, "replied": 0, "_leads": set(), "_recovered": set()}
 
 
 def _rated(t: dict) -> dict:
-    return dict(t, reply_rate=round(t["replied"] / t["texted"], 3) if t["texted"] else None)
+    """Counts with their rates; leads are callers (one a number, however often they called)."""
+    out = {k: v for k, v in t.items() if not k.startswith("_")}
+    leads, got = len(t["_leads"]), len(t["_recovered"])
+    return dict(out, reply_rate=round(t["replied"] / t["texted"], 3) if t["texted"] else None,
+                leads=leads, recovered=got, recovery_rate=round(got / leads, 3) if leads else None)
 
 
 def _speed(delays: list[float]) -> dict:
