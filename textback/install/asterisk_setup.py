@@ -94,7 +94,7 @@ def _shell_values(path: Path) -> dict[str, str]:
 
 def running_asterisks(proc: str = "/proc") -> list[AsteriskProcess]:
     """Every process whose command is asterisk, with its real ids from /proc/PID/status."""
-    found = []
+    found: list[AsteriskProcess] = []
     try:
         pids = [p for p in os.listdir(proc) if p.isdigit()]
     except OSError:

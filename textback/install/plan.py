@@ -175,18 +175,20 @@ class Installer:
                     inherit: bool) -> Step:
         path = self.at(target)
         who = f"; Asterisk's user {self.asterisk.user} by ACL" if self.asterisk_uid() is not None else ""
-        what = "may write it and every file made in it" if inherit else "may read it"
+        what = ("may write it and every file made in it" if asterisk_perm & acl.W else
+                "may read it and every file made in it")
 
         def done() -> bool:
             try:
                 st = path.stat()
-                right = (stat.S_IMODE(st.st_mode) & ~0o070) == (mode & ~0o070) and \
+                # (with an ACL the group bits show its mask, which the grant keeps at the group's)
+                right = stat.S_IMODE(st.st_mode) == mode and \
                     (st.st_uid, st.st_gid) == (self._uid(owner), self._gid(group))
             except (OSError, LookupError):
                 return False
             uid = self.asterisk_uid()
             if uid is None:
-                return right and (stat.S_IMODE(st.st_mode) & 0o070) == (mode & 0o070)
+                return right
             return right and acl.named_users(str(path)).get(uid) == asterisk_perm and (
                 not inherit or acl.named_users(str(path), acl.DEFAULT).get(uid) == asterisk_perm) \
                 and acl.may(str(path), uid, set(), asterisk_perm)
@@ -259,8 +261,7 @@ class Installer:
     # -- the plan --------------------------------------------------------------------
     def steps(self) -> list[Step]:
         src, bins = self.src, programs()
-        reload_udev = (lambda: run(["udevadm", "control", "--reload"]) or
-                       run(["udevadm", "trigger", "--subsystem-match=tty"])) if self.live else None
+        reload_udev = self._reload_udev if self.live else None
         reload_units = (lambda: run(["systemctl", "daemon-reload"])) if self.live else None
         steps = [
             self.file_step(src / "systemd/textback.sysusers.conf", SYSUSERS),
@@ -268,7 +269,8 @@ class Installer:
             self.file_step(src / "systemd/textback.tmpfiles.conf", TMPFILES),
             self.folder_step(DATA_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, True),
             self.folder_step(SPOOL_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, True),
-            self.folder_step(CONFIG_DIR, 0o2750, "root", GROUP, acl.R | acl.X, False),
+            # inherited too: an editor that saves by rename makes a new textback.toml
+            self.folder_step(CONFIG_DIR, 0o2750, "root", GROUP, acl.R | acl.X, True),
             self.config_step(),
             self.shared_file_step(CONFIG_FILE, 0o640, "root", GROUP, acl.R, "readable by group textback and Asterisk:"),
         ]
@@ -290,6 +292,11 @@ class Installer:
             if self.fastagi:
                 steps.append(self.service_step("textback-fastagi.socket"))
         return steps
+
+    @staticmethod
+    def _reload_udev() -> None:
+        run(["udevadm", "control", "--reload"])
+        run(["udevadm", "trigger", "--subsystem-match=tty"])
 
     def config_step(self) -> Step:
         path = self.at(CONFIG_FILE)
