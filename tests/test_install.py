@@ -101,7 +101,7 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     # (path, mode, uid, gid, Asterisk's access ACL entry, its default ACL entry)
     folders = [("var/lib/textback", 0o2770, tb_uid, tb_gid, rwx, rwx),
                ("var/spool/textback", 0o2770, tb_uid, tb_gid, rwx, rwx),
-               ("etc/textback", 0o2750, 0, tb_gid, rx, rx)]
+               ("etc/textback", 0o2750, 0, tb_gid, rx, r)]
     for name, mode, uid, gid, perm, default in folders:
         st = (root / name).stat()
         assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (mode, uid, gid), name

@@ -65,13 +65,14 @@ def named_users(path: str, which: str = ACCESS) -> dict[int, int]:
     return {e.id: e.perm for e in read(path, which) if e.tag == USER}
 
 
-def grant_user(path: str, uid: int, perm: int, *, default: bool = False) -> bool:
-    """Add or change `user:<uid>:<perm>` (and, on a folder with default=True, the same in its
-    default ACL, with the owner, group and other entries from its mode). Returns whether
-    anything changed. Raises ACLUnsupported on a filesystem without ACLs."""
+def grant_user(path: str, uid: int, perm: int, *, default: int | None = None) -> bool:
+    """Add or change `user:<uid>:<perm>` (and, on a folder, `default:user:<uid>:<default>`,
+    inherited by what is made in it, with the owner, group and other entries from its
+    mode). Returns whether anything changed. Raises ACLUnsupported on a filesystem without
+    ACLs."""
     changed = _grant(path, ACCESS, uid, perm)
-    if default:
-        changed = _grant(path, DEFAULT, uid, perm) or changed
+    if default is not None:
+        changed = _grant(path, DEFAULT, uid, default) or changed
     return changed
 
 

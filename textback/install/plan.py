@@ -172,7 +172,8 @@ class Installer:
         return Step(f"link {target} -> {points_to}", done, apply)
 
     def folder_step(self, target: str, mode: int, owner: str, group: str, asterisk_perm: int,
-                    inherit: bool) -> Step:
+                    inherit: int) -> Step:
+        """`inherit`: the default ACL entry for Asterisk's user, passed on to what is made inside."""
         path = self.at(target)
         who = f"; Asterisk's user {self.asterisk.user} by ACL" if self.asterisk_uid() is not None else ""
         what = ("may write it and every file made in it" if asterisk_perm & acl.W else
@@ -190,7 +191,7 @@ class Installer:
             if uid is None:
                 return right
             return right and acl.named_users(str(path)).get(uid) == asterisk_perm and (
-                not inherit or acl.named_users(str(path), acl.DEFAULT).get(uid) == asterisk_perm) \
+                acl.named_users(str(path), acl.DEFAULT).get(uid) == inherit) \
                 and acl.may(str(path), uid, set(), asterisk_perm)
 
         def apply() -> None:
@@ -267,10 +268,10 @@ class Installer:
             self.file_step(src / "systemd/textback.sysusers.conf", SYSUSERS),
             self.users_step(),
             self.file_step(src / "systemd/textback.tmpfiles.conf", TMPFILES),
-            self.folder_step(DATA_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, True),
-            self.folder_step(SPOOL_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, True),
+            self.folder_step(DATA_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, acl.R | acl.W | acl.X),
+            self.folder_step(SPOOL_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, acl.R | acl.W | acl.X),
             # inherited too: an editor that saves by rename makes a new textback.toml
-            self.folder_step(CONFIG_DIR, 0o2750, "root", GROUP, acl.R | acl.X, True),
+            self.folder_step(CONFIG_DIR, 0o2750, "root", GROUP, acl.R | acl.X, acl.R),
             self.config_step(),
             self.shared_file_step(CONFIG_FILE, 0o640, "root", GROUP, acl.R, "readable by group textback and Asterisk:"),
         ]
