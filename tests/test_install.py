@@ -259,3 +259,33 @@ def test_uninstall_removes_what_install_made_and_keeps_the_data(shared_tmp):
     purged = CliRunner().invoke(main, ["uninstall", "--root", str(root), "--purge"], catch_exceptions=False)
     assert purged.exit_code == 0, purged.output
     assert not (root / "var/lib/textback").exists() and "textback" not in (root / "etc/passwd").read_text()
+
+
+def test_without_asterisk_the_install_says_so_and_makes_no_asterisk_files(shared_tmp):
+    if os.geteuid() != 0:
+        pytest.skip("install owns files as textback and root: run as root (CI does)")
+    root = shared_tmp / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (root / "etc/group").write_text(f"root:x:0:\ndialout:x:{DIALOUT}:\n")
+    result = _install(root)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "no Asterisk found on this machine."
+    assert "No Asterisk found: run `textback install` again once it is installed (or pass --agi-bin)." in lines
+    assert not (root / "etc/asterisk").exists() and not (root / "var/lib/asterisk").exists()
+    assert acl.read(str(root / "var/lib/textback")) == []          # nobody else to let in
+
+
+def test_the_program_only_dialplan_keeps_every_handler_and_drops_only_fastagi():
+    shipped = (sources() / "asterisk/extensions_textback.conf").read_text()
+    plain = dialplan_text(sources(), fastagi=False)
+    assert "AGI(agi://" in shipped and "AGI(agi://" not in plain
+    for context in ("[textback-missed]", "[textback-outbound]"):
+        body = plain.split(context)[1].split("\n[")[0]
+        lines = [line for line in body.splitlines() if line and not line.startswith(";")]
+        assert lines[0].startswith("exten => s,1,"), lines
+        assert any("AGI(textback-agi," in line for line in lines)
+        assert lines[-1] == " same => n,Return()"
+    # everything outside the two handlers is the shipped text
+    assert plain.split("; Examples.")[1] == shipped.split("; Examples.")[1]
