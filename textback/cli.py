@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "undone": "textback.commands.done_cmd:undone",
     "search": "textback.commands.search_cmd:search",
     "stats": "textback.commands.stats_cmd:stats",
+    "report": "textback.commands.report_cmd:report",
     "optouts": "textback.commands.optouts_cmd:optouts",
     "block": "textback.commands.optouts_cmd:block",
     "unblock": "textback.commands.optouts_cmd:unblock",
