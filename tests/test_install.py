@@ -91,12 +91,42 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     root = _stage(shared_tmp, "rungroup")
     first = _install(root)
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines()[0] == ("Asterisk runs as asterisk (runuser in etc/asterisk/asterisk.conf), run "
-                                            "group asterisk (rungroup in etc/asterisk/asterisk.conf): supplementary "
-                                            "groups are dropped.")
+    bins = programs()
+    assert first.output.splitlines() == [
+        "Asterisk runs as asterisk (runuser in etc/asterisk/asterisk.conf), run group asterisk (rungroup in "
+        "etc/asterisk/asterisk.conf): supplementary groups are dropped.",
+        "done: write /usr/lib/sysusers.d/textback.conf",
+        "done: system user and group textback (in group dialout, for the modem), with systemd-sysusers",
+        "done: write /usr/lib/tmpfiles.d/textback.conf",
+        "done: folder /var/lib/textback 2770 textback:textback; Asterisk's user asterisk by ACL may write it and "
+        "every file made in it",
+        "done: folder /var/spool/textback 2770 textback:textback; Asterisk's user asterisk by ACL may write it and "
+        "every file made in it",
+        "done: folder /etc/textback 2750 root:textback; Asterisk's user asterisk by ACL may read it and every file "
+        "made in it",
+        "done: /etc/textback/textback.toml from the example (an existing one is never overwritten): edit it, then "
+        "textback config check",
+        f"done: link /usr/local/bin/textback -> {bins}/textback",
+        f"done: link /usr/local/bin/textback-agi -> {bins}/textback-agi",
+        f"done: link /var/lib/asterisk/agi-bin/textback-agi -> {bins}/textback-agi",
+        "done: write /etc/asterisk/extensions_textback.conf (the program only, no FastAGI)",
+        "done: write /etc/systemd/system/textback-worker.service",
+        "done: write /etc/systemd/system/textback-fastagi.service",
+        "done: write /etc/systemd/system/textback-fastagi.socket",
+        "done: write /etc/udev/rules.d/99-textback-modem.rules",
+        "done: write /usr/share/doc/textback/README.md",
+        "done: write /usr/share/doc/textback/asterisk/README.md",
+        "done: write /usr/share/doc/textback/asterisk/extensions_custom.conf.sample",
+        "Next: edit /etc/textback/textback.toml (name, country, hours), then: textback config check",
+        "Add textback to your dialplan (it was not edited): in /etc/asterisk/extensions.conf add",
+        "    #include extensions_textback.conf",
+        "and in your inbound context, before Dial():",
+        "    same => n,Set(CHANNEL(hangup_handler_push)=textback-missed,s,1(${EXTEN}))",
+        'then: asterisk -rx "dialplan reload"   (see /usr/share/doc/textback/asterisk/README.md)',
+        "Staff who read and answer texts: sudo usermod -aG textback NAME (then log in again)."]
     tb_uid, tb_gid = _ids(root, "textback")
     assert "dialout:x:20:textback" in (root / "etc/group").read_text()
-    src, bins = sources(), programs()
+    src = sources()
     rwx, rx, r = 7, 5, 4
     # (path, mode, uid, gid, Asterisk's access ACL entry, its default ACL entry)
     folders = [("var/lib/textback", 0o2770, tb_uid, tb_gid, rwx, rwx),
@@ -169,7 +199,7 @@ def test_fastagi_variant_keeps_the_fallback(shared_tmp):
     assert text == (sources() / "asterisk/extensions_textback.conf").read_text()
     # switching back to the program-only variant is a change, not a kept hand edit
     result = _install(root)
-    assert "done: write /etc/asterisk/extensions_textback.conf (the program only (no FastAGI))" in result.output
+    assert "done: write /etc/asterisk/extensions_textback.conf (the program only, no FastAGI)" in result.output
 
 
 def _worker(config: Path, tb: tuple[int, int], log: Path) -> subprocess.Popen:
@@ -186,6 +216,10 @@ def test_as_the_real_users_hook_records_worker_texts_staff_replies(shared_tmp, s
     root = _stage(shared_tmp, setup)
     installed = _install(root)
     assert installed.exit_code == 0, installed.output
+    if setup == "freepbx":      # FreePBX's dialplan edits go in extensions_custom.conf
+        assert installed.output.splitlines()[0].startswith("FreePBX runs as asterisk (runuser in")
+        assert "/etc/asterisk/extensions_custom.conf, set your trunk's context to from-pstn-textback" \
+            in installed.output
     tb = _ids(root, "textback")
     data, spool = root / "var/lib/textback", root / "var/spool/textback"
     # The installed file (its owner, mode and ACL kept) pointed at the staged folders and

@@ -335,7 +335,7 @@ class Installer:
                 return True
             return False
 
-        kind = "FastAGI first, program as fallback" if self.fastagi else "the program only (no FastAGI)"
+        kind = "FastAGI first, the program as fallback" if self.fastagi else "the program only, no FastAGI"
         return Step(f"write {target} ({kind})", done, step.apply)
 
 
