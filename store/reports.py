@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 import peewee as pw
@@ -121,28 +122,45 @@ class ReportVerbs:
         return row.caller_name if row else ""
 
     def thread_items(self, number: str) -> list[dict]:
-        """The calls and messages of one contact, oldest first, each with its state."""
+        """The calls and messages of one contact, oldest first, each with its state.
+
+        A call also says what became of it (`outcome`: "texted (delivered)", "skipped:
+        premium"...), not only that it was planned. A cancelled text is placed when it was
+        cancelled (the reply or answered call that cancelled it), not at the future time it
+        was due (`due_at` keeps that)."""
         Call = self.models.Call
+        messages = self.thread(number)
+        first_texts: dict[int, object] = {}
+        for m in messages:
+            if m["kind"] == "text_back" and m["call_id"] is not None:
+                first_texts.setdefault(m["call_id"], _Text(m["status"], m["error"], m["cancel_reason"]))
         items = []
-        for c in Call.select().where(Call.caller_number == number):
+        calls = list(Call.select().where(Call.caller_number == number))
+        for c in calls:
             state = c.state + (f": {c.skip_reason}" if c.skip_reason else "")
             items.append({"at": c.happened_at, "item": "call", "id": c.id, "direction": c.direction,
                           "kind": c.disposition or c.queue_status or c.reason or "call", "body": "",
-                          "state": state, "detail": c.caller_name, "sent_by": None})
-        for m in self.thread(number):
+                          "state": state, "outcome": _outcome(c, first_texts.get(c.id)), "detail": c.caller_name,
+                          "sent_by": None, "due_at": None})
+        inbound_times = sorted(m["received_at"] or m["created_at"] for m in messages if m["direction"] == "in")
+        call_times = sorted(c.happened_at for c in calls)
+        for m in messages:
             if m["direction"] == "in":
                 at, detail = m["received_at"] or m["created_at"], ""
             else:
                 at = m["sent_at"] or m["due_at"] or m["created_at"]
+                if m["status"] == "cancelled" and not m["sent_at"]:
+                    at = _cancelled_at(m, inbound_times, call_times)
                 detail = m["error"] or m["cancel_reason"] or ""
                 if m["number"] != number:
                     detail = f"to {m['number']}" + (f"; {detail}" if detail else "")
                 if m["sent_by"]:
                     detail = f"by {m['sent_by']}" + (f"; {detail}" if detail else "")
             items.append({"at": at, "item": "message", "id": m["id"], "direction": m["direction"],
-                          "kind": m["kind"], "body": m["body"], "state": m["status"], "detail": detail or "",
-                          "sent_by": m["sent_by"]})
-        items.sort(key=lambda i: (i["at"], i["item"] != "call", i["id"]))
+                          "kind": m["kind"], "body": m["body"], "state": m["status"], "outcome": m["status"],
+                          "detail": detail or "", "sent_by": m["sent_by"], "due_at": m["due_at"]})
+        # A cancelled text comes after the reply or call that cancelled it (same moment).
+        items.sort(key=lambda i: (i["at"], i["item"] != "call", i["state"] == "cancelled", i["id"]))
         return items
 
     # -- calls ----------------------------------------------------------------------------------
@@ -321,6 +339,25 @@ class ReportVerbs:
                          "call_id": m.call_id, "sent_by": m.sent_by or ""})
         rows.sort(key=lambda r: (r["at"], r["record"] != "call", r["id"]))
         return rows
+
+
+@dataclass(frozen=True)
+class _Text:
+    """What _outcome reads of a call's first text."""
+
+    status: str
+    error: str | None
+    cancel_reason: str | None
+
+
+def _cancelled_at(message: dict, inbound: list[datetime], calls: list[datetime]) -> datetime:
+    """When a text that never went was cancelled: at the reply (or STOP) or the call that
+    cancelled it, the first one after it was queued; else when it was queued."""
+    after = message["created_at"]
+    reason = message["cancel_reason"] or ""
+    events = inbound if reason in ("replied", "opted_out") else calls if reason in ("answered", "called_back") else []
+    later = [t for t in events if t >= after and (message["due_at"] is None or t <= message["due_at"])]
+    return later[0] if later else after
 
 
 def _outcome(call, text) -> str:

@@ -13,9 +13,9 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from cli_helpers import _call, make_site, run
 from click.testing import CliRunner
 
-from cli_helpers import _call, make_site, run
 from store.facts import CallPlan, PlannedMessage
 from textback.cli import main
 
@@ -93,18 +93,18 @@ def test_inbox_fits_the_terminal_and_shows_the_whole_text(site, columns, expecte
 
 THREAD_80 = """\
 Thread with (212) 555-0123 (Zoë 🚀): answered by alice at 2026-11-23 09:08
-WHEN              DIR  WHAT           STATE      ID
-2026-11-23 09:00  in   call NOANSWER  planned    1
+WHEN              DIR  WHAT           STATE               ID
+2026-11-23 09:00  in   call NOANSWER  texted (delivered)  1
     Zoë 🚀
-2026-11-23 09:00  out  text_back      delivered  1
+2026-11-23 09:00  out  text_back      delivered           1
     Hi, this is Café Zoë. Sorry we missed you!
-2026-11-23 09:05  in   reply          received   2
+2026-11-23 09:05  in   reply          received            2
     Hello, this is Zoë from the bakery on 5th. Our walk-in fridge stopped
     cooling overnight and the compressor makes a loud clicking noise every few
     seconds; we have about 200 pounds of butter and cream in there. Could
     someone come before 11am today? Use the side door on Elm Street, code 4521.
     Thank you
-2026-11-23 09:08  out  staff_reply    scheduled  3
+2026-11-23 09:08  out  staff_reply    scheduled           3
     by alice
     On our way, about 40 minutes.
 Answer with: textback reply 1 "your text"
@@ -112,13 +112,13 @@ Answer with: textback reply 1 "your text"
 
 THREAD_200 = """\
 Thread with (212) 555-0123 (Zoë 🚀): answered by alice at 2026-11-23 09:08
-WHEN              DIR  WHAT           STATE      ID  DETAIL    TEXT
-2026-11-23 09:00  in   call NOANSWER  planned    1   Zoë 🚀
-2026-11-23 09:00  out  text_back      delivered  1             Hi, this is Café Zoë. Sorry we missed you!
-2026-11-23 09:05  in   reply          received   2             Hello, this is Zoë from the bakery on 5th. Our walk-in fridge stopped cooling overnight and the compressor makes a loud clicking noise
-                                                               every few seconds; we have about 200 pounds of butter and cream in there. Could someone come before 11am today? Use the side door on Elm
-                                                               Street, code 4521. Thank you
-2026-11-23 09:08  out  staff_reply    scheduled  3   by alice  On our way, about 40 minutes.
+WHEN              DIR  WHAT           STATE               ID  DETAIL    TEXT
+2026-11-23 09:00  in   call NOANSWER  texted (delivered)  1   Zoë 🚀
+2026-11-23 09:00  out  text_back      delivered           1             Hi, this is Café Zoë. Sorry we missed you!
+2026-11-23 09:05  in   reply          received            2             Hello, this is Zoë from the bakery on 5th. Our walk-in fridge stopped cooling overnight and the compressor makes a loud clicking
+                                                                        noise every few seconds; we have about 200 pounds of butter and cream in there. Could someone come before 11am today? Use the
+                                                                        side door on Elm Street, code 4521. Thank you
+2026-11-23 09:08  out  staff_reply    scheduled           3   by alice  On our way, about 40 minutes.
 Answer with: textback reply 1 "your text"
 """
 
@@ -290,3 +290,64 @@ def test_reply_says_plainly_when_the_worker_is_not_running(site):
     assert "the worker is STOPPED" in run(site, "reply", "1", "Hi", "--force").output
     assert "STOPPED cleanly" in run(site, "status").output
     assert json.loads(run(site, "status", "--json").output)["worker_state"] == "stopped"
+
+
+def test_thread_by_name_when_it_names_one_customer(site):
+    with site.store() as store:
+        store.record_inbound(MARCO, "Hi", datetime.now(timezone.utc), key="m1")
+        call = _call(store, "c9", MARCO, "Marco Rossi", T0 + timedelta(hours=1))
+        store.plan_call(call, CallPlan(MARCO, region="US"), now=T0)
+    assert json.loads(run(site, "thread", "marco", "--json").output)[0]["detail"] == "Marco Rossi"
+    assert "Thread with (212) 555-0123 (Zoë 🚀)" in run(site, "thread", "Zoë").output
+    nobody = run(site, "thread", "Quentin")
+    assert nobody.exit_code == 2 and "nor a name anyone called with" in nobody.output
+    with site.store() as store:
+        other = _call(store, "c10", "+12125550177", "Zoë Martin", T0 + timedelta(hours=2))
+        store.plan_call(other, CallPlan("+12125550177", region="US"), now=T0)
+    two = run(site, "thread", "Zoë")
+    assert two.exit_code == 2 and "2 customers are called 'Zoë'" in two.output and "ID 1 Zoë 🚀" in two.output
+
+
+def test_a_cancelled_follow_up_sits_where_it_was_cancelled_not_at_its_due_time(tmp_path):
+    site = make_site(tmp_path)
+    with site.store() as store:
+        call = _call(store, "c1", ZOE, "Zoë", T0)
+        store.plan_call(call, CallPlan(ZOE, region="US", messages=(
+            PlannedMessage("text_back", "Hi from Café Zoë", T0),
+            PlannedMessage("follow_up", "Still need help?", T0 + timedelta(days=1), 1))), now=T0)
+        claimed = store.claim_due("t", 60, now=T0)
+        store.mark_sent(claimed.id, 1, "t", now=T0 + timedelta(seconds=2))
+        store.record_inbound(ZOE, "Yes, tomorrow", T0 + timedelta(minutes=5), key="r")
+        store.cancel_pending(ZOE, "replied", kinds=("follow_up",))
+    items = json.loads(run(site, "thread", ZOE, "--json").output)
+    assert [(i["kind"], i["state"]) for i in items] == [
+        ("NOANSWER", "planned"), ("text_back", "sent"), ("reply", "received"), ("follow_up", "cancelled")]
+    follow_up = items[-1]
+    assert follow_up["at"] == items[-2]["at"] and follow_up["due_at"] == "2026-11-24T09:00:00-05:00"
+    assert items[0]["outcome"] == "texted"
+    table = at_width(site, 200, "thread", ZOE).output
+    assert "replied; was due 2026-11-24 09:00" in table and "call NOANSWER  texted" in table
+
+
+def test_lines_as_the_trunk_gives_them_are_shown_as_numbers(tmp_path):
+    site = make_site(tmp_path)
+    with site.store() as store:
+        call = _call(store, "c1", ZOE, "Zoë", T0, line="2125550100")
+        store.plan_call(call, CallPlan(None, skip_reason="stale"), now=T0)
+    out = at_width(site, 200, "calls", "--since", "3650d").output
+    assert "(212) 555-0100" in out and "2125550100" not in out
+    assert json.loads(run(site, "calls", "--since", "3650d", "--json").output)[0]["business_line"] == "2125550100"
+
+
+def test_the_calls_table_fits_80_columns_and_shows_everything_at_200(site):
+    narrow = at_width(site, 80, "calls", "--since", "3650d").output
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert narrow.splitlines()[0].split() == ["ID", "WHEN", "CALLER", "NAME", "STATUS", "WHAT", "HAPPENED"]
+    wide = at_width(site, 200, "calls", "--since", "3650d").output
+    assert "LINE" in wide and "TEXT SENT" in wide and "(212) 555-0100" in wide
+
+
+def test_test_call_says_the_worker_is_not_running(site):
+    result = run(site, "test-call", "--from", "+12125550143")
+    assert result.exit_code == 0, result.output
+    assert "No text yet: the worker has never run on this store" in result.output

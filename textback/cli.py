@@ -55,7 +55,9 @@ SUMMARIES: dict[str, str] = {
     "done": 'Mark conversations done: they leave the inbox until the customer writes again.',
     "undone": 'Put conversations back in the inbox until someone answers them or marks them done.',
     "search": 'Contacts whose name or number holds TEXT, and messages that say it (newest first).',
-    "stats": 'Missed calls, texts sent, reply rate and speed, by business line and by day.',
+    "stats": 'Missed calls, texts sent, reply rate, leads recovered and speed, by business line and by day.',
+    "report": ('A page for the owner: missed, texted, replied and recovered per day, hang-up-to-text times, '
+               'reply rate per line, skipped calls by reason. Opens in any browser, offline.'),
     "optouts": 'Numbers that opted out (STOP) or that staff blocked: nothing is ever texted to them.',
     "block": 'Never text NUMBER (or contact ID) again (cancels what is scheduled for it).',
     "unblock": 'Allow texts to NUMBER (or contact ID) again (an opt-out by the caller stays: only they can undo it).',

@@ -39,6 +39,7 @@ class Column:
     body) is never cut: it wraps within the terminal's width, down to `min_width` cells,
     and below that goes on its own lines under the row (textback/table.py).
     `style` maps a row to click.style kwargs (colour only ever reaches a terminal).
+    `drop` > 0: a table may leave the column out when the terminal is too narrow.
     """
 
     key: str
@@ -48,6 +49,7 @@ class Column:
     style: Callable[[dict], dict] | None = None
     wrap: bool | None = None
     min_width: int = 30
+    drop: int = 0               # on a narrow terminal, higher numbers are left out of tables first
 
     @property
     def wraps(self) -> bool:
@@ -155,7 +157,8 @@ def table(rows: list[dict], columns: list[Column], renderer: Renderer, total: in
     cells = [[renderer.human(r.get(c.key), c.kind) for c in columns] for r in rows]
     styles = [[(c.style(r) or {}) if c.style else {} for c in columns] for r in rows]
     return layout([c.title for c in columns], cells, [c.width for c in columns], [c.wraps for c in columns],
-                  [c.min_width for c in columns], styles, total or terminal_width(), width, truncate)
+                  [c.min_width for c in columns], styles, total or terminal_width(), width, truncate,
+                  [c.drop for c in columns])
 
 
 def emit(text: str) -> None:
@@ -174,7 +177,17 @@ def format_number(value: str, country: str) -> str:
     """
     text = visible(value)
     if not value.startswith("+"):
-        return text
+        # A line as the trunk gave it ("2125550100"): the shop's own country's number.
+        # Short digit strings are extensions and stay as they are.
+        if not (value.isdigit() and len(value) >= 8):
+            return text
+        try:
+            parsed = phonenumbers.parse(value, country.upper())
+        except phonenumbers.NumberParseException:
+            return text
+        if not phonenumbers.is_possible_number(parsed):
+            return text
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:

@@ -28,23 +28,35 @@ def terminal_width() -> int:
 
 def layout(titles: Sequence[str], cells: list[list[str]], caps: Sequence[int], wraps: Sequence[bool],
            mins: Sequence[int], styles: list[list[dict]], total: int,
-           width: Callable[[str], int], truncate: Callable[[str, int], str]) -> str:
-    """The table as text: `cells[row][col]` already human strings; `styles` click.style kwargs."""
+           width: Callable[[str], int], truncate: Callable[[str, int], str],
+           drops: Sequence[int] | None = None) -> str:
+    """The table as text: `cells[row][col]` already human strings; `styles` click.style kwargs.
+    `drops`: a column with a higher number is left out first when even the short columns
+    do not fit (0: always shown; --json and --csv still have it)."""
     n = len(titles)
+    drops = list(drops or [0] * n)
     natural = [max([width(titles[i])] + [width(row[i]) for row in cells]) for i in range(n)]
     widths = [natural[i] if wraps[i] else min(caps[i], natural[i]) for i in range(n)]
-    gaps = len(GAP) * (n - 1)
+    kept = list(range(n))
+
+    def needed(columns: list[int]) -> int:
+        return (sum(widths[i] if not wraps[i] else min(natural[i], mins[i]) for i in columns)
+                + len(GAP) * (len(columns) - 1))
+
+    while needed(kept) > total and any(drops[i] for i in kept):
+        kept.remove(max((i for i in kept if drops[i]), key=lambda i: (drops[i], i)))
+    gaps = len(GAP) * (len(kept) - 1)
     stacked = False
-    if sum(widths) + gaps > total:
-        fixed = sum(w for w, wrap in zip(widths, wraps) if not wrap)
-        long = [i for i in range(n) if wraps[i]]
+    if sum(widths[i] for i in kept) + gaps > total:
+        fixed = sum(widths[i] for i in kept if not wraps[i])
+        long = [i for i in kept if wraps[i]]
         room = total - fixed - gaps
         wanted = sum(min(natural[i], mins[i]) for i in long)
         if long and room >= wanted:
             _share(widths, long, natural, mins, room)
         elif long:
             stacked = True
-    shown = [i for i in range(n) if not (stacked and wraps[i])]
+    shown = [i for i in kept if not (stacked and wraps[i])]
     header = GAP.join(_pad(titles[i], widths[i], width) for i in shown).rstrip()
     lines = [click.style(header, bold=True)]
     for row, style in zip(cells, styles):
@@ -59,7 +71,7 @@ def layout(titles: Sequence[str], cells: list[list[str]], caps: Sequence[int], w
                 parts.append(styled + " " * max(0, widths[i] - width(text)))   # pad outside the colour
             lines.append(GAP.join(parts).rstrip())
         if stacked:
-            for i in range(n):
+            for i in kept:
                 if wraps[i] and row[i]:
                     body = wrap_text(row[i], max(10, total - len(STACK_INDENT)), width)
                     lines += [STACK_INDENT + (click.style(t, **style[i]) if style[i] else t) for t in body]

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, parse_since, renderer
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    parse_since,
+    renderer,
+)
 from textback.output import Column, emit, listing_options
 
 
@@ -20,11 +25,11 @@ COLUMNS = (
     Column("id", "ID", "int", 6),
     Column("happened_at", "WHEN", "time", 16),
     Column("caller", "CALLER", "number", 20),
-    Column("caller_name", "NAME", "text", 20),
-    Column("business_line", "LINE", "number", 16),
+    Column("caller_name", "NAME", "text", 20, drop=1),
+    Column("business_line", "LINE", "number", 16, drop=2),
     Column("status", "STATUS", "text", 11),
-    Column("outcome", "WHAT HAPPENED", "text", 40, style=_outcome_style),
-    Column("text_sent_at", "TEXT SENT", "time", 16),
+    Column("outcome", "WHAT HAPPENED", "text", 40, style=_outcome_style, wrap=True, min_width=14),
+    Column("text_sent_at", "TEXT SENT", "time", 16, drop=3),
     Column("state", "STATE", "text", 8),
     Column("skip_reason", "SKIP REASON", "text", 16),
 )

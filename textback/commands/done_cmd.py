@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, renderer, resolve_contact, staff_login
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    renderer,
+    resolve_contact,
+    staff_login,
+)
 
 
 @click.command("done")

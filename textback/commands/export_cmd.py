@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, parse_since, renderer
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    parse_since,
+    renderer,
+)
 from textback.output import BOM, Column, listing_options
 
 COLUMNS = tuple(Column(key, key.upper()) for key in (

@@ -10,7 +10,12 @@ import time
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, renderer, staff_phones
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    renderer,
+    staff_phones,
+)
 from textback.output import Column, emit, listing_options
 
 _NEW = Column("unread", "UNREAD", "int", 6, style=lambda r: {"fg": "yellow", "bold": True} if r["unread"] else {})

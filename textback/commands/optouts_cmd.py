@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, renderer, resolve_contact
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    renderer,
+    resolve_contact,
+)
 from textback.output import Column, emit, listing_options
 
 COLUMNS = (

@@ -14,7 +14,13 @@ from datetime import datetime, timezone
 import click
 
 from modem.sms.measure import as_sent, describe, explain_non_gsm
-from textback.commands.shop_store import load_settings, open_store, renderer, resolve_contact, staff_login
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    renderer,
+    resolve_contact,
+    staff_login,
+)
 from textback.commands.status_cmd import worker_note
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import click
 
-from textback.commands.shop_store import load_settings, open_store, renderer, resolve_contact
+from textback.commands.shop_store import (
+    load_settings,
+    open_store,
+    renderer,
+    resolve_contact,
+    staff_phones,
+)
 from textback.output import Column, emit, listing_options
 
 _STATE_COLOURS = {"failed": "red", "cancelled": "bright_black", "delivered": "green", "sent": "green",
@@ -15,7 +21,10 @@ _STATE_COLOURS = {"failed": "red", "cancelled": "bright_black", "delivered": "gr
 
 
 def _state_style(row: dict) -> dict:
-    return {"fg": _STATE_COLOURS[row["state"]]} if row["state"] in _STATE_COLOURS else {}
+    state = row["outcome"].split(" ")[0] if row.get("item") == "call" else row["state"]
+    if state == "texted":
+        state = "sent"
+    return {"fg": _STATE_COLOURS[state]} if state in _STATE_COLOURS else {}
 
 
 # --json / --csv: every field, as before.
@@ -29,13 +38,15 @@ COLUMNS = (
     Column("body", "TEXT", "body", 60),
     Column("id", "ID", "int", 6),
     Column("sent_by", "SENT BY", "text", 20),
+    Column("outcome", "OUTCOME", "text", 30),
+    Column("due_at", "DUE", "time", 16),
 )
 # The table: what and how in few cells; the detail and the text wrap, never cut.
 TABLE_COLUMNS = (
     Column("at", "WHEN", "time", 16),
     Column("direction", "DIR", "text", 3),
     Column("what", "WHAT", "text", 13),
-    Column("state", "STATE", "text", 24, style=_state_style),
+    Column("outcome", "STATE", "text", 24, style=_state_style),
     Column("id", "ID", "int", 6),
     Column("detail", "DETAIL", "text", 40, wrap=True, min_width=12),
     Column("body", "TEXT", "body", 60),
@@ -56,8 +67,31 @@ def conversation_line(conversation: dict | None, out) -> str:
     return "marked done" + (f" by {who}" if who else "")
 
 
+def _by_number_id_or_name(ref: str, store, config, out) -> str:
+    """A number, a contact ID, or a name that names one customer ("Zoe", "dana")."""
+    try:
+        return resolve_contact(ref, store, config)
+    except click.BadParameter as exc:
+        if len(ref.strip()) < 2:
+            raise
+        seen: dict[int, dict] = {}
+        for row in store.search(ref.strip(), limit=50, exclude=staff_phones(config)):
+            if row["match"] == "name":
+                seen.setdefault(row["contact_id"], row)
+        if len(seen) == 1:
+            return next(iter(seen.values()))["number"]
+        if not seen:
+            raise click.BadParameter(f"{exc.message} (nor a name anyone called with: "
+                                     f"textback search {ref.strip()!r} looks in the texts too)",
+                                     param_hint="NUMBER|ID|NAME") from None
+        listed = "; ".join(f"ID {r['contact_id']} {out.human(r['name'], 'text')} {out.number(r['number'])}"
+                           for r in list(seen.values())[:5])
+        raise click.BadParameter(f"{len(seen)} customers are called {ref.strip()!r}: {listed}. "
+                                 "Open one by its ID", param_hint="NUMBER|ID|NAME") from None
+
+
 @click.command("thread")
-@click.argument("ref", metavar="NUMBER|ID")
+@click.argument("ref", metavar="NUMBER|ID|NAME")
 @click.option("--keep-unread", is_flag=True, hidden=True,
               help="Kept for old scripts: reading never changes anything now.")
 @listing_options
@@ -67,7 +101,7 @@ def thread(ctx, ref, keep_unread, fmt):
     config = load_settings(ctx)
     out = renderer(config, fmt)
     with open_store(config) as store:
-        number = resolve_contact(ref, store, config)
+        number = _by_number_id_or_name(ref, store, config, out)
         items = store.thread_items(number)
         contact = store.contact(number)
         if out.fmt == "table":
@@ -81,6 +115,8 @@ def thread(ctx, ref, keep_unread, fmt):
                        + (f": {where}" if where else ""))
             for item in items:
                 item["what"] = f"call {item['kind']}" if item["item"] == "call" else item["kind"]
+                if item["state"] == "cancelled" and item["due_at"] is not None:
+                    item["detail"] = "; ".join(x for x in (item["detail"], f"was due {out.time(item['due_at'])}") if x)
         emit(out.listing(items, COLUMNS, empty=f"Nothing recorded for {out.number(number)}.",
                          table_columns=TABLE_COLUMNS))
         if out.fmt == "table" and items:
