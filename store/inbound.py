@@ -23,16 +23,17 @@ log = logging.getLogger(__name__)
 class InboundVerbs:
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
                        kind: str = "reply", parts: int = 1,
-                       joined_from: tuple[int, int] | None = None) -> tuple[int, bool]:
+                       joined_from: tuple[int, int] | None = None, late: bool = False) -> tuple[int, bool]:
         """Store a received text (`parts`: how many SMS it came in); with the same `key`
         twice it is stored once. joined_from (reference, total): the text was joined from
         those parts, and any the store kept (keep_inbound_part) are dropped in the same
-        transaction.
+        transaction. late: found long after it was sent (an old SIM): filed with status
+        "late" and read, so it is in the thread's history but not new in the inbox.
 
         Returns (message_id, created). Delete the SIM copy only after this returns.
         """
         with self._write():
-            recorded = self._record_inbound(sender, body, received_at, key, kind, parts=parts)
+            recorded = self._record_inbound(sender, body, received_at, key, kind, parts=parts, late=late)
             if joined_from is not None:
                 reference, total = joined_from
                 Part = self.models.InboundPart
@@ -92,7 +93,7 @@ class InboundVerbs:
             Part.delete().where(group).execute()
         return (message_id, text) if created else None
 
-    def _record_inbound(self, sender, body, received_at, key, kind, parts) -> tuple[int, bool]:
+    def _record_inbound(self, sender, body, received_at, key, kind, parts, late=False) -> tuple[int, bool]:
         if kind not in IN_KINDS:
             raise StoreError(f"unknown inbound kind {kind!r}: use one of {', '.join(IN_KINDS)}")
         Message = self.models.Message
@@ -101,8 +102,9 @@ class InboundVerbs:
             if existing is not None:
                 return existing.id, False
         contact = self._contact_row(sender)
+        now = times.utcnow()
         row = Message.create(contact=contact, number=sender, direction="in", kind=kind, body=body,
-                             status="received", received_at=received_at, inbound_key=key, parts=parts,
-                             created_at=times.utcnow())
-        log.info("inbound %s from %s stored as message %s", kind, sender, row.id)
+                             status="late" if late else "received", received_at=received_at, inbound_key=key,
+                             parts=parts, created_at=now, read_at=now if late else None)
+        log.info("inbound %s from %s stored as message %s%s", kind, sender, row.id, " (late)" if late else "")
         return row.id, True

@@ -84,6 +84,18 @@ def _add_reception(models: Models) -> None:
     run_migration(*operations)
 
 
+def _add_receive_memory_hygiene(models: Models) -> None:
+    """What the worker clears off a full receive memory (store.models.RejectedSms), and the
+    name of the memory whose fill the heartbeat shows (worker_status.receive_memory)."""
+    from playhouse.migrate import SchemaMigrator, migrate as run
+
+    db = models.database
+    db.create_tables([models.RejectedSms], safe=True)
+    if "receive_memory" not in {c.name for c in db.get_columns("worker_status")}:
+        migrator = SchemaMigrator.from_database(db)
+        run(migrator.add_column("worker_status", "receive_memory", models.WorkerStatus.receive_memory))
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
@@ -91,6 +103,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_sent_parts,      # v3 -> v4: one reference per part of a long text (issue 11, case 9)
     _add_alerts,          # v4 -> v5: alerts raised by the worker (store/alerts.py)
     _add_reception,       # v5 -> v6: message.sent_by, contact done_at/done_by, worker_status stopped/beat
+    _add_receive_memory_hygiene,  # v6 -> v7: drafts and junk cleared off the modem; which memory fills
 ]
 
 CURRENT_VERSION = len(STEPS)

@@ -78,12 +78,13 @@ class Models:
     OptOutEvent: type
     WorkerStatus: type
     SentPart: type
+    RejectedSms: type
     Alert: type
 
     @property
     def all(self) -> list[type]:
         return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
-                self.WorkerStatus, self.SentPart, self.Alert]
+                self.WorkerStatus, self.SentPart, self.RejectedSms, self.Alert]
 
 
 def build_models(database: pw.Database) -> Models:
@@ -211,6 +212,23 @@ def build_models(database: pw.Database) -> Models:
             indexes = ((("message", "seq"), True),
                        (("reference", "number", "sent_at"), False))   # a report's match
 
+    class RejectedSms(Base):
+        # What the worker cleared off the modem without filing it as a text (schema v7):
+        # drafts and copies of sent texts (27.005 stat 2/3) and received PDUs nobody can
+        # read, recorded with the reason before the modem's copy is deleted, so a full
+        # receive memory is freed and nothing leaves without a trace.
+        memory = pw.CharField()
+        slot = pw.IntegerField()
+        stat = pw.IntegerField(null=True)            # 27.005 <stat> as the modem listed it
+        reason = pw.CharField()                      # draft | sent_copy | unreadable
+        detail = pw.TextField(default="")            # the decoder's words, the draft's recipient...
+        pdu = pw.TextField()
+        found_at = UTCDateTimeField()
+        key = pw.CharField(unique=True)              # the same copy seen on two sweeps: one row
+
+        class Meta:
+            table_name = "rejected_sms"
+
     class OptOutEvent(Base):
         contact = pw.ForeignKeyField(Contact, backref="opt_out_events")
         number = pw.CharField()
@@ -236,8 +254,9 @@ def build_models(database: pw.Database) -> Models:
         signal_dbm = pw.IntegerField(null=True)
         operator = pw.TextField(null=True)
         registration = pw.TextField(null=True)     # home, roaming, searching, denied, not registered, unknown
-        sim_used = pw.IntegerField(null=True)       # SIM message store fill
+        sim_used = pw.IntegerField(null=True)       # receive memory fill (the memory new SMS go to)
         sim_total = pw.IntegerField(null=True)
+        receive_memory = pw.TextField(null=True)    # its name (ME, SM...), schema v7
         last_error = pw.TextField(null=True)
         last_error_at = UTCDateTimeField(null=True)
         last_sent_at = UTCDateTimeField(null=True)
@@ -268,4 +287,4 @@ def build_models(database: pw.Database) -> Models:
     _add_history_indexes(Call, Message, OptOutEvent)
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
                   InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus,
-                  SentPart=SentPart, Alert=Alert)
+                  SentPart=SentPart, RejectedSms=RejectedSms, Alert=Alert)

@@ -25,6 +25,7 @@ from store.inbound import InboundVerbs
 from store.migrations import migrate
 from store.models import Models, build_models
 from store.outbound import OutboundVerbs
+from store.rejected import RejectedVerbs
 from store.reports import ReportVerbs
 from store.retention import RetentionVerbs
 from store.errors import StoreError
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class Store(CallVerbs, OutboundVerbs, DeliveryVerbs, InboundVerbs, ContactVerbs, ConversationVerbs, SearchVerbs,
-            ReportVerbs, HealthVerbs, RetentionVerbs, AlertVerbs):
+            ReportVerbs, HealthVerbs, RetentionVerbs, AlertVerbs, RejectedVerbs):
     """Open with `Store.open(url)`; use as a context manager or call close()."""
 
     def __init__(self, database: pw.Database, models: Models, url: str = ""):

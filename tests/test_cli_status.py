@@ -151,3 +151,12 @@ def test_doctor_with_a_broken_config_still_checks_the_rest(tmp_path, pbx):
     result = doctor(site, pbx)
     assert result.exit_code == 1 and "[FAIL] configuration valid" in result.output and "not valid TOML" in result.output
     assert "AGI program" in result.output
+
+
+def test_status_shows_the_receive_memory_the_worker_uses_and_its_fill(tmp_path):
+    site = make_site(tmp_path)
+    beat(site, pid=5, host="pi", started_at=datetime.now(timezone.utc), modem_alive=True,
+         sim_used=100, sim_total=100, receive_memory="ME")
+    assert "receive memory     ME 100/100 (100% full; new replies wait at the network)\n" in run(site, "status").output
+    beat(site, sim_used=85, sim_total=100)
+    assert "receive memory     ME 85/100 (85% full)\n" in run(site, "status").output

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from sim_helpers import wait_until
-from test_worker_support import US, Rig
+from test_worker_support import STAFF, US, US2, Rig
 
 
 @pytest.fixture
@@ -35,3 +35,53 @@ def test_a_memory_answering_321_neither_stops_the_pass_nor_hides_the_others(rig,
     wait_until(lambda: not rig.sim.stored("ME"), what="deleted after commit")
     assert not [r for r in caplog.records if r.exc_info]
     assert "worker pass failed" not in caplog.text
+
+
+def test_a_receive_memory_full_of_drafts_and_junk_is_cleared_and_the_reply_comes_in(rig, caplog):
+    # Today's main: drafts and unreadable PDUs stayed for ever, the memory stayed full and
+    # the reply waited at the network.
+    caplog.set_level(logging.INFO)
+    sim = rig.sim
+    sim.store_message("draft", "ME", 40)
+    sim.store_message("sent", "ME", 40)
+    sim.store_message("unreadable", "ME", None)
+    assert len(sim.stored("ME")) == 100
+    assert sim.inject_sms(US, "Can you come today?", storage="ME") == []     # waits at the network
+    rig.start()
+    wait_until(lambda: _inbound(rig, US), timeout=15, what="the waiting reply stored")
+    assert _inbound(rig, US)[0]["body"] == "Can you come today?"
+    wait_until(lambda: not sim.stored("ME"), timeout=10, what="the memory emptied")
+    assert rig.store.rejected_sms_counts() == {"draft": 40, "sent_copy": 40, "unreadable": 20}
+    cleared = [r.getMessage() for r in caplog.records if r.getMessage().startswith("cleared off the modem")]
+    assert cleared == ["cleared off the modem, not texts to file (recorded in the store, rejected_sms): "
+                       "ME: 40 draft(s), 40 copy(ies) of sent texts, 20 unreadable message(s)"]
+
+
+def test_the_receive_memory_in_the_heartbeat_is_the_one_new_texts_go_to(rig):
+    # ME full, SM empty: today's main showed SM 0/30 and raised nothing. Deleting fails
+    # here, so the memory stays full while the heartbeat is read.
+    rig.sim.store_message("draft", "ME", None)
+    rig.sim.fail_next(10_000, "+CMS ERROR: 320", command="+CMGD")
+    rig.start()
+    rig.worker._next_health = 0.0
+    beat = wait_until(lambda: (rig.store.worker_status() or {}).get("sim_total") and rig.store.worker_status(),
+                      timeout=10, what="a heartbeat with the receive memory")
+    assert (beat["receive_memory"], beat["sim_used"], beat["sim_total"]) == ("ME", 100, 100)
+    wait_until(lambda: any("receive memory ME is 100/100" in a for a in rig.store.worker_status()["alerts"]),
+               timeout=10, what="the receive-memory alert")
+
+
+def test_a_month_old_text_found_on_the_sim_is_filed_late_and_not_acted_on(rig):
+    from datetime import timedelta
+
+    month_ago = rig.clock() - timedelta(days=30)
+    rig.sim.inject_sms(US, "Yes please call me back", storage="SM", timestamp=month_ago, announce="never")
+    rig.sim.inject_sms(US2, "STOP", storage="SM", timestamp=month_ago, announce="never")
+    rig.start()
+    wait_until(lambda: _inbound(rig, US) and _inbound(rig, US2), timeout=10, what="both stored")
+    [old] = _inbound(rig, US)
+    assert (old["status"], old["read_at"] is not None) == ("late", True)
+    assert rig.store.inbox() == []                                   # not a fresh reply
+    assert rig.store.is_opted_out(US2)                               # a STOP is honoured however late
+    wait_until(lambda: rig.sent_to(US2), what="the one opt-out confirmation")
+    assert rig.sent_to(US) == [] and rig.sent_to(STAFF) == []        # nothing forwarded

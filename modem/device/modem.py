@@ -83,6 +83,7 @@ class Modem:
         # What set-up chose and learnt (_keep): until then, nothing to sweep.
         self.memories: tuple[str, ...] = ()        # where received SMS may sit (swept)
         self.report_memories: tuple[str, ...] = ()  # where status reports may sit
+        self.receive_memory: str | None = None      # where new SMS go (AT+CPMS <mem3>)
         self._listing_refused: set[tuple[str, str]] = set()   # (memory, error) already logged
         self.cnmi = ""
         self.manufacturer: str | None = None
@@ -136,6 +137,7 @@ class Modem:
 
     def _keep(self, setup: ModemSetup) -> None:
         self.memories, self.report_memories = setup.memories, setup.report_memories
+        self.receive_memory = setup.receive_memory
         self.cnmi = setup.cnmi
         self.manufacturer, self.model = setup.manufacturer, setup.model
 
@@ -356,8 +358,9 @@ class Modem:
         registration, registered = registration_of(ask("AT+CREG?"))
         operator = operator_of(ask("AT+COPS?"))
         storage: dict[str, tuple[int, int]] = {}
+        receive = (self.receive_memory,) if self.receive_memory else ()
         with self._lock:
-            for memory in self.memories + self.report_memories:
+            for memory in dict.fromkeys(self.memories + receive + self.report_memories):
                 try:
                     counts = self.select_memory(memory)
                 except ModemLost:
@@ -370,7 +373,7 @@ class Modem:
         return ModemHealth(port=self.port, alive=self.is_alive(), manufacturer=self.manufacturer,
                            model=self.model, signal_dbm=dbm, registered=registered,
                            registration=registration, operator=operator, storage=storage,
-                           problem="; ".join(problems) or None)
+                           receive_memory=self.receive_memory, problem="; ".join(problems) or None)
 
     # -- notifications ----------------------------------------------------------------------
     def _dispatch_loop(self) -> None:

@@ -37,6 +37,12 @@ class StoredSms:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def draft(self) -> bool:
+        """Written on this SIM, not received: 27.005 <stat> 2 (STO UNSENT, a draft) or 3
+        (STO SENT, a copy of a sent text), as a SIM that lived in a phone holds them."""
+        return self.status in (2, 3)
+
 
 @dataclass(frozen=True)
 class ModemHealth:
@@ -51,4 +57,5 @@ class ModemHealth:
     registration: str = "unknown"      # home, roaming, searching, denied, not registered, unknown
     operator: str | None = None
     storage: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory -> (used, total)
+    receive_memory: str | None = None  # where new SMS go (AT+CPMS <mem3>); its fill is in storage
     problem: str | None = None         # why a field could not be read, for the log

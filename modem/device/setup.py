@@ -63,6 +63,7 @@ class ModemSetup:
 
     memories: tuple[str, ...]            # where received SMS may sit (swept)
     report_memories: tuple[str, ...]     # where status reports may sit
+    receive_memory: str | None           # where new SMS go (AT+CPMS <mem3>), None if unknown
     cnmi: str                            # the AT+CNMI setting the modem took ("" if none)
     manufacturer: str | None
     model: str | None
@@ -113,9 +114,10 @@ def set_up(link: ModemLink, command: Command, settings: ModemSettings) -> ModemS
         _required(command, f'AT+CSCA="{settings.smsc}"',
                   f"modem on {port} refused the service centre number {settings.smsc}: check [modem] smsc")
     _quiet(command, "AT+COPS=3,0")  # operator by long name, for health()
-    memories, report_memories = _choose_memories(command, port)
+    memories, report_memories, receive_memory = _choose_memories(command, port)
     cnmi = _notifications(command, settings)
-    return ModemSetup(memories=memories, report_memories=report_memories, cnmi=cnmi,
+    return ModemSetup(memories=memories, report_memories=report_memories, receive_memory=receive_memory,
+                      cnmi=cnmi,
                       manufacturer=_identity(command, "AT+CGMI"), model=_identity(command, "AT+CGMM"))
 
 
@@ -185,10 +187,11 @@ def _unlock_sim(command: Command, settings: ModemSettings) -> None:
     raise ModemSetupError(None, f"the SIM asks for {state}: unlock it in a phone first", command="AT+CPIN?")
 
 
-def _choose_memories(command: Command, port: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _choose_memories(command: Command, port: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     """Read and delete from each SMS memory in turn (the sweep); store new SMS in ME when
     the modem has it (a SIM holds only ~30) and status reports where it keeps them.
-    Returns (the memories swept for SMS, the memories that hold status reports)."""
+    Returns (the memories swept for SMS, the memories that hold status reports, the
+    memory new SMS go to: `textback status` shows its fill, above 80% it is an alert)."""
     try:
         reply = command("AT+CPMS=?")
     except ModemLost:
@@ -212,7 +215,21 @@ def _choose_memories(command: Command, port: str) -> tuple[tuple[str, ...], tupl
         raise
     except ModemError as exc:
         log.warning("modem on %s refused AT+CPMS for %s: %s; keeping its own choice", port, receive_into, exc)
-    return memories, report_memories
+        receive_into = _current_receive_memory(command)
+    return memories, report_memories, receive_into
+
+
+def _current_receive_memory(command: Command) -> str | None:
+    """<mem3> of AT+CPMS? ('+CPMS: "SM",0,30,"SM",0,30,"ME",3,100' -> ME), None if unsaid."""
+    try:
+        reply = command("AT+CPMS?")
+    except ModemLost:
+        raise
+    except ModemError:
+        return None
+    line = next((entry for entry in reply if entry.startswith("+CPMS:")), "")
+    names = re.findall(r'"([A-Z]{2})"', line)
+    return names[2] if len(names) >= 3 else None
 
 
 def _notifications(command: Command, settings: ModemSettings) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from modem.worker.ports import ConversationStore
 from modem.worker.reassembly import InboundText
@@ -44,13 +44,17 @@ log = logging.getLogger(__name__)
 _THREAD_PREFIX = re.compile(r"^\s*#\s*(\+?\d{1,15})(!?)\s*[:\-]?\s*(.*)$", re.DOTALL)
 FORWARD_KIND, STAFF_REPLY_KIND, KEYWORD_REPLY_KIND = "forward", "staff_reply", "keyword_reply"
 FOLLOW_UP_KINDS = ("text_back", "follow_up")
+# A text whose service-centre time is older than this when found is history, not a reply
+# to act on. Three days: a modem off over a long weekend still forwards its replies.
+LATE_AFTER = timedelta(days=3)
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What handling one text did, for the log and the tests."""
 
-    action: str                 # duplicate | opt_out | opt_in | help | reply | staff_reply | staff_held | staff_unrouted
+    action: str                 # duplicate | late | opt_out | opt_in | help | reply | staff_reply | staff_held
+    #                             | staff_unrouted
     message_id: int | None = None
     queued: tuple[int, ...] = ()
 
@@ -68,12 +72,23 @@ class Conversation:
         """Store one whole text (once per key; modem/worker/reassembly.py made it whole)
         and act on it."""
         sender, body = text.sender, text.body
+        late = now - text.received_at > LATE_AFTER
         if sender not in self._staff and classify(body) is Keyword.OPT_OUT:
-            # Honoured before the text is recorded (see the module docstring).
-            return self._opt_out(text, now)
-        message_id, created = self._record(text, self._kind_of(sender))
+            # Honoured before the text is recorded (see the module docstring), however late:
+            # a STOP found a month late is still that person's wish, and its one
+            # confirmation tells them it is honoured now.
+            return self._opt_out(text, now, late)
+        message_id, created = self._record(text, self._kind_of(sender), late)
         if not created:
             return Outcome("duplicate", message_id)
+        if late:
+            # Found on the modem long after it was sent (a SIM from a drawer, a modem that
+            # was off): kept in the thread as history, never new in the inbox, not forwarded,
+            # and no keyword acted on but STOP (a month-old START or staff answer must not
+            # text anyone today).
+            log.info("text from %s sent %s ago found on the modem (message %s): filed as late, not acted on",
+                     sender, _age(now - text.received_at), message_id)
+            return Outcome("late", message_id)
         if sender in self._staff:
             return self._route_staff(sender, body, message_id, now)
         keyword = classify(body)
@@ -90,16 +105,16 @@ class Conversation:
         """How the store files a text from `sender`: from a staff phone, or a customer's reply."""
         return "staff" if sender in self._staff else "reply"
 
-    def _record(self, text: InboundText, kind: str) -> tuple[int, bool]:
+    def _record(self, text: InboundText, kind: str, late: bool = False) -> tuple[int, bool]:
         return self.store.record_inbound(text.sender, text.body, text.received_at, text.key, kind,
-                                         text.parts, joined_from=text.joined_from)
+                                         text.parts, joined_from=text.joined_from, late=late)
 
     # -- customers --------------------------------------------------------------------------
-    def _opt_out(self, text: InboundText, now: datetime) -> Outcome:
+    def _opt_out(self, text: InboundText, now: datetime, late: bool = False) -> Outcome:
         sender, body = text.sender, text.body
         was_out = self.store.is_opted_out(sender)
         cancelled = self.store.opt_out(sender, keyword=body.strip()[:40])
-        message_id, created = self._record(text, "reply")
+        message_id, created = self._record(text, "reply", late)
         if not created:
             return Outcome("duplicate", message_id)
         if was_out:
@@ -181,3 +196,7 @@ def forward_text(settings, sender: str, body: str, message_id: int | None) -> st
         text = f"Text from {sender}: {body}"
     tag = f"#{message_id}" if message_id is not None else f"#{sender}"
     return f"{text} ({tag} to answer)"
+
+
+def _age(delta: timedelta) -> str:
+    return f"{delta.days} days" if delta.days >= 2 else f"{delta.total_seconds() / 3600:.0f} hours"

@@ -265,8 +265,11 @@ class Worker:
                 health = modem.health()
                 status.update(signal_dbm=health.signal_dbm, operator=health.operator,
                               registration=health.registration)
-                memory, (used, total) = next(iter(health.storage.items()), ("", (None, None)))
-                status.update(sim_used=used, sim_total=total)
+                # The memory new SMS go to (ME when the modem has it, 100 slots), not the
+                # first one swept (SM, 30): a full ME with an empty SM still stops replies.
+                memory = health.receive_memory or next(iter(health.storage), "")
+                used, total = health.storage.get(memory, (None, None))
+                status.update(sim_used=used, sim_total=total, receive_memory=memory or None)
                 if total and used is not None:
                     self.alerts.seen.receive_memory = (memory, used, total)
             except ModemLost:

@@ -59,7 +59,11 @@ class PartKeeper(Protocol):
     def kept_inbound_parts(self, sender: str, reference: int, total: int) -> Sequence[KeptPart]: ...
 
 
-ReceivingStore = PartKeeper
+class ReceivingStore(PartKeeper, Protocol):
+    """What the receiving side writes besides the parts: what it clears off the modem."""
+
+    def record_rejected_sms(self, memory: str, slot: int, stat: int | None, reason: str, pdu: str,
+                            found_at: datetime, detail: str = "") -> bool: ...
 
 
 class ConversationStore(Protocol):
@@ -67,7 +71,7 @@ class ConversationStore(Protocol):
 
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
                        kind: str = "reply", parts: int = 1,
-                       joined_from: tuple[int, int] | None = None) -> tuple[int, bool]: ...
+                       joined_from: tuple[int, int] | None = None, late: bool = False) -> tuple[int, bool]: ...
 
     def is_opted_out(self, number: str) -> bool: ...
 
@@ -163,6 +167,6 @@ class LoopStore(Protocol):
     def write_worker_status(self, **fields: Any) -> None: ...
 
 
-class WorkerStore(LoopStore, PlanningStore, ConversationStore, PartKeeper, Protocol):
+class WorkerStore(LoopStore, PlanningStore, ConversationStore, ReceivingStore, Protocol):
     """Everything the worker loop and its parts use of the store (store.Store). The
     alert watch (alerts.py) and the housekeeper (housekeeping.py) take it as it is."""

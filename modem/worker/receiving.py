@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -37,7 +38,7 @@ class Receiver:
         self.reassembly = Reassembly(store)
         self.last_received_at: datetime | None = None
         self._inbox: queue.Queue[StoredSms] = queue.Queue()
-        self._garbled_seen: set[str] = set()
+        self._cleared: Counter[tuple[str, str]] = Counter()    # (memory, reason) since the last log line
 
     def take(self, sms: StoredSms) -> None:
         """The modem announced a text (its notification thread): queue it, wake the loop."""
@@ -64,6 +65,7 @@ class Receiver:
             try:
                 sms = self._inbox.get_nowait()
             except queue.Empty:
+                self._say_cleared()
                 return
             try:
                 self._handle_sms(modem, sms)
@@ -75,11 +77,8 @@ class Receiver:
 
     def _handle_sms(self, modem: ModemPort | None, sms: StoredSms) -> None:
         now = self.now()
-        if not sms.ok:
-            if sms.pdu not in self._garbled_seen:
-                self._garbled_seen.add(sms.pdu)
-                log.warning("a received message at %s/%s cannot be read (%s); left on the modem for a person",
-                            sms.memory, sms.index, sms.error)
+        if sms.draft or not sms.ok:
+            self._clear(modem, sms, now)
             return
         whole = self.reassembly.add(sms, now)
         if whole is not None:
@@ -89,6 +88,30 @@ class Receiver:
         outcome = self.conversation.receive(whole.text, now)
         self.last_received_at = now
         self._delete(modem, whole.copies, duplicate=outcome.action == "duplicate")
+
+    def _clear(self, modem: ModemPort | None, sms: StoredSms, now: datetime) -> None:
+        """A draft, a copy of a sent text, or a PDU nobody can read: not a text to file. Left
+        on the modem it takes a slot for ever, and a full receive memory keeps new replies
+        at the network, so it is recorded in the store (reason, PDU) and only then deleted."""
+        reason = ("draft" if sms.status == 2 else "sent_copy") if sms.draft else "unreadable"
+        memory, slot = sms.memory or "", sms.index or 0
+        self.store.record_rejected_sms(memory, slot, sms.status, reason, sms.pdu, now, detail=sms.error or "")
+        self._cleared[(memory or "direct", reason)] += 1
+        if sms.memory is None or sms.index is None:
+            log.warning("the modem handed over a message nobody can read (%s); recorded, it had no copy to clear",
+                        sms.error)
+            return
+        self._delete(modem, (sms,), duplicate=False)
+
+    def _say_cleared(self) -> None:
+        """One line for all that a pass cleared (a full memory is a hundred of them)."""
+        if not self._cleared:
+            return
+        words = {"draft": "draft(s)", "sent_copy": "copy(ies) of sent texts", "unreadable": "unreadable message(s)"}
+        said = "; ".join(f"{memory}: " + ", ".join(f"{n} {words[reason]}" for (m, reason), n in sorted(
+            self._cleared.items()) if m == memory) for memory in sorted({m for m, _ in self._cleared}))
+        log.warning("cleared off the modem, not texts to file (recorded in the store, rejected_sms): %s", said)
+        self._cleared.clear()
 
     def _delete(self, modem: ModemPort | None, copies: Sequence[StoredSms], duplicate: bool) -> None:
         if modem is None:

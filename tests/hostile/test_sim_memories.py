@@ -40,3 +40,58 @@ def test_sweep_past_a_memory_answering_321(site, ledger_row):
     assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 2)
     assert [m.destination for m in site.sim.sent_messages()] == [CALLER, STAFF]
     assert "Traceback" not in site.worker_log() and "worker pass failed" not in site.worker_log()
+
+
+def test_receive_memory_full_of_drafts_and_junk(site, ledger_row):
+    # A SIM from a phone: ME full of drafts, copies of sent texts and unreadable PDUs, so
+    # the customer's reply waits at the network. Today's main never cleaned it, status
+    # showed SM 0/30, no alert.
+    sim = site.sim
+    sim.store_message("draft", "ME", 40)
+    sim.store_message("sent", "ME", 40)
+    sim.store_message("unreadable", "ME", None)
+    assert sim.inject_sms(CALLER, "Are you open Saturday?", storage="ME") == []
+    site.start_worker()
+    wait_until(lambda: _replies(site, CALLER), timeout=20, what="the reply that waited at the network")
+    site.wait_sent(1, what="the reply forwarded to staff")
+    wait_until(lambda: not sim.stored("ME"), timeout=10, what="the receive memory cleared")
+    # The first heartbeat read the modem before the sweep's clearing went through; the
+    # alert follows at the next look (every 2 s) and beat (every 5 s).
+    status = wait_until(lambda: (lambda out: "receive memory ME is 100/100 full" in out.stdout and out)(
+        site.cli("status")), timeout=15, interval=0.5, what="the receive-memory alert in status")
+    assert "receive memory     ME 100/100 (100% full; new replies wait at the network)" in status.stdout
+    assert status.returncode == 1                       # an active alert
+    site.wait_settled()
+    tally = site.tally()
+    ledger_row.count(tally)
+    rejected = site.rows("SELECT reason, count(*) AS n FROM rejected_sms GROUP BY reason")
+    ledger_row.rejected.update({f"sms {r['reason']}": r["n"] for r in rejected})
+    ledger_row.note = "ME 100/100 at start"
+    assert {r["reason"]: r["n"] for r in rejected} == {"draft": 40, "sent_copy": 40, "unreadable": 20}
+    # Out: the reply forwarded, and the alert texted to the staff phone once.
+    assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 2)
+    to_staff = [m.text for m in sim.sent_messages() if m.destination == STAFF]
+    assert any("Are you open Saturday?" in t for t in to_staff) and any("receive memory ME" in t for t in to_staff)
+    assert "cleared off the modem, not texts to file" in site.worker_log()
+    assert "Traceback" not in site.worker_log()
+
+
+def test_month_old_texts_on_the_sim(site, ledger_row):
+    from datetime import datetime, timedelta, timezone
+
+    month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    site.sim.inject_sms(CALLER, "Yes call me", storage="SM", timestamp=month_ago, announce="never")
+    site.sim.inject_sms("+12125550145", "stop", storage="SM", timestamp=month_ago, announce="never")
+    site.start_worker()
+    wait_until(lambda: len(site.rows("SELECT id FROM message WHERE direction = 'in'")) == 2, timeout=15,
+               what="both old texts filed")
+    site.wait_sent(1, what="the one opt-out confirmation")
+    site.wait_settled()
+    assert [r["status"] for r in site.rows("SELECT status FROM message WHERE direction = 'in'")] == ["late", "late"]
+    assert [m.destination for m in site.sim.sent_messages()] == ["+12125550145"]     # no forward to staff
+    inbox = site.cli("inbox")
+    assert "Yes call me" not in inbox.stdout, inbox.stdout
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = "2 filed late; STOP honoured"
+    assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 1)

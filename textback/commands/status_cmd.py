@@ -109,6 +109,19 @@ def _ago(out, when: datetime | None, now: datetime) -> str:
     return f"{out.time(when, seconds=True)} ({out.human((now - when).total_seconds(), 'seconds')} ago)"
 
 
+def _receive_memory(w: dict) -> tuple[str, str | None]:
+    """The memory the worker's modem files new SMS in (ME 100/100, not the empty SIM beside
+    it) and how full it is: a full one keeps new replies waiting at the network."""
+    used, total = w.get("sim_used"), w.get("sim_total")
+    if not total or used is None:
+        return "unknown", None
+    share = used / total
+    name = f"{w['receive_memory']} " if w.get("receive_memory") else ""
+    warn = "; new replies wait at the network" if used >= total else ""
+    return f"{name}{used}/{total} ({share:.0%} full{warn})", ("red" if used >= total else
+                                                             "yellow" if share > 0.8 else None)
+
+
 def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
     w, q = report["worker"] or {}, report["queue"]
     rows: list[tuple[str, str, str | None]]
@@ -126,14 +139,14 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
     if w:
         signal = f"{w['signal_dbm']} dBm" if w.get("signal_dbm") is not None else "unknown"
         registration = w.get("registration") or "unknown"
-        fill = (f"{w['sim_used']}/{w['sim_total']}" if w.get("sim_total") else "unknown")
+        fill, fill_colour = _receive_memory(w)
         rows += [("modem", f"{w.get('modem_port') or '?'}: "
                   + ("answering" if w.get("modem_alive") else "not answering"),
                   None if w.get("modem_alive") else "red"),
                  ("signal", signal, None),
                  ("operator", w.get("operator") or "unknown", None),
                  ("registration", registration, None if registration in ("home", "roaming") else "red"),
-                 ("SIM store", fill, None)]
+                 ("receive memory", fill, fill_colour)]
         if w.get("last_error"):
             rows.append(("last error", f"{_ago(out, w.get('last_error_at'), now)}: {out.human(w['last_error'], 'text')}",
                          "yellow"))
