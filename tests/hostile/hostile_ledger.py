@@ -26,7 +26,7 @@ class LedgerRow:
 
 LEDGER: list[LedgerRow] = []
 
-_HEAD = ("scenario", "calls in", "texts out", "dups", "lost", "expired", "rejected by reason", "result")
+_HEAD = ("scenario", "calls in", "texts out", "dups", "lost", "expired", "rejected by reason", "result", "note")
 
 
 def _rejected(counter: Counter) -> str:
@@ -34,9 +34,8 @@ def _rejected(counter: Counter) -> str:
 
 
 def render_table(rows: list[LedgerRow]) -> list[str]:
-    body = [(r.scenario + (f" ({r.note})" if r.note else ""), str(r.calls_in), str(r.texts_out),
-             str(r.duplicates), str(r.lost), str(r.expired), _rejected(r.rejected), r.outcome)
-            for r in rows]
+    body = [(r.scenario, str(r.calls_in), str(r.texts_out), str(r.duplicates), str(r.lost), str(r.expired),
+             _rejected(r.rejected), r.outcome, r.note) for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(_HEAD)]
     numeric = {1, 2, 3, 4, 5}
 
@@ -53,5 +52,5 @@ def render_table(rows: list[LedgerRow]) -> list[str]:
     out.append(line(["-" * w for w in widths]))
     out.append(line((total.scenario, str(total.calls_in), str(total.texts_out), str(total.duplicates),
                      str(total.lost), str(total.expired), _rejected(total.rejected),
-                     f"{bad} failed" if bad else "all held")))
+                     f"{bad} failed" if bad else "all held", "")))
     return out

@@ -27,6 +27,7 @@ def _files(db) -> list:
 
 @pytest.mark.parametrize("how", ["removed", "replaced"])
 def test_database_removed_or_replaced_under_the_worker(site, ledger_row, how):
+    ledger_row.scenario = f"case 4: database {how}"
     site.start_worker()
     site.call("+12125550121")
     site.wait_sent(1)
@@ -65,6 +66,7 @@ def test_power_cut_copy_of_the_database_opens_and_finishes_the_work(site, ledger
     """Copy the database and its WAL while the worker writes (what a power cut leaves on
     the disk), put the copy in place of the file, start a worker on it: it opens, and every
     text the copy holds as waiting goes out; nothing it holds as sent goes again."""
+    ledger_row.scenario = "power-cut copy of db+WAL"
     from datetime import datetime, timezone
 
     from store import Store

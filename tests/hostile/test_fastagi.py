@@ -55,6 +55,7 @@ def site(tmp_path):
 
 
 def test_full_fastagi_server_does_not_lose_the_call(site, ledger_row):
+    ledger_row.scenario = "case 1: FastAGI full"
     site.start_fastagi("--max-calls", "1")
     site.start_worker()
     # A session that stalls mid-environment holds the only slot.
@@ -80,6 +81,7 @@ def test_full_fastagi_server_does_not_lose_the_call(site, ledger_row):
 def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
     """stderr is a pipe nobody reads (a stuck journald, a terminal on ^S): today's main hung
     every session on the logging lock once the pipe was full."""
+    ledger_row.scenario = "case 1: FastAGI log blocked"
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
@@ -117,6 +119,7 @@ def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
 def test_sixteen_calls_at_once_find_room_in_the_listen_backlog(site, ledger_row):
     """socketserver's backlog of 5 overflowed with 16 calls arriving together (1 s SYN
     retries); the server's is 128."""
+    ledger_row.scenario = "case 1: FastAGI 16 at once"
     from concurrent.futures import ThreadPoolExecutor
 
     from agi.fastagi import FastAGIServer

@@ -49,6 +49,7 @@ def site(tmp_path):
 
 
 def test_thousand_forged_calls_cap_holds_and_alert_reaches_staff_once(site, ledger_row):
+    ledger_row.scenario = "case 6: 1,000 forged calls"
     import phonenumbers
 
     numbers = forged_numbers(random.Random(11), CALLS)

@@ -14,6 +14,7 @@ def site(tmp_path):
 
 
 def test_one_call_one_text(site, ledger_row):
+    ledger_row.scenario = "frame: one call, one text"
     site.start_worker()
     site.call("+12125550123")
     site.wait_sent(1)

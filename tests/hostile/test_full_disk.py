@@ -57,6 +57,7 @@ def callers_texted(site: Site) -> set[str]:
 
 
 def test_store_on_a_full_disk_spool_elsewhere(tmp_path, disk, ledger_row):
+    ledger_row.scenario = "case 2: full disk: store"
     site = Site(tmp_path / "shop", db_path=disk.path / "textback.db")
     try:
         outcomes = _outage(site, disk, ledger_row)
@@ -66,6 +67,7 @@ def test_store_on_a_full_disk_spool_elsewhere(tmp_path, disk, ledger_row):
 
 
 def test_store_and_spool_on_the_same_full_disk(tmp_path, disk, ledger_row):
+    ledger_row.scenario = "case 3: full disk: store+spool"
     site = Site(tmp_path / "shop", db_path=disk.path / "db" / "textback.db", spool_dir=disk.path / "spool")
     try:
         outcomes = _outage(site, disk, ledger_row)
@@ -78,6 +80,7 @@ def test_store_and_spool_on_the_same_full_disk(tmp_path, disk, ledger_row):
 def test_send_not_recorded_on_a_full_disk_is_not_sent_again_after_a_kill(tmp_path, disk, ledger_row):
     """The modem takes a text, the disk fills before mark_sent, the worker is killed; after
     space returns the next worker must record that send, not make it again."""
+    ledger_row.scenario = "case 2: mark_sent failed + kill"
     from store import Store
     from datetime import datetime, timezone
 

@@ -41,6 +41,7 @@ def site(tmp_path):
 
 
 def test_hook_survives_any_agi_environment(site, ledger_row):
+    ledger_row.scenario = "fuzz: AGI environments"
     outcomes: dict[str, int] = {}
 
     @fuzz(40)
@@ -91,6 +92,7 @@ def test_guard_never_lets_a_forged_caller_id_out_of_the_region():
 
 
 def test_random_pdus_never_kill_the_worker(site, ledger_row):
+    ledger_row.scenario = "fuzz: random PDUs"
     from modem.simulator.memory import StoredMessage
 
     site.start_worker()
@@ -123,6 +125,7 @@ def test_random_pdus_never_kill_the_worker(site, ledger_row):
 
 
 def test_inbound_texts_of_every_kind_are_stored_whole(site, ledger_row):
+    ledger_row.scenario = "fuzz: inbound texts"
     site.start_worker()
     site.call("+12125550145")
     site.wait_sent(1)

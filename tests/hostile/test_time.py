@@ -24,6 +24,7 @@ def site(tmp_path):
 def test_call_stamped_an_hour_ahead_is_texted_now(site, ledger_row):
     # The hook wrote the call, then the clock stepped back an hour (NTP after a cold boot).
     # Today's main waited that hour for the first text.
+    ledger_row.scenario = "case 7: clock stepped back 1 h"
     site.start_worker()
     started = time.monotonic()
     site.call_stamped(CALLER, datetime.now(timezone.utc) + timedelta(hours=1))
@@ -38,6 +39,7 @@ def test_call_stamped_an_hour_ahead_is_texted_now(site, ledger_row):
 
 
 def test_text_back_older_than_stale_after_expires_at_send_time(site, ledger_row):
+    ledger_row.scenario = "case 8: stale at send time"
     from store import Store
 
     # The modem is away; a call 50 s old (inside stale_after = 1m) is planned meanwhile.

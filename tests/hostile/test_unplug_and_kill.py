@@ -45,6 +45,7 @@ def _callers_texted(site: Site) -> set[str]:
 
 
 def test_modem_unplugged_ten_times_during_100_calls(site, ledger_row):
+    ledger_row.scenario = "modem unplugged x10"
     numbers = local_numbers(100, 1)
     site.sim.set_latency("+CMGS", 0.03)
     site.start_fastagi("--max-calls", "16")
@@ -72,6 +73,7 @@ def test_modem_unplugged_ten_times_during_100_calls(site, ledger_row):
 
 @pytest.mark.slow
 def test_worker_sigkilled_twenty_times_during_200_calls(site, ledger_row):
+    ledger_row.scenario = "worker SIGKILL x20"
     numbers = local_numbers(200, 2)
     site.sim.set_latency("+CMGS", 0.03)
     site.start_fastagi("--max-calls", "16")
