@@ -49,3 +49,31 @@ def test_an_event_stays_an_hour_and_a_restarted_watch_clears_it(store):
     later._next_look = 0
     later.look(T + timedelta(minutes=61))
     assert store.active_alerts() == []
+
+
+def test_watch_conditions_modem_gone_failing_receive_memory_and_disk(store, tmp_path, monkeypatch):
+    import modem.worker.alerts as alerts
+
+    watch = AlertWatch(store, (), [str(tmp_path)])
+
+    def look(at):
+        watch._next_look = 0
+        watch.look(at)
+        return {a.key for a in store.active_alerts()}
+
+    watch.seen.modem_lost_for = 299.0
+    watch.seen.failing_in_a_row = 2
+    watch.seen.receive_memory = ("ME", 80, 100)
+    assert look(T) == set()
+    watch.seen.modem_lost_for = 301.0
+    watch.seen.failing_in_a_row = 3
+    watch.seen.last_failure = "+CMS ERROR: 38"
+    watch.seen.receive_memory = ("ME", 81, 100)
+    assert look(T) == {"modem_gone", "texts_failing", "receive_memory"}
+    assert any("+CMS ERROR: 38" in a.text for a in store.active_alerts())
+    monkeypatch.setattr(alerts, "DISK_LOW_BYTES", 1 << 62)     # every disk is "nearly full" now
+    assert "disk_full" in look(T + timedelta(seconds=3))
+    monkeypatch.setattr(alerts, "DISK_LOW_BYTES", 0)
+    monkeypatch.setattr(alerts, "DISK_LOW_FRACTION", 0.0)
+    watch.seen.modem_lost_for, watch.seen.failing_in_a_row, watch.seen.receive_memory = None, 0, ("ME", 1, 100)
+    assert look(T + timedelta(seconds=6)) == set()
