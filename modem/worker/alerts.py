@@ -32,9 +32,11 @@ FAILING_IN_A_ROW = 3
 RECEIVE_MEMORY_FULL = 0.8
 UNWRITABLE_SECONDS = 30.0
 DIRECT_TEXT_EVERY = 3600.0
-# Nearly full: less than 5% of the filesystem, or less than 8 MB, free (a store needs
-# room to grow its write-ahead log; the hook's spool needs a few kB per call).
+# Nearly full: less than 5% of the filesystem free (but never asking for more than
+# 512 MB: 5% of a big disk is plenty), or less than 8 MB whatever its size. A store needs
+# room to grow its write-ahead log; the hook's spool needs a few kB per call.
 DISK_LOW_FRACTION = 0.05
+DISK_LOW_CEILING = 512 * 1024 * 1024
 DISK_LOW_BYTES = 8 * 1024 * 1024
 
 CONDITIONS = ("hourly_cap", "receive_memory", "disk_full", "modem_gone", "texts_failing")
@@ -184,7 +186,7 @@ def _disk_low(path: str) -> str | None:
     except OSError:
         return None
     free, size = st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
-    if size and (free < DISK_LOW_BYTES or free < size * DISK_LOW_FRACTION):
+    if size and free < max(DISK_LOW_BYTES, min(size * DISK_LOW_FRACTION, DISK_LOW_CEILING)):
         return (f"the disk holding {path} is nearly full ({free // 1024} kB free of {size // 1024} kB): "
                 "free some space (calls are kept in the spool meanwhile)")
     return None
