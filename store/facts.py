@@ -110,13 +110,24 @@ class CallFact:
         return cls(**values)
 
 
-def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime | None) -> str:
+def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime | None,
+               body: str | None = None) -> str:
     """What makes a long (concatenated) text the same text however it arrives (its parts
     read off the SIM, or delivered straight to the worker) and however often (a SIM read
     again after a crash): recording it twice under this key stores it once.
-    `first_sent_at`: the service centre's time of its first part."""
+    `first_sent_at`: the service centre's time of its first part.
+
+    Reference 0 is what some phones put on every long text (DESIGN.md, measured peers), so
+    it tells two texts apart no better than nothing: two sent in the same second would
+    share a key, and the second be taken for the first and deleted unstored. For it the
+    key also carries a digest of the whole text (`body`), the same however it arrived."""
     stamp = first_sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if first_sent_at else ""
-    return f"concat:{sender}:{reference}:{total}:{stamp}"
+    key = f"concat:{sender}:{reference}:{total}:{stamp}"
+    if reference == 0 and body is not None:
+        import hashlib      # here, not at the top: the AGI hook imports this module per call
+
+        key += ":" + hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return key
 
 
 # Fields a second record of the same call may fill when the first left them empty (the

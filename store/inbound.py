@@ -87,8 +87,8 @@ class InboundVerbs:
             parts = list(Part.select().where(group).order_by(Part.seq))
             if len(parts) < total:
                 return None
-            key = concat_key(sender, reference, total, parts[0].smsc_timestamp)
             text = "".join(p.body for p in parts)
+            key = concat_key(sender, reference, total, parts[0].smsc_timestamp, text)
             message_id, created = self._record_inbound(sender, text, received_at or now, key, kind, parts=total)
             Part.delete().where(group).execute()
         return (message_id, text) if created else None

@@ -85,3 +85,20 @@ def test_a_month_old_text_found_on_the_sim_is_filed_late_and_not_acted_on(rig):
     assert rig.store.is_opted_out(US2)                               # a STOP is honoured however late
     wait_until(lambda: rig.sent_to(US2), what="the one opt-out confirmation")
     assert rig.sent_to(US) == [] and rig.sent_to(STAFF) == []        # nothing forwarded
+
+
+def test_texts_shaped_as_other_networks_send_them_are_each_filed_once(rig):
+    # First octet 0x10, PID 0x01, class-1 DCS, SMSC type 0x81, and concatenation reference
+    # 0 on every long text: two long texts from one phone in the same second. Today's main
+    # took the second for the first (one key) and deleted it unstored.
+    first = "The boiler started knocking last night and the pressure gauge reads below one bar. " * 2
+    second = "Also the kitchen radiator is cold at the top; can the engineer look at that too? " * 2
+    rig.sim.inject_sms(US, first, storage="SM", announce="never", shape="other-network")
+    rig.sim.inject_sms(US, second, storage="SM", announce="never", shape="other-network")
+    rig.sim.inject_sms(US2, "Thanks, Tuesday is fine 👍", shape="other-network")
+    rig.start()
+    wait_until(lambda: len(_inbound(rig, US)) == 2 and _inbound(rig, US2), timeout=10, what="all three filed")
+    assert sorted(m["body"] for m in _inbound(rig, US)) == sorted([first, second])
+    assert [m["body"] for m in _inbound(rig, US2)] == ["Thanks, Tuesday is fine 👍"]
+    wait_until(lambda: not rig.sim.stored("SM") and not rig.sim.stored("ME"), what="every copy deleted")
+    wait_until(lambda: len(rig.sent_to(STAFF)) == 3, what="three forwards")

@@ -119,8 +119,9 @@ class Reassembly:
         present = [part for part in ordered if part is not None]
         first = ordered[0] or min(present, key=lambda part: part.smsc_timestamp or now)
         texts = [part.text if part is not None else MISSING_PART for part in ordered]
-        text = InboundText(sender, join_texts(texts), first.smsc_timestamp or now,
-                           concat_key(sender, reference, total, first.smsc_timestamp),
+        body = join_texts(texts)
+        text = InboundText(sender, body, first.smsc_timestamp or now,
+                           concat_key(sender, reference, total, first.smsc_timestamp, body),
                            parts=total, joined_from=(reference, total))
         return Whole(text, tuple(part.copy for part in present if part.copy is not None))
 

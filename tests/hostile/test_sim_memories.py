@@ -95,3 +95,23 @@ def test_month_old_texts_on_the_sim(site, ledger_row):
     ledger_row.count(tally)
     ledger_row.note = "2 filed late; STOP honoured"
     assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 1)
+
+
+def test_replies_shaped_as_other_networks_send_them(site, ledger_row):
+    # First octet 0x10, PID 0x01, class-1 DCS, SMSC type 0x81, concatenation reference 0:
+    # two long replies from one phone in the same second, one short one with an emoji.
+    first = "The boiler started knocking last night and the pressure gauge reads below one bar. " * 2
+    second = "Also the kitchen radiator is cold at the top; can the engineer look at that too? " * 2
+    site.start_worker()
+    site.call(CALLER)
+    site.wait_sent(1)
+    site.sim.inject_sms(CALLER, first, shape="other-network")
+    site.sim.inject_sms(CALLER, second, shape="other-network")
+    site.sim.inject_sms("+12125550145", "Thanks, Tuesday is fine 👍", shape="other-network")
+    site.wait_sent(4, what="three forwards to staff")
+    site.wait_settled()
+    assert sorted(r["body"] for r in _replies(site, CALLER)) == sorted([first, second])
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = "3 replies, reference 0 twice"
+    assert (tally.lost, tally.duplicates, tally.texts_out) == (0, 0, 4)
