@@ -68,3 +68,15 @@ def test_a_cut_off_text_is_finished_not_marked_sent_half_sent(rig):
     assert len(rig.sim.sent) == 3                                # no part twice
     assert [p["seq"] for p in rig.store.sent_parts(text)] == [1, 2, 3]
     assert rig.store.message(text)["parts"] == 3
+
+
+def test_a_cut_off_text_is_finished_even_past_its_time(rig):
+    # A follow-up later than stale_after (2 h) is expired, not sent; one whose first part
+    # went is finished instead (half a text for ever is worse than the rest late).
+    rig.sim.fail_next(1, "+CMS ERROR: 331", command="+CMGS", after=1)
+    text = rig.store.queue_message(US, "follow_up", LONG, rig.clock() - timedelta(seconds=1))
+    wait_until(lambda: rig.store.sent_part_count(text) == 1 and _status(rig, text) == "scheduled",
+               what="part 1 kept")
+    rig.clock.advance(timedelta(hours=3))
+    wait_until(lambda: _status(rig, text) == "sent", what="the rest sent three hours late")
+    assert rig.sim.sent_messages()[0].complete and len(rig.sim.sent) == 3

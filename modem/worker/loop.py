@@ -386,6 +386,12 @@ class Worker:
                       due_at=message.due_at, call_at=call_at)
         if why is None:
             return False
+        if self.store.sent_part_count(message.id):
+            # Its first parts went before a modem error: the caller holds half a text, and
+            # the rest, late, is better than half for ever.
+            log.info("text %s to %s is past its time but part of it went; sending the rest", message.id,
+                     message.number)
+            return False
         settled = self.store.expire_message(message.id, why)
         self.expired_count += 1
         log.warning("text %s (%s) to %s expired, not sent: %s%s", message.id, message.kind, message.number, why,
