@@ -223,7 +223,7 @@ def build_models(database: pw.Database) -> Models:
         reason = pw.CharField()                      # draft | sent_copy | unreadable
         detail = pw.TextField(default="")            # the decoder's words, the draft's recipient...
         pdu = pw.TextField()
-        found_at = UTCDateTimeField()
+        found_at = UTCDateTimeField(index=True)      # retention purges by it
         key = pw.CharField(unique=True)              # the same copy seen on two sweeps: one row
 
         class Meta:

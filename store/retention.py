@@ -24,10 +24,11 @@ class Purged(NamedTuple):
     messages: int
     audit: int
     parts: int
+    rejected: int = 0            # drafts and junk cleared off the modem (store/rejected.py)
 
     @property
     def total(self) -> int:
-        return self.calls + self.messages + self.audit + self.parts
+        return self.calls + self.messages + self.audit + self.parts + self.rejected
 
 
 class RetentionVerbs:
@@ -45,7 +46,9 @@ class RetentionVerbs:
         kept = Contact.select(Contact.id).where(Contact.opted_out | Contact.blocked)
         audit = self._purge(Event, (Event.at < cutoff) & Event.contact.not_in(kept), Event.at, batch)
         parts = self._purge(Part, Part.received_at < cutoff, Part.received_at, batch)
-        return Purged(calls=calls, messages=messages, audit=audit, parts=parts)
+        Rejected = self.models.RejectedSms
+        rejected = self._purge(Rejected, Rejected.found_at < cutoff, Rejected.found_at, batch)
+        return Purged(calls=calls, messages=messages, audit=audit, parts=parts, rejected=rejected)
 
     def _purge(self, model, where, oldest: pw.Field, batch: int) -> int:
         ids = model.select(model.id).where(where).order_by(oldest).limit(batch)

@@ -37,7 +37,7 @@ class Housekeeper:
         if self._round is None:
             if time.monotonic() < self._next_round:
                 return
-            self._round = {"calls": 0, "messages": 0, "audit": 0, "parts": 0}
+            self._round = {}
         try:
             purged = self.store.purge_before(now - self.keep, self.batch)
         except Exception as exc:  # noqa: BLE001 - a locked or damaged store: the texts matter more; next round
@@ -46,7 +46,7 @@ class Housekeeper:
             self._finish()
             return
         for name, count in purged._asdict().items():
-            self._round[name] += count
+            self._round[name] = self._round.get(name, 0) + count
         if max(purged) < self.batch:          # every table came back short: done
             self._finish()
 
