@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from modem.worker.ports import AlertStore
 from store.errors import StoreError
 
 log = logging.getLogger("modem.worker")
@@ -56,7 +57,7 @@ class Observations:
 
 
 class AlertWatch:
-    def __init__(self, store, staff_numbers: tuple[str, ...], watched_paths: list[str]):
+    def __init__(self, store: AlertStore, staff_numbers: tuple[str, ...], watched_paths: list[str]):
         self.store = store
         self.staff_numbers = staff_numbers
         self.watched_paths = [p for p in watched_paths if p]

@@ -11,6 +11,8 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from modem.worker.ports import HousekeepingStore
+
 log = logging.getLogger("modem.worker")
 
 ROUND_SECONDS = 3600.0
@@ -18,7 +20,7 @@ STATISTICS_SECONDS = 86400.0
 
 
 class Housekeeper:
-    def __init__(self, store, keep: timedelta | None, batch: int):
+    def __init__(self, store: HousekeepingStore, keep: timedelta | None, batch: int):
         self.store = store
         self.keep = keep
         self.batch = batch

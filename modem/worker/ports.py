@@ -3,21 +3,25 @@
 The worker side (Worker, Planner, Receiver, Conversation, Reassembly) is written against
 these, not against store.Store or modem.device.modem.Modem, so each part says exactly
 what it uses and a test can hand it anything that has those verbs. store.Store and
-Modem satisfy them structurally (mypy checks it where the CLI builds the worker).
+Modem satisfy them structurally: mypy checks it where the CLI builds the worker, and
+tests/test_worker_ports.py that every verb named here exists on them.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from modem.device.records import ModemHealth, StoredSms
 from modem.sms.pdu import StatusReport
+from store.alerts import AlertRecord
 from store.facts import CallFact, CallPlan
 from store.records import CallRecord, ContactInfo, KeptPart, OutboundMessage
+from store.retention import Purged
 
 
 # -- the modem ----------------------------------------------------------------------------
+@runtime_checkable
 class ModemPort(Protocol):
     """An opened modem (modem.device.modem.Modem)."""
 
@@ -167,6 +171,30 @@ class LoopStore(Protocol):
     def write_worker_status(self, **fields: Any) -> None: ...
 
 
-class WorkerStore(LoopStore, PlanningStore, ConversationStore, ReceivingStore, Protocol):
-    """Everything the worker loop and its parts use of the store (store.Store). The
-    alert watch (alerts.py) and the housekeeper (housekeeping.py) take it as it is."""
+class AlertStore(Protocol):
+    """The alerts the worker raises, clears and texts to staff (alerts.py)."""
+
+    def raise_alert(self, key: str, text: str, now: datetime | None = None) -> bool: ...
+
+    def clear_alert(self, key: str, now: datetime | None = None) -> bool: ...
+
+    def active_alerts(self) -> Sequence[AlertRecord]: ...
+
+    def due_to_text(self, now: datetime | None = None,
+                    every: timedelta = ...) -> Sequence[AlertRecord]: ...
+
+    def mark_alert_texted(self, key: str, now: datetime | None = None) -> None: ...
+
+
+class HousekeepingStore(Protocol):
+    """Old rows purged a batch at a time (housekeeping.py)."""
+
+    def purge_before(self, cutoff: datetime, batch: int = ...) -> Purged: ...
+
+    def refresh_statistics(self) -> None: ...
+
+
+@runtime_checkable
+class WorkerStore(LoopStore, PlanningStore, ConversationStore, ReceivingStore, AlertStore,
+                  HousekeepingStore, Protocol):
+    """Everything the worker loop and its parts use of the store (store.Store)."""
