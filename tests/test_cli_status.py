@@ -160,3 +160,15 @@ def test_status_shows_the_receive_memory_the_worker_uses_and_its_fill(tmp_path):
     assert "receive memory     ME 100/100 (100% full; new replies wait at the network)\n" in run(site, "status").output
     beat(site, sim_used=85, sim_total=100)
     assert "receive memory     ME 85/100 (85% full)\n" in run(site, "status").output
+
+
+def test_doctor_takes_csv_like_every_listing(tmp_path, pbx):
+    import csv
+    import io
+    site = make_site(tmp_path, extra='[modem]\nport = "/dev/textback-no-such-modem"\n')
+    rows = list(csv.DictReader(io.StringIO(doctor(site, pbx, "--asterisk-user", "no-such-user-x",
+                                                  "--worker-user", ME, "--csv").output)))
+    assert rows and list(rows[0]) == ["name", "mark", "detail", "fix"]
+    assert {r["name"] for r in rows} >= {"worker service running"}
+    assert json.loads(doctor(site, pbx, "--worker-user", ME, "--json").output)[0].keys() == {
+        "name", "mark", "detail", "fix"}

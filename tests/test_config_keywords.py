@@ -13,6 +13,7 @@ from textback.worker_settings import worker_settings
 SPANISH = """
 [business]
 name = "Example Plumbing"
+callback_number = "(212) 555-0100"
 [keywords]
 opt_out = ["ALTO", "PARAR", "BASTA", "CANCELAR"]
 opt_in = ["EMPEZAR"]

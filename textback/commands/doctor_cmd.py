@@ -15,6 +15,7 @@ from textback.commands.shop_store import database_path
 from textback.install.accounts import Accounts
 from textback.install.asterisk_setup import detect
 from textback.commands.status_cmd import active_alerts, worker_alive
+from textback.output import listing_options
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
 
@@ -52,9 +53,9 @@ def heartbeat(db: Path | None, url: str) -> dict | None:
 @click.option("--worker-user", default="textback", show_default=True, help="The user the worker runs as.")
 @click.option("--modem-timeout", default=2.0, show_default=True, type=click.FloatRange(0.1, 30),
               help="Seconds to wait for each AT answer.")
-@click.option("--json", "as_json", is_flag=True, help="The checklist as JSON.")
+@listing_options
 @click.pass_context
-def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout, as_json):
+def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout, fmt):
     """Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each."""
     conf, first = check_config(ctx)
     checks = [first]
@@ -87,7 +88,9 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
     if alive:
         checks.append(Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))
     else:
-        detail = "no heartbeat ever" if not beat else f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC"
+        detail = ("no heartbeat ever" if not beat else
+                  f"stopped cleanly at {beat['stopped_at']:%Y-%m-%d %H:%M:%S} UTC" if beat.get("stopped_at") else
+                  f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC")
         checks.append(Check("worker service running", FAIL, detail,
                             "systemctl enable --now textback-worker; journalctl -u textback-worker"))
     if beat:
@@ -96,15 +99,22 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
                             "; ".join(a["text"] for a in alerts) if alerts else "none",
                             "each alert says what to do; the worker clears it when the trouble is gone"
                             if alerts else ""))
-    _report(checks, as_json)
+    _report(checks, fmt)
     if any(c.mark == FAIL for c in checks):
         ctx.exit(1)
 
 
-def _report(checks: list[Check], as_json: bool) -> None:
-    if as_json:
+def _report(checks: list[Check], fmt: str) -> None:
+    if fmt == "json":
         import json
         click.echo(json.dumps([c.__dict__ for c in checks], ensure_ascii=False, indent=2))
+        return
+    if fmt in ("csv", "excel"):
+        from zoneinfo import ZoneInfo
+
+        from textback.output import Column, Renderer
+        columns = [Column(k, k.upper()) for k in ("name", "mark", "detail", "fix")]
+        click.echo(Renderer(ZoneInfo("UTC"), "US", fmt).listing([c.__dict__ for c in checks], columns))
         return
     for c in checks:
         mark, colour = MARKS[c.mark]
