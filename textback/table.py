@@ -78,7 +78,7 @@ def layout(titles: Sequence[str], cells: list[list[str]], caps: Sequence[int], w
     return "\n".join(lines)
 
 
-def _share(widths: list[int], long: list[int], natural: list[int], mins: list[int], room: int) -> None:
+def _share(widths: list[int], long: list[int], natural: list[int], mins: Sequence[int], room: int) -> None:
     """Give the long columns `room` cells: each its minimum first, the rest in turn to those
     that still want more (so a short detail does not take space the message needs)."""
     for i in long:
