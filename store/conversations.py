@@ -68,7 +68,7 @@ class ConversationVerbs:
             Contact.update({Contact.done_at: now, Contact.done_by: by, Contact.updated_at: now}
                            ).where(Contact.id == row.id).execute()
             self._mark_handled(row.id, now)
-        log.info("conversation with %s marked done by %s", number, by)
+        log.debug("conversation with %s marked done by %s", number, by)
         return True
 
     def mark_undone(self, number: str, now: datetime | None = None) -> bool:
@@ -87,7 +87,7 @@ class ConversationVerbs:
             Contact.update({Contact.done_at: None, Contact.done_by: None, Contact.updated_at: now}
                            ).where(Contact.id == row.id).execute()
             Message.update({Message.read_at: None}).where(Message.id == latest.id).execute()
-        log.info("conversation with %s back in the inbox", number)
+        log.debug("conversation with %s back in the inbox", number)
         return True
 
     def conversation_of(self, number: str) -> dict | None:

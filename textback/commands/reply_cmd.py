@@ -58,7 +58,7 @@ def reply(ctx, ref, text, force, sender):
         message_id = store.queue_message(e164, "staff_reply", text, due_at=datetime.now(timezone.utc),
                                          sent_by=sender)
         note = worker_note(store.worker_status(), datetime.now(timezone.utc), out)
-    log.info("reply %s to %s queued by %s", message_id, e164, sender)
+    log.debug("reply %s to %s queued by %s", message_id, e164, sender)
     if measure.encoding == "UCS-2":
         why = "emoji" if measure.has_emoji else explain_non_gsm(sent)
         click.echo(f"warning: sent as UCS-2 (70 characters per SMS, not 160) because of: {why}", err=True)
