@@ -289,8 +289,11 @@ def test_a_memory_that_will_not_list_is_skipped_and_said_once(sim, modem, caplog
         found.append(modem.list_stored())
     assert [[s.text for s in sweep] for sweep in found] == [
         ["In the phone"], ["In the phone"], ["In the SIM", "In the phone"]]
-    refused = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    # Each record once: under a full run a handler left by an earlier test can hand the
+    # same record to the capture twice.
+    records = list({id(r): r for r in caplog.records}.values())
+    refused = [r.getMessage() for r in records if r.levelname == "WARNING"]
     assert refused == ["modem would not list memory SM (+CMS ERROR: 320 (memory failure) for AT+CMGL=4) "
                        "though AT+CPMS says it holds 1; the other memories are still read, and it is "
                        "tried again at every sweep"]
-    assert any(r.getMessage() == "modem lists memory SM again" for r in caplog.records)
+    assert any(r.getMessage() == "modem lists memory SM again" for r in records)
