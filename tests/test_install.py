@@ -323,3 +323,25 @@ def test_the_program_only_dialplan_keeps_every_handler_and_drops_only_fastagi():
         assert lines[-1] == " same => n,Return()"
     # everything outside the two handlers is the shipped text
     assert plain.split("; Examples.")[1] == shipped.split("; Examples.")[1]
+
+
+def test_install_repairs_a_database_made_before_it(shared_tmp):
+    """A database made by an older install (the worker's UMask=0007 gave 0640) or by root,
+    without Asterisk's ACL: install gives it group textback, g+rw and the ACL."""
+    if os.geteuid() != 0:
+        pytest.skip("install owns files as textback and root: run as root (CI does)")
+    root = _stage(shared_tmp, "rungroup")
+    assert _install(root).exit_code == 0
+    db = root / "var/lib/textback/textback.db"
+    db.write_bytes(b"")
+    os.setxattr(db, acl.ACCESS, b"\x02\x00\x00\x00\x01\x00\x06\x00\xff\xff\xff\xff\x04\x00\x04\x00\xff\xff\xff\xff"
+                b"\x20\x00\x00\x00\xff\xff\xff\xff")      # user::rw- group::r-- other::--- (no ACL entries)
+    os.chown(db, 0, 0)
+    db.chmod(0o640)
+    result = _install(root)
+    assert result.output.splitlines()[1:2] == [
+        "done: writable by group textback and Asterisk: /var/lib/textback/textback.db"]
+    st = db.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, _ids(root, "textback")[1], 0o660)
+    assert acl.named_users(str(db)) == {ASTERISK_UID: 6}
+    assert acl.may(str(db), ASTERISK_UID, {ASTERISK_GID}, acl.R | acl.W)
