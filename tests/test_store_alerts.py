@@ -77,3 +77,18 @@ def test_watch_conditions_modem_gone_failing_receive_memory_and_disk(store, tmp_
     monkeypatch.setattr(alerts, "DISK_LOW_FRACTION", 0.0)
     watch.seen.modem_lost_for, watch.seen.failing_in_a_row, watch.seen.receive_memory = None, 0, ("ME", 1, 100)
     assert look(T + timedelta(seconds=6)) == set()
+
+
+def test_a_store_that_cannot_be_written_is_texted_straight_once_then_recorded_when_it_can(store, monkeypatch):
+    import modem.worker.alerts as alerts
+
+    watch = AlertWatch(store, ("+12125550177",), [])
+    watch.store_failed("database or disk is full", T)
+    assert watch.unwritable_text() is None                    # not yet: a hiccup is not an alert
+    monkeypatch.setattr(alerts, "UNWRITABLE_SECONDS", 0.0)
+    text = watch.unwritable_text()
+    assert "cannot write its database (database or disk is full)" in text
+    assert watch.unwritable_text() is None                    # once an hour, not every pass
+    watch.store_ok(T + timedelta(minutes=2))
+    [alert] = store.active_alerts()
+    assert alert.key == "store_unwritable" and "writing again" in alert.text
