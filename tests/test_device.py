@@ -297,3 +297,16 @@ def test_a_memory_that_will_not_list_is_skipped_and_said_once(sim, modem, caplog
                        "though AT+CPMS says it holds 1; the other memories are still read, and it is "
                        "tried again at every sweep"]
     assert any(r.getMessage() == "modem lists memory SM again" for r in records)
+
+
+def test_the_receive_memory_is_the_one_new_texts_go_to(sim, modem):
+    assert modem.receive_memory == "ME" and sim.state.cpms[2] == "ME"
+    health = modem.health()
+    assert health.receive_memory == "ME" and health.storage["ME"] == (0, 100)
+
+
+def test_a_refused_memory_choice_leaves_the_modems_own_and_says_which(sim):
+    sim.fail_next(1, "+CMS ERROR: 302", command="+CPMS", after=1)    # AT+CPMS=? answers, the choice not
+    with Modem.open(sim.device, command_timeout=2) as m:
+        assert m.receive_memory == "SM" == sim.state.cpms[2]
+        assert m.health().receive_memory == "SM"
