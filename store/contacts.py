@@ -2,90 +2,79 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from store import times
-from store.records import ContactInfo
+from store import outbound, rows, times
+from store.models import Models
+from store.records import ContactInfo, OptOutRecord
 
 log = logging.getLogger(__name__)
 
 
-class ContactVerbs:
-    def _contact_row(self, number: str, create: bool = True):
-        """The contact row for `number` (inside the caller's transaction), created if asked."""
-        Contact = self.models.Contact
-        row = Contact.get_or_none(Contact.number == number)
-        if row is None and create:
-            now = times.utcnow()
-            row = Contact.create(number=number, created_at=now, updated_at=now)
-        return row
+def contact(models: Models, number: str) -> ContactInfo | None:
+    row = rows.contact_row(models, number, create=False)
+    return rows.contact_info(row) if row is not None else None
 
-    def contact(self, number: str) -> ContactInfo | None:
-        row = self._contact_row(number, create=False)
-        if row is None:
-            return None
-        return ContactInfo(number=row.number, name=row.name, opted_out=row.opted_out,
-                           opted_out_at=row.opted_out_at, blocked=row.blocked, created_at=row.created_at)
 
-    def is_opted_out(self, number: str) -> bool:
-        row = self._contact_row(number, create=False)
-        return bool(row and row.opted_out)
+def is_opted_out(models: Models, number: str) -> bool:
+    row = rows.contact_row(models, number, create=False)
+    return bool(row and row.opted_out)
 
-    def is_blocked(self, number: str) -> bool:
-        row = self._contact_row(number, create=False)
-        return bool(row and row.blocked)
 
-    def opt_out(self, number: str, keyword: str = "", message_id: int | None = None,
-                source: str = "sms") -> int:
-        """Honour a STOP at once: flag the contact and cancel its scheduled texts.
+def is_blocked(models: Models, number: str) -> bool:
+    row = rows.contact_row(models, number, create=False)
+    return bool(row and row.blocked)
 
-        Returns how many scheduled messages were cancelled. The confirmation
-        text is queued by the caller *after* this, so it is not cancelled.
-        """
-        with self._write():
-            now = times.utcnow()
-            row = self._contact_row(number)
-            if not row.opted_out:
-                row.opted_out, row.opted_out_at, row.updated_at = True, now, now
-                row.save()
-            self._event(row, "opt_out", keyword, message_id, source, now)
-            cancelled = self.cancel_pending(number, "opted_out")
-        log.info("opt-out from %s (%s): %d scheduled message(s) cancelled", number, keyword or source, cancelled)
-        return cancelled
 
-    def opt_in(self, number: str, keyword: str = "", message_id: int | None = None,
-               source: str = "sms") -> None:
-        with self._write():
-            now = times.utcnow()
-            row = self._contact_row(number)
-            row.opted_out, row.opted_out_at, row.updated_at = False, None, now
+def opt_out(models: Models, number: str, keyword: str, message_id: int | None, source: str) -> int:
+    with rows.write(models):
+        now = times.utcnow()
+        row = rows.contact_row(models, number)
+        if not row.opted_out:
+            row.opted_out, row.opted_out_at, row.updated_at = True, now, now
             row.save()
-            self._event(row, "opt_in", keyword, message_id, source, now)
+        _event(models, row, "opt_out", keyword, message_id, source, now)
+        cancelled = outbound.cancel_pending(models, number, "opted_out", None)
+    log.info("opt-out from %s (%s): %d scheduled message(s) cancelled", number, keyword or source, cancelled)
+    return cancelled
 
-    def block(self, number: str, source: str = "cli") -> int:
-        """Staff `textback block`: never text this number; cancels what is scheduled."""
-        with self._write():
-            now = times.utcnow()
-            row = self._contact_row(number)
-            row.blocked, row.updated_at = True, now
-            row.save()
-            self._event(row, "block", "", None, source, now)
-            return self.cancel_pending(number, "blocked")
 
-    def unblock(self, number: str, source: str = "cli") -> None:
-        with self._write():
-            now = times.utcnow()
-            row = self._contact_row(number)
-            row.blocked, row.updated_at = False, now
-            row.save()
-            self._event(row, "unblock", "", None, source, now)
+def opt_in(models: Models, number: str, keyword: str, message_id: int | None, source: str) -> None:
+    with rows.write(models):
+        now = times.utcnow()
+        row = rows.contact_row(models, number)
+        row.opted_out, row.opted_out_at, row.updated_at = False, None, now
+        row.save()
+        _event(models, row, "opt_in", keyword, message_id, source, now)
 
-    def opt_out_events(self, number: str) -> list[dict]:
-        """The audit trail for one number, oldest first."""
-        E = self.models.OptOutEvent
-        rows = E.select().where(E.number == number).order_by(E.at, E.id)
-        return [{"action": r.action, "keyword": r.keyword, "source": r.source, "at": r.at,
-                 "message_id": r.message_id} for r in rows]
 
-    def _event(self, contact, action, keyword, message_id, source, at) -> None:
-        self.models.OptOutEvent.create(contact=contact, number=contact.number, action=action,
-                                       keyword=keyword or "", message=message_id, source=source, at=at)
+def block(models: Models, number: str, source: str) -> int:
+    with rows.write(models):
+        now = times.utcnow()
+        row = rows.contact_row(models, number)
+        row.blocked, row.updated_at = True, now
+        row.save()
+        _event(models, row, "block", "", None, source, now)
+        return outbound.cancel_pending(models, number, "blocked", None)
+
+
+def unblock(models: Models, number: str, source: str) -> None:
+    with rows.write(models):
+        now = times.utcnow()
+        row = rows.contact_row(models, number)
+        row.blocked, row.updated_at = False, now
+        row.save()
+        _event(models, row, "unblock", "", None, source, now)
+
+
+def opt_out_events(models: Models, number: str) -> list[OptOutRecord]:
+    E = models.OptOutEvent
+    found = E.select().where(E.number == number).order_by(E.at, E.id)
+    return [OptOutRecord(action=r.action, keyword=r.keyword, source=r.source, at=r.at, message_id=r.message_id)
+            for r in found]
+
+
+def _event(models: Models, contact_row: rows.Row, action: str, keyword: str, message_id: int | None,
+           source: str, at: datetime) -> None:
+    models.OptOutEvent.create(contact=contact_row, number=contact_row.number, action=action,
+                              keyword=keyword or "", message=message_id, source=source, at=at)

@@ -20,96 +20,91 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from store import times
+from store import rows
+from store.models import Models
+from store.records import SentPartRecord
 
 log = logging.getLogger(__name__)
 
 REPORT_WINDOW = timedelta(days=3)
 
 
-class DeliveryVerbs:
-    def record_sent_parts(self, message_id: int, references: Sequence[int], first_seq: int = 1,
-                          now: datetime | None = None) -> None:
-        """The modem took parts first_seq, first_seq+1, ... of a text (with these
-        references) but not the rest: kept so the rest is sent later, never these again."""
-        with self._write():
-            self._record_parts(self._message_row(message_id), references, first_seq, now or times.utcnow())
+def record_sent_parts(models: Models, message_id: int, references: Sequence[int], first_seq: int,
+                      now: datetime) -> None:
+    with rows.write(models):
+        record_parts(models, rows.message_row(models, message_id), references, first_seq, now)
 
-    def sent_part_count(self, message_id: int) -> int:
-        """How many parts of the text went out, counted from part 1 without a gap: a
-        resumed send starts after them."""
-        SentPart = self.models.SentPart
-        seqs = {p.seq for p in SentPart.select(SentPart.seq).where(SentPart.message == message_id)}
-        count = 0
-        while count + 1 in seqs:
-            count += 1
-        return count
 
-    def sent_parts(self, message_id: int) -> list[dict]:
-        """The parts of one text as sent and reported, in order (for `textback thread`, tests)."""
-        SentPart = self.models.SentPart
-        rows = SentPart.select().where(SentPart.message == message_id).order_by(SentPart.seq)
-        return [{"seq": p.seq, "reference": p.reference, "sent_at": p.sent_at, "status": p.status,
-                 "report_status": p.report_status, "reported_at": p.reported_at} for p in rows]
+def sent_part_count(models: Models, message_id: int) -> int:
+    SentPart = models.SentPart
+    seqs = {p.seq for p in SentPart.select(SentPart.seq).where(SentPart.message == message_id)}
+    count = 0
+    while count + 1 in seqs:
+        count += 1
+    return count
 
-    def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime, *,
-                       reported_at: datetime | None = None, status: int | None = None) -> int | None:
-        """Apply one status report (`ok`: delivered, else failed; `at`: its discharge time,
-        `status`: its TP-ST) to the part it is about, then settle that part's text.
 
-        reported_at is when the report came, on the caller's clock (default `at`): the
-        part must have been sent before it, within REPORT_WINDOW. Returns the text's
-        message id, or None when no part matches (logged).
-        """
-        SentPart = self.models.SentPart
-        bound = reported_at or at
-        with self._write():
-            part = (SentPart.select()
-                    .where((SentPart.reference == reference) & (SentPart.number == number)
-                           & (SentPart.status == "sent") & (SentPart.sent_at <= bound)
-                           & (SentPart.sent_at >= bound - REPORT_WINDOW))
-                    .order_by(SentPart.sent_at.desc(), SentPart.id.desc()).first())
-            if part is None:
-                log.info("status report for reference %s to %s matches no part sent in the %s before it",
-                         reference, number, _days(REPORT_WINDOW))
-                return None
-            (SentPart.update({SentPart.status: "delivered" if ok else "failed", SentPart.reported_at: at,
-                              SentPart.report_status: status})
-             .where(SentPart.id == part.id).execute())
-            self._settle(part.message_id)
-            return part.message_id
+def sent_parts(models: Models, message_id: int) -> list[SentPartRecord]:
+    SentPart = models.SentPart
+    found = SentPart.select().where(SentPart.message == message_id).order_by(SentPart.seq)
+    return [SentPartRecord(seq=p.seq, reference=p.reference, sent_at=p.sent_at, status=p.status,
+                           report_status=p.report_status, reported_at=p.reported_at) for p in found]
 
-    # -- inside a write transaction ------------------------------------------------------------
-    def _record_parts(self, row, references: Sequence[int], first_seq: int, now: datetime) -> None:
-        SentPart = self.models.SentPart
-        for seq, reference in enumerate(references, start=first_seq):
-            (SentPart.insert(message=row.id, seq=seq, reference=reference, number=row.number, sent_at=now)
-             .on_conflict(conflict_target=[SentPart.message, SentPart.seq],
-                          update={SentPart.reference: reference, SentPart.sent_at: now,
-                                  SentPart.status: "sent"})
-             .execute())
 
-    def _settle(self, message_id: int) -> None:
-        """A sent text's status from its parts' reports (see the module docstring)."""
-        Message, SentPart = self.models.Message, self.models.SentPart
-        row = Message.get_by_id(message_id)
-        if row.status != "sent":
-            return          # not wholly sent yet (resuming), or already settled
-        parts = list(SentPart.select().where(SentPart.message == message_id).order_by(SentPart.seq))
-        failed = [p for p in parts if p.status == "failed"]
-        if failed:
-            if len(parts) == 1:
-                error = "the network reported it undelivered"
-            else:
-                error = (f"the network reported part {failed[0].seq} of {len(parts)} undelivered"
-                         + (f" (status {failed[0].report_status:#04x})" if failed[0].report_status is not None else "")
-                         + "; the caller has only part of the text")
-            Message.update({Message.status: "failed", Message.error: error}).where(Message.id == message_id).execute()
-            log.warning("text %s to %s failed: %s", message_id, row.number, error)
-        elif len(parts) >= row.parts and all(p.status == "delivered" for p in parts):
-            delivered_at = max(p.reported_at for p in parts)
-            (Message.update({Message.status: "delivered", Message.delivered_at: delivered_at})
-             .where(Message.id == message_id).execute())
+def mark_delivered(models: Models, reference: int, number: str, ok: bool, at: datetime,
+                   reported_at: datetime | None, status: int | None) -> int | None:
+    SentPart = models.SentPart
+    bound = reported_at or at
+    with rows.write(models):
+        part = (SentPart.select()
+                .where((SentPart.reference == reference) & (SentPart.number == number)
+                       & (SentPart.status == "sent") & (SentPart.sent_at <= bound)
+                       & (SentPart.sent_at >= bound - REPORT_WINDOW))
+                .order_by(SentPart.sent_at.desc(), SentPart.id.desc()).first())
+        if part is None:
+            log.info("status report for reference %s to %s matches no part sent in the %s before it",
+                     reference, number, _days(REPORT_WINDOW))
+            return None
+        (SentPart.update({SentPart.status: "delivered" if ok else "failed", SentPart.reported_at: at,
+                          SentPart.report_status: status})
+         .where(SentPart.id == part.id).execute())
+        settle(models, part.message_id)
+        return int(part.message_id)
+
+
+# -- inside the caller's write transaction (store/outbound.py's mark_sent uses both) -------------
+def record_parts(models: Models, row: rows.Row, references: Sequence[int], first_seq: int, now: datetime) -> None:
+    """Keep one row per part the modem took (message `row`, parts first_seq, first_seq+1, ...)."""
+    SentPart = models.SentPart
+    for seq, reference in enumerate(references, start=first_seq):
+        (SentPart.insert(message=row.id, seq=seq, reference=reference, number=row.number, sent_at=now)
+         .on_conflict(conflict_target=[SentPart.message, SentPart.seq],
+                      update={SentPart.reference: reference, SentPart.sent_at: now,
+                              SentPart.status: "sent"})
+         .execute())
+
+
+def settle(models: Models, message_id: int) -> None:
+    """A sent text's status from its parts' reports (see the module docstring)."""
+    Message, SentPart = models.Message, models.SentPart
+    row = Message.get_by_id(message_id)
+    if row.status != "sent":
+        return          # not wholly sent yet (resuming), or already settled
+    parts = list(SentPart.select().where(SentPart.message == message_id).order_by(SentPart.seq))
+    failed = [p for p in parts if p.status == "failed"]
+    if failed:
+        if len(parts) == 1:
+            error = "the network reported it undelivered"
+        else:
+            error = (f"the network reported part {failed[0].seq} of {len(parts)} undelivered"
+                     + (f" (status {failed[0].report_status:#04x})" if failed[0].report_status is not None else "")
+                     + "; the caller has only part of the text")
+        Message.update({Message.status: "failed", Message.error: error}).where(Message.id == message_id).execute()
+        log.warning("text %s to %s failed: %s", message_id, row.number, error)
+    elif len(parts) >= row.parts and all(p.status == "delivered" for p in parts):
+        delivered_at = max(p.reported_at for p in parts)
+        (Message.update({Message.status: "delivered", Message.delivered_at: delivered_at})
+         .where(Message.id == message_id).execute())
 
 
 def _days(window: timedelta) -> str:

@@ -8,6 +8,7 @@ everything the verbs return is a plain value (store.records).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
@@ -69,20 +70,21 @@ def _add_history_indexes(Call, Message, OptOutEvent) -> None:
 
 @dataclass(frozen=True)
 class Models:
+    # The model classes are built per database at run time (peewee ships no types): Any.
     database: pw.Database
-    Meta: type
-    Contact: type
-    Call: type
-    Message: type
-    InboundPart: type
-    OptOutEvent: type
-    WorkerStatus: type
-    SentPart: type
-    RejectedSms: type
-    Alert: type
+    Meta: Any
+    Contact: Any
+    Call: Any
+    Message: Any
+    InboundPart: Any
+    OptOutEvent: Any
+    WorkerStatus: Any
+    SentPart: Any
+    RejectedSms: Any
+    Alert: Any
 
     @property
-    def all(self) -> list[type]:
+    def all(self) -> list[Any]:
         return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
                 self.WorkerStatus, self.SentPart, self.RejectedSms, self.Alert]
 

@@ -12,31 +12,30 @@ from datetime import datetime
 
 import peewee as pw
 
+from store import rows
 from store.errors import StoreError
+from store.models import Models
 
 REASONS = ("draft", "sent_copy", "unreadable")
 
 
-class RejectedVerbs:
-    def record_rejected_sms(self, memory: str, slot: int, stat: int | None, reason: str, pdu: str,
-                            found_at: datetime, detail: str = "") -> bool:
-        """Keep one cleared message; False when this very copy (memory, slot, PDU) is
-        recorded already (a sweep saw it again before its delete went through)."""
-        if reason not in REASONS:
-            raise StoreError(f"unknown reason {reason!r} for a rejected SMS: use one of {', '.join(REASONS)}")
-        key = hashlib.sha1(f"{memory}:{slot}:{pdu}".encode()).hexdigest()
-        Rejected = self.models.RejectedSms
-        with self._write():
-            if Rejected.get_or_none(Rejected.key == key) is not None:
-                return False
-            Rejected.insert(memory=memory, slot=slot, stat=stat, reason=reason, detail=detail[:500],
-                            pdu=pdu, found_at=found_at, key=key).execute()
-        return True
+def record_rejected_sms(models: Models, memory: str, slot: int, stat: int | None, reason: str, pdu: str,
+                        found_at: datetime, detail: str) -> bool:
+    if reason not in REASONS:
+        raise StoreError(f"unknown reason {reason!r} for a rejected SMS: use one of {', '.join(REASONS)}")
+    key = hashlib.sha1(f"{memory}:{slot}:{pdu}".encode()).hexdigest()
+    Rejected = models.RejectedSms
+    with rows.write(models):
+        if Rejected.get_or_none(Rejected.key == key) is not None:
+            return False
+        Rejected.insert(memory=memory, slot=slot, stat=stat, reason=reason, detail=detail[:500],
+                        pdu=pdu, found_at=found_at, key=key).execute()
+    return True
 
-    def rejected_sms_counts(self, since: datetime | None = None) -> dict[str, int]:
-        """How many messages were cleared off the modem, by reason."""
-        Rejected = self.models.RejectedSms
-        query = Rejected.select(Rejected.reason, pw.fn.COUNT(Rejected.id).alias("n")).group_by(Rejected.reason)
-        if since is not None:
-            query = query.where(Rejected.found_at >= since)
-        return {row.reason: row.n for row in query}
+
+def rejected_sms_counts(models: Models, since: datetime | None) -> dict[str, int]:
+    Rejected = models.RejectedSms
+    query = Rejected.select(Rejected.reason, pw.fn.COUNT(Rejected.id).alias("n")).group_by(Rejected.reason)
+    if since is not None:
+        query = query.where(Rejected.found_at >= since)
+    return {row.reason: int(row.n) for row in query}

@@ -1,366 +1,366 @@
 """Read-side verbs for the staff command line: inbox, thread, call log, stats, export.
 
-Plain dicts out (aware UTC datetimes, E.164 numbers): formatting for people is the
-CLI's job (textback/output.py). Everything here is a read, so listings work while
+Records out (store/records.py: aware UTC datetimes, E.164 numbers): formatting for people
+is the CLI's job (textback/output.py). Everything here is a read, so listings work while
 the worker holds the write lock (WAL readers never wait).
 """
 from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 import peewee as pw
 
-from store import times
-from store.conversations import CUSTOMER_REPLY, conversation_state
+from store import conversations, outbound, rows, times
 from store.leads import median, recovered, response_delays
-from store.models import INBOUND
+from store.models import INBOUND, Models
+from store.records import (CallOutcome, MessageRecord, DayTally, ExportRow, InboxEntry, LineTally, OptOutEntry, QueueSummary,
+                           Reply, Stats, ThreadItem, Totals)
 from store.rules.keywords import Keyword, classify
 
 TEXTED = ("sent", "delivered")
 
 
-class ReportVerbs:
-    # -- inbox ----------------------------------------------------------------------------------
-    def inbox(self, include_read: bool = False, limit: int = 200,
-              exclude: tuple[str, ...] | list[str] = ()) -> list[dict]:
-        """Conversations waiting for an answer, newest reply first; with `include_read`,
-        answered and done ones after them. `exclude`: staff phones, never customers.
+# -- inbox ----------------------------------------------------------------------------------------
+def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]) -> list[InboxEntry]:
+    """Conversations waiting for an answer, newest reply first; with `include_read`,
+    answered and done ones after them. `exclude`: staff phones, never customers.
 
-        A customer reply waits (read_at is NULL) until someone answers the conversation
-        or marks it done (store/conversations.py); reading it changes nothing.
-        Reads only what it shows, however many years the store holds: the waiting replies
-        (the message_unread partial index), and with include_read the newest replies
-        (message_inbound) until `limit` conversations are found; then each shown
-        conversation's own counts by message.contact_id."""
-        Message, Contact = self.models.Message, self.models.Contact
-        inbound = Message.direction == INBOUND      # literal: the partial indexes match it
-        replies = inbound & (Message.kind == CUSTOMER_REPLY)    # a staff phone's texts are not news
-        candidates = {r.contact_id for r in Message.select(Message.contact)
-                      .where(inbound & Message.read_at.is_null())}
-        if include_read:
-            candidates |= self._recent_repliers(limit)
-        groups = []
-        for contact_id in candidates:
-            unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
-            g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
-                                pw.fn.MAX(Message.id).alias("last_id"))
-                 .where((Message.contact == contact_id) & replies).dicts().get())
-            if g["replies"] and (include_read or g["unread"]):
-                groups.append(dict(g, contact=contact_id))
-        groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
-        skip = set(exclude)
-        out = []
-        for g in groups:
-            contact = Contact.get_by_id(g["contact"])
-            if contact.number in skip:
-                continue
-            if len(out) >= limit:
+    A customer reply waits (read_at is NULL) until someone answers the conversation
+    or marks it done (store/conversations.py); reading it changes nothing.
+    Reads only what it shows, however many years the store holds: the waiting replies
+    (the message_unread partial index), and with include_read the newest replies
+    (message_inbound) until `limit` conversations are found; then each shown
+    conversation's own counts by message.contact_id."""
+    Message, Contact = models.Message, models.Contact
+    inbound = Message.direction == INBOUND      # literal: the partial indexes match it
+    replies = inbound & (Message.kind == conversations.CUSTOMER_REPLY)    # a staff phone's texts are not news
+    candidates = {r.contact_id for r in Message.select(Message.contact)
+                  .where(inbound & Message.read_at.is_null())}
+    if include_read:
+        candidates |= _recent_repliers(models, limit)
+    groups = []
+    for contact_id in candidates:
+        unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
+        g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
+                            pw.fn.MAX(Message.id).alias("last_id"))
+             .where((Message.contact == contact_id) & replies).dicts().get())
+        if g["replies"] and (include_read or g["unread"]):
+            groups.append(dict(g, contact=contact_id))
+    groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
+    skip = set(exclude)
+    out = []
+    for g in groups:
+        contact = Contact.get_by_id(g["contact"])
+        if contact.number in skip:
+            continue
+        if len(out) >= limit:
+            break
+        last = Message.get_by_id(g["last_id"])
+        answer = conversations.last_answer(models, contact.id)
+        unread = int(g["unread"] or 0)
+        out.append(InboxEntry(contact_id=contact.id, number=contact.number,
+                              name=rows.shown_name(models, contact.number, contact.name),
+                              state=conversations.conversation_state(unread, answer, contact.done_at),
+                              unread=unread, replies=g["replies"],
+                              last_reply_at=last.received_at or last.created_at, last_reply=last.body,
+                              answered_by=answer.by if answer else None, answered_at=answer.at if answer else None,
+                              done_by=contact.done_by if contact.done_at else None,
+                              opted_out=contact.opted_out, blocked=contact.blocked))
+    return out
+
+
+def _recent_repliers(models: Models, limit: int, page: int = 500) -> set[int]:
+    """The contacts of the newest replies, newest first, until `limit` of them: pages
+    of message_inbound from the top, so years of replies behind them are never read."""
+    Message = models.Message
+    seen: set[int] = set()
+    before = None
+    while len(seen) < limit:
+        # IS NOT NULL: the unread query (which lacks it) must take message_unread, not this.
+        where = (Message.direction == INBOUND) & Message.received_at.is_null(False)
+        if before is not None:
+            where &= Message.received_at < before
+        found = list(Message.select(Message.contact, Message.received_at).where(where)
+                     .order_by(Message.received_at.desc()).limit(page))
+        for r in found:
+            seen.add(r.contact_id)
+            if len(seen) >= limit:
                 break
-            last = Message.get_by_id(g["last_id"])
-            answer = self.last_answer(contact.id)
-            out.append({"contact_id": contact.id, "number": contact.number, "name": self.contact_name(contact),
-                        "state": conversation_state(int(g["unread"] or 0), answer, contact.done_at),
-                        "unread": int(g["unread"] or 0), "replies": g["replies"],
-                        "last_reply_at": last.received_at or last.created_at, "last_reply": last.body,
-                        "answered_by": answer["by"] if answer else None,
-                        "answered_at": answer["at"] if answer else None,
-                        "done_by": contact.done_by if contact.done_at else None,
-                        "opted_out": contact.opted_out, "blocked": contact.blocked})
-        return out
-
-    def _recent_repliers(self, limit: int, page: int = 500) -> set[int]:
-        """The contacts of the newest replies, newest first, until `limit` of them: pages
-        of message_inbound from the top, so years of replies behind them are never read."""
-        Message = self.models.Message
-        seen: set[int] = set()
-        before = None
-        while len(seen) < limit:
-            # IS NOT NULL: the unread query (which lacks it) must take message_unread, not this.
-            where = (Message.direction == INBOUND) & Message.received_at.is_null(False)
-            if before is not None:
-                where &= Message.received_at < before
-            rows = list(Message.select(Message.contact, Message.received_at).where(where)
-                        .order_by(Message.received_at.desc()).limit(page))
-            for r in rows:
-                seen.add(r.contact_id)
-                if len(seen) >= limit:
-                    break
-            if len(rows) < page:
-                break
-            before = rows[-1].received_at
-        return seen
-
-    def replies_after(self, message_id: int) -> list[dict]:
-        """Inbound messages stored after `message_id`, oldest first (for `inbox --follow`)."""
-        Message, Contact = self.models.Message, self.models.Contact
-        # Customer replies only: a staff phone's texts to the modem are not news for the inbox.
-        rows = (Message.select(Message, Contact).join(Contact)
-                .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
-                .order_by(Message.id))
-        return [{"id": m.id, "contact_id": m.contact.id, "number": m.contact.number,
-                 "name": self.contact_name(m.contact), "kind": m.kind,
-                 "received_at": m.received_at or m.created_at, "body": m.body} for m in rows]
-
-    def last_message_id(self) -> int:
-        return self.models.Message.select(pw.fn.MAX(self.models.Message.id)).scalar() or 0
-
-    # -- one contact ----------------------------------------------------------------------------
-    def contact_number_by_id(self, contact_id: int) -> str | None:
-        row = self.models.Contact.get_or_none(self.models.Contact.id == contact_id)
-        return row.number if row else None
-
-    def contact_name(self, contact) -> str:
-        """The contact's name, else the caller ID name of their latest call that had one."""
-        if contact.name:
-            return contact.name
-        Call = self.models.Call
-        row = (Call.select(Call.caller_name).where((Call.caller_number == contact.number) & (Call.caller_name != ""))
-               .order_by(Call.happened_at.desc()).first())
-        return row.caller_name if row else ""
-
-    def thread_items(self, number: str) -> list[dict]:
-        """The calls and messages of one contact, oldest first, each with its state.
-
-        A call also says what became of it (`outcome`: "texted (delivered)", "skipped:
-        premium"...), not only that it was planned. A cancelled text is placed when it was
-        cancelled (the reply or answered call that cancelled it), not at the future time it
-        was due (`due_at` keeps that)."""
-        Call = self.models.Call
-        messages = self.thread(number)
-        first_texts: dict[int, object] = {}
-        for m in messages:
-            if m["kind"] == "text_back" and m["call_id"] is not None:
-                first_texts.setdefault(m["call_id"], _Text(m["status"], m["error"], m["cancel_reason"]))
-        items = []
-        calls = list(Call.select().where(Call.caller_number == number))
-        for c in calls:
-            state = c.state + (f": {c.skip_reason}" if c.skip_reason else "")
-            items.append({"at": c.happened_at, "item": "call", "id": c.id, "direction": c.direction,
-                          "kind": c.disposition or c.queue_status or c.reason or "call", "body": "",
-                          "state": state, "outcome": _outcome(c, first_texts.get(c.id)), "detail": c.caller_name,
-                          "sent_by": None, "due_at": None})
-        inbound_times = sorted(m["received_at"] or m["created_at"] for m in messages if m["direction"] == "in")
-        call_times = sorted(c.happened_at for c in calls)
-        for m in messages:
-            if m["direction"] == "in":
-                at, detail = m["received_at"] or m["created_at"], ""
-            else:
-                at = m["sent_at"] or m["due_at"] or m["created_at"]
-                if m["status"] == "cancelled" and not m["sent_at"]:
-                    at = _cancelled_at(m, inbound_times, call_times)
-                detail = m["error"] or m["cancel_reason"] or ""
-                if m["number"] != number:
-                    detail = f"to {m['number']}" + (f"; {detail}" if detail else "")
-                if m["sent_by"]:
-                    detail = f"by {m['sent_by']}" + (f"; {detail}" if detail else "")
-            items.append({"at": at, "item": "message", "id": m["id"], "direction": m["direction"],
-                          "kind": m["kind"], "body": m["body"], "state": m["status"], "outcome": m["status"],
-                          "detail": detail or "", "sent_by": m["sent_by"], "due_at": m["due_at"]})
-        # A cancelled text comes after the reply or call that cancelled it (same moment).
-        items.sort(key=lambda i: (i["at"], i["item"] != "call", i["state"] == "cancelled", i["id"]))
-        return items
-
-    # -- calls ----------------------------------------------------------------------------------
-    def call_report(self, since: datetime | None = None, skipped_only: bool = False,
-                    limit: int | None = None) -> list[dict]:
-        """Each call (newest first) and what became of it: texted, or skipped and why."""
-        Call, Message = self.models.Call, self.models.Message
-        query = Call.select().order_by(Call.happened_at.desc(), Call.id.desc())
-        if since is not None:
-            query = query.where(Call.happened_at >= since)
-        if skipped_only:
-            query = query.where(Call.state == "skipped")
-        if limit:
-            query = query.limit(limit)
-        calls = list(query)
-        first_texts = {}
-        if calls:
-            rows = (Message.select().where((Message.call.in_([c.id for c in calls]))
-                                           & (Message.kind == "text_back")).order_by(Message.id))
-            for m in rows:
-                first_texts.setdefault(m.call_id, m)
-        out = []
-        for c in calls:
-            text = first_texts.get(c.id)
-            out.append({"id": c.id, "happened_at": c.happened_at, "caller": c.caller_number or c.caller_raw,
-                        "caller_name": c.caller_name, "business_line": c.business_line,
-                        "status": c.disposition or c.queue_status or c.reason or "", "direction": c.direction,
-                        "state": c.state, "skip_reason": c.skip_reason or "", "outcome": _outcome(c, text),
-                        "text_sent_at": text.sent_at if text else None})
-        return out
-
-    # -- stats ----------------------------------------------------------------------------------
-    def stats(self, since: datetime, tz: tzinfo, until: datetime | None = None) -> dict:
-        """Does text-back pay: missed calls, texted, replies, leads recovered, speed of the
-        text and of staff, opt-outs; by line and by day. `until` (exclusive) ends the period."""
-        Call, Message, Event = self.models.Call, self.models.Message, self.models.OptOutEvent
-        in_period = Call.happened_at >= since
-        if until is not None:
-            in_period &= Call.happened_at < until
-        calls = list(Call.select().where(in_period & (Call.direction == "in")
-                                         & (Call.state != "logged") & (Call.disposition != "ANSWER"))
-                     .order_by(Call.happened_at))
-        sent = {}
-        if calls:
-            for m in (Message.select().where((Message.call.in_([c.id for c in calls]))
-                                             & (Message.kind == "text_back") & Message.status.in_(TEXTED))):
-                sent.setdefault(m.call_id, m)
-        reply_times = {}
-        numbers = {c.caller_number for c in calls if c.caller_number}
-        if numbers:
-            for m in (Message.select().where((Message.direction == "in") & (Message.kind == "reply")
-                                             & Message.number.in_(list(numbers))).order_by(Message.id)):
-                # A STOP answers the text but is not the conversation text-back is for.
-                if classify(m.body) is not Keyword.OPT_OUT:
-                    reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
-        reached = self._reached_after(numbers, since, reply_times)
-        total, by_line, by_day, skipped = _tally(), {}, {}, {}
-        delays = []
-        for c in calls:
-            text = sent.get(c.id)
-            replied = bool(text and any(at >= c.happened_at for at in reply_times.get(c.caller_number, ())))
-            day = c.happened_at.astimezone(tz).date().isoformat()
-            got_back = bool(c.caller_number) and recovered(c.happened_at, reached.get(c.caller_number, ()))
-            for bucket in (total, by_line.setdefault(c.business_line or "", _tally()),
-                           by_day.setdefault(day, _tally())):
-                bucket["missed_calls"] += 1
-                bucket["texted"] += bool(text)
-                bucket["replied"] += replied
-                if c.caller_number:
-                    bucket["_leads"].add(c.caller_number)
-                    if got_back:
-                        bucket["_recovered"].add(c.caller_number)
-            if c.state == "skipped":
-                skipped[c.skip_reason or "unknown"] = skipped.get(c.skip_reason or "unknown", 0) + 1
-            if text and text.sent_at:
-                delays.append(max(0.0, (text.sent_at - c.happened_at).total_seconds()))
-        opt_outs = Event.select().where((Event.action == "opt_out") & (Event.at >= since)).count()
-        expired = (Message.select().where((Message.direction == "out") & (Message.status == "expired")
-                                          & (Message.created_at >= since)).count())
-        total.update(_speed(delays), opt_outs=opt_outs, expired=expired, skipped=dict(sorted(skipped.items())))
-        total.update(self._staff_answers(numbers, since, until))
-        return {"since": since, "until": until, "totals": _rated(total),
-                "by_line": [dict(_rated(v), line=k) for k, v in sorted(by_line.items())],
-                "by_day": [dict(_rated(v), day=k) for k, v in sorted(by_day.items())],
-                "text_delays_seconds": sorted(round(d, 1) for d in delays)}
-
-    def _reached_after(self, numbers: set[str], since: datetime, reply_times: dict) -> dict[str, list[datetime]]:
-        """When each caller was reached: their replies, and answered calls with them (a staff
-        call-back that got through, or the caller calling again and getting through)."""
-        Call = self.models.Call
-        reached = {n: list(times_) for n, times_ in reply_times.items()}
-        if numbers:
-            for c in (Call.select(Call.caller_number, Call.happened_at)
-                      .where(Call.caller_number.in_(sorted(numbers)) & (Call.happened_at >= since)
-                             & (Call.disposition == "ANSWER"))):
-                reached.setdefault(c.caller_number, []).append(c.happened_at)
-        return reached
-
-    def _staff_answers(self, numbers: set[str], since: datetime, until: datetime | None) -> dict:
-        """Customer texts in the period nobody has answered yet, and the median time from a
-        customer's text to the staff answer (per conversation, store/leads.py)."""
-        Message, Contact = self.models.Message, self.models.Contact
-        waiting = (Message.select().where((Message.direction == INBOUND) & Message.read_at.is_null()
-                                          & (Message.kind == CUSTOMER_REPLY)))
-        unanswered = 0
-        for m in waiting:
-            at = m.received_at or m.created_at
-            if at >= since and (until is None or at < until) and classify(m.body) is not Keyword.OPT_OUT:
-                unanswered += 1
-        replies: dict[str, list[datetime]] = {}
-        answers: dict[str, list[datetime]] = {}
-        contacts = {c.id: c.number for c in Contact.select(Contact.id, Contact.number)
-                    .where(Contact.number.in_(sorted(numbers)))} if numbers else {}
-        if contacts:
-            for m in (Message.select(Message.contact, Message.direction, Message.kind, Message.body,
-                                     Message.received_at, Message.created_at)
-                      .where(Message.contact.in_(list(contacts)) & (Message.created_at >= since))):
-                number = contacts[m.contact_id]
-                if m.direction == "in" and m.kind == CUSTOMER_REPLY and classify(m.body) is not Keyword.OPT_OUT:
-                    replies.setdefault(number, []).append(m.received_at or m.created_at)
-                elif m.direction == "out" and m.kind == "staff_reply":
-                    answers.setdefault(number, []).append(m.created_at)
-        return {"unanswered_replies": unanswered,
-                "staff_response_median_seconds": median(response_delays(replies, answers))}
-
-    # -- opt-outs, queue, export ----------------------------------------------------------------
-    def opted_out_contacts(self) -> list[dict]:
-        """Numbers we must not text (opted out or blocked by staff), newest change first."""
-        Contact, Event = self.models.Contact, self.models.OptOutEvent
-        rows = Contact.select().where(Contact.opted_out | Contact.blocked).order_by(Contact.updated_at.desc())
-        out = []
-        for c in rows:
-            last = (Event.select().where(Event.contact == c.id).order_by(Event.at.desc(), Event.id.desc()).first())
-            out.append({"contact_id": c.id, "number": c.number, "name": self.contact_name(c),
-                        "opted_out": c.opted_out, "blocked": c.blocked,
-                        "since": (c.opted_out_at if c.opted_out else None) or (last.at if last else c.updated_at),
-                        "how": f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else ""})
-        return out
-
-    def queue_summary(self, now: datetime | None = None) -> dict:
-        """How many texts wait, are due now, are being sent; and the last sent/received times."""
-        Message = self.models.Message
-        now = now or times.utcnow()
-        out = Message.direction == "out"
-        scheduled = Message.select().where(out & (Message.status == "scheduled"))
-        return {"scheduled": scheduled.count(),
-                "due_now": scheduled.where(Message.due_at <= now).count(),
-                "sending": Message.select().where(out & (Message.status == "sending")).count(),
-                # Too old to send when their turn came (an outage): the last day's.
-                "expired_last_day": Message.select().where(
-                    out & (Message.status == "expired") & (Message.created_at >= now - timedelta(days=1))).count(),
-                "last_sent_at": times.from_db(Message.select(pw.fn.MAX(Message.sent_at)).where(out).scalar()),
-                "last_received_at": times.from_db(Message.select(pw.fn.MAX(Message.received_at))
-                                                  .where(Message.direction == "in").scalar())}
-
-    def export_rows(self, since: datetime | None = None) -> list[dict]:
-        """Every call and message (oldest first) as flat rows for a CRM import."""
-        Call, Message, Contact = self.models.Call, self.models.Message, self.models.Contact
-        calls = Call.select().order_by(Call.happened_at, Call.id)
-        messages = Message.select(Message, Contact).join(Contact).order_by(Message.created_at, Message.id)
-        if since is not None:
-            calls = calls.where(Call.happened_at >= since)
-            messages = messages.where(Message.created_at >= since)
-        rows = [{"record": "call", "id": c.id, "at": c.happened_at, "number": c.caller_number or c.caller_raw,
-                 "name": c.caller_name, "business_line": c.business_line, "direction": c.direction,
-                 "kind": c.disposition or c.queue_status or c.reason, "state": c.state,
-                 "detail": c.skip_reason or "", "body": "", "call_id": c.id, "sent_by": ""} for c in calls]
-        names: dict[int, str] = {}
-        for m in messages:
-            at = (m.received_at if m.direction == "in" else m.sent_at) or m.created_at
-            if m.contact.id not in names:
-                names[m.contact.id] = self.contact_name(m.contact)
-            rows.append({"record": "message", "id": m.id, "at": at, "number": m.contact.number,
-                         "name": names[m.contact.id], "business_line": "", "direction": m.direction, "kind": m.kind,
-                         "state": m.status, "detail": m.error or m.cancel_reason or "", "body": m.body,
-                         "call_id": m.call_id, "sent_by": m.sent_by or ""})
-        rows.sort(key=lambda r: (r["at"], r["record"] != "call", r["id"]))
-        return rows
+        if len(found) < page:
+            break
+        before = found[-1].received_at
+    return seen
 
 
-@dataclass(frozen=True)
-class _Text:
-    """What _outcome reads of a call's first text."""
+def replies_after(models: Models, message_id: int) -> list[Reply]:
+    """Inbound messages stored after `message_id`, oldest first (for `inbox --follow`)."""
+    Message, Contact = models.Message, models.Contact
+    # Customer replies only: a staff phone's texts to the modem are not news for the inbox.
+    found = (Message.select(Message, Contact).join(Contact)
+             .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
+             .order_by(Message.id))
+    return [Reply(id=m.id, contact_id=m.contact.id, number=m.contact.number, name=rows.shown_name(models, m.contact.number, m.contact.name),
+                  kind=m.kind, received_at=m.received_at or m.created_at, body=m.body) for m in found]
 
-    status: str
-    error: str | None
-    cancel_reason: str | None
+
+def last_message_id(models: Models) -> int:
+    return int(models.Message.select(pw.fn.MAX(models.Message.id)).scalar() or 0)
 
 
-def _cancelled_at(message: dict, inbound: list[datetime], calls: list[datetime]) -> datetime:
+# -- one contact ----------------------------------------------------------------------------------
+def contact_number_by_id(models: Models, contact_id: int) -> str | None:
+    row = models.Contact.get_or_none(models.Contact.id == contact_id)
+    return str(row.number) if row else None
+
+
+def thread_items(models: Models, number: str) -> list[ThreadItem]:
+    """The calls and messages of one contact, oldest first, each with its state.
+
+    A call also says what became of it (`outcome`: "texted (delivered)", "skipped:
+    premium"...), not only that it was planned. A cancelled text is placed when it was
+    cancelled (the reply or answered call that cancelled it), not at the future time it
+    was due (`due_at` keeps that)."""
+    Call = models.Call
+    messages = outbound.thread(models, number)
+    first_texts: dict[int, MessageRecord] = {}
+    for m in messages:
+        if m.kind == "text_back" and m.call_id is not None:
+            first_texts.setdefault(m.call_id, m)
+    items = []
+    calls = list(Call.select().where(Call.caller_number == number))
+    for c in calls:
+        state = c.state + (f": {c.skip_reason}" if c.skip_reason else "")
+        items.append(ThreadItem(at=c.happened_at, item="call", id=c.id, direction=c.direction,
+                                kind=c.disposition or c.queue_status or c.reason or "call", body="",
+                                state=state, outcome=_outcome(c, first_texts.get(c.id)), detail=c.caller_name,
+                                sent_by=None, due_at=None))
+    inbound_times = sorted(m.received_at or m.created_at for m in messages if m.direction == "in")
+    call_times = sorted(c.happened_at for c in calls)
+    for m in messages:
+        if m.direction == "in":
+            at, detail = m.received_at or m.created_at, ""
+        else:
+            at = m.sent_at or m.due_at or m.created_at
+            if m.status == "cancelled" and not m.sent_at:
+                at = _cancelled_at(m, inbound_times, call_times)
+            detail = m.error or m.cancel_reason or ""
+            if m.number != number:
+                detail = f"to {m.number}" + (f"; {detail}" if detail else "")
+            if m.sent_by:
+                detail = f"by {m.sent_by}" + (f"; {detail}" if detail else "")
+        items.append(ThreadItem(at=at, item="message", id=m.id, direction=m.direction, kind=m.kind,
+                                body=m.body, state=m.status, outcome=m.status, detail=detail or "",
+                                sent_by=m.sent_by, due_at=m.due_at))
+    # A cancelled text comes after the reply or call that cancelled it (same moment).
+    items.sort(key=lambda i: (i.at, i.item != "call", i.state == "cancelled", i.id))
+    return items
+
+
+# -- calls ----------------------------------------------------------------------------------------
+def call_report(models: Models, since: datetime | None, skipped_only: bool, limit: int | None) -> list[CallOutcome]:
+    """Each call (newest first) and what became of it: texted, or skipped and why."""
+    Call, Message = models.Call, models.Message
+    query = Call.select().order_by(Call.happened_at.desc(), Call.id.desc())
+    if since is not None:
+        query = query.where(Call.happened_at >= since)
+    if skipped_only:
+        query = query.where(Call.state == "skipped")
+    if limit:
+        query = query.limit(limit)
+    calls = list(query)
+    first_texts: dict[int, Any] = {}
+    if calls:
+        found = (Message.select().where((Message.call.in_([c.id for c in calls]))
+                                        & (Message.kind == "text_back")).order_by(Message.id))
+        for m in found:
+            first_texts.setdefault(m.call_id, m)
+    out = []
+    for c in calls:
+        text = first_texts.get(c.id)
+        out.append(CallOutcome(id=c.id, happened_at=c.happened_at, caller=c.caller_number or c.caller_raw,
+                               caller_name=c.caller_name, business_line=c.business_line,
+                               status=c.disposition or c.queue_status or c.reason or "", direction=c.direction,
+                               state=c.state, skip_reason=c.skip_reason or "", outcome=_outcome(c, text),
+                               text_sent_at=text.sent_at if text else None))
+    return out
+
+
+# -- stats ----------------------------------------------------------------------------------------
+def stats(models: Models, since: datetime, tz: tzinfo, until: datetime | None) -> Stats:
+    """Does text-back pay: missed calls, texted, replies, leads recovered, speed of the
+    text and of staff, opt-outs; by line and by day. `until` (exclusive) ends the period."""
+    Call, Message, Event = models.Call, models.Message, models.OptOutEvent
+    in_period = Call.happened_at >= since
+    if until is not None:
+        in_period &= Call.happened_at < until
+    calls = list(Call.select().where(in_period & (Call.direction == "in")
+                                     & (Call.state != "logged") & (Call.disposition != "ANSWER"))
+                 .order_by(Call.happened_at))
+    sent: dict[int, Any] = {}
+    if calls:
+        for m in (Message.select().where((Message.call.in_([c.id for c in calls]))
+                                         & (Message.kind == "text_back") & Message.status.in_(TEXTED))):
+            sent.setdefault(m.call_id, m)
+    reply_times: dict[str, list[datetime]] = {}
+    numbers = {c.caller_number for c in calls if c.caller_number}
+    if numbers:
+        for m in (Message.select().where((Message.direction == "in") & (Message.kind == "reply")
+                                         & Message.number.in_(list(numbers))).order_by(Message.id)):
+            # A STOP answers the text but is not the conversation text-back is for.
+            if classify(m.body) is not Keyword.OPT_OUT:
+                reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
+    reached = _reached_after(models, numbers, since, reply_times)
+    total, by_line, by_day = _tally(), {}, {}
+    skipped: dict[str, int] = {}
+    delays = []
+    for c in calls:
+        text = sent.get(c.id)
+        replied = bool(text and any(at >= c.happened_at for at in reply_times.get(c.caller_number, ())))
+        day = c.happened_at.astimezone(tz).date().isoformat()
+        got_back = bool(c.caller_number) and recovered(c.happened_at, reached.get(c.caller_number, ()))
+        for bucket in (total, by_line.setdefault(c.business_line or "", _tally()),
+                       by_day.setdefault(day, _tally())):
+            bucket["missed_calls"] += 1
+            bucket["texted"] += bool(text)
+            bucket["replied"] += replied
+            if c.caller_number:
+                bucket["_leads"].add(c.caller_number)
+                if got_back:
+                    bucket["_recovered"].add(c.caller_number)
+        if c.state == "skipped":
+            skipped[c.skip_reason or "unknown"] = skipped.get(c.skip_reason or "unknown", 0) + 1
+        if text and text.sent_at:
+            delays.append(max(0.0, (text.sent_at - c.happened_at).total_seconds()))
+    opt_outs = Event.select().where((Event.action == "opt_out") & (Event.at >= since)).count()
+    expired = (Message.select().where((Message.direction == "out") & (Message.status == "expired")
+                                      & (Message.created_at >= since)).count())
+    median_seconds, p90 = _speed(delays)
+    unanswered, staff_median = _staff_answers(models, numbers, since, until)
+    counts = {k: v for k, v in total.items() if not k.startswith("_")}
+    totals = Totals(**counts, median_seconds=median_seconds, p90_seconds=p90, opt_outs=opt_outs, expired=expired,
+                    skipped=dict(sorted(skipped.items())), unanswered_replies=unanswered,
+                    staff_response_median_seconds=staff_median, **_rates(total))
+    return Stats(since=since, until=until, totals=totals,
+                 by_line=tuple(LineTally(**_counts(v), **_rates(v), line=k) for k, v in sorted(by_line.items())),
+                 by_day=tuple(DayTally(**_counts(v), **_rates(v), day=k) for k, v in sorted(by_day.items())),
+                 text_delays_seconds=tuple(sorted(round(d, 1) for d in delays)))
+
+
+def _reached_after(models: Models, numbers: set[str], since: datetime,
+                   reply_times: dict[str, list[datetime]]) -> dict[str, list[datetime]]:
+    """When each caller was reached: their replies, and answered calls with them (a staff
+    call-back that got through, or the caller calling again and getting through)."""
+    Call = models.Call
+    reached = {n: list(times_) for n, times_ in reply_times.items()}
+    if numbers:
+        for c in (Call.select(Call.caller_number, Call.happened_at)
+                  .where(Call.caller_number.in_(sorted(numbers)) & (Call.happened_at >= since)
+                         & (Call.disposition == "ANSWER"))):
+            reached.setdefault(c.caller_number, []).append(c.happened_at)
+    return reached
+
+
+def _staff_answers(models: Models, numbers: set[str], since: datetime,
+                   until: datetime | None) -> tuple[int, float | None]:
+    """Customer texts in the period nobody has answered yet, and the median time from a
+    customer's text to the staff answer (per conversation, store/leads.py)."""
+    Message, Contact = models.Message, models.Contact
+    waiting = (Message.select().where((Message.direction == INBOUND) & Message.read_at.is_null()
+                                      & (Message.kind == conversations.CUSTOMER_REPLY)))
+    unanswered = 0
+    for m in waiting:
+        at = m.received_at or m.created_at
+        if at >= since and (until is None or at < until) and classify(m.body) is not Keyword.OPT_OUT:
+            unanswered += 1
+    replies: dict[str, list[datetime]] = {}
+    answers: dict[str, list[datetime]] = {}
+    contacts = {c.id: c.number for c in Contact.select(Contact.id, Contact.number)
+                .where(Contact.number.in_(sorted(numbers)))} if numbers else {}
+    if contacts:
+        for m in (Message.select(Message.contact, Message.direction, Message.kind, Message.body,
+                                 Message.received_at, Message.created_at)
+                  .where(Message.contact.in_(list(contacts)) & (Message.created_at >= since))):
+            number = contacts[m.contact_id]
+            if (m.direction == "in" and m.kind == conversations.CUSTOMER_REPLY
+                    and classify(m.body) is not Keyword.OPT_OUT):
+                replies.setdefault(number, []).append(m.received_at or m.created_at)
+            elif m.direction == "out" and m.kind == "staff_reply":
+                answers.setdefault(number, []).append(m.created_at)
+    return unanswered, median(response_delays(replies, answers))
+
+
+# -- opt-outs, queue, export ----------------------------------------------------------------------
+def opted_out_contacts(models: Models) -> list[OptOutEntry]:
+    """Numbers we must not text (opted out or blocked by staff), newest change first."""
+    Contact, Event = models.Contact, models.OptOutEvent
+    found = Contact.select().where(Contact.opted_out | Contact.blocked).order_by(Contact.updated_at.desc())
+    out = []
+    for c in found:
+        last = (Event.select().where(Event.contact == c.id).order_by(Event.at.desc(), Event.id.desc()).first())
+        out.append(OptOutEntry(contact_id=c.id, number=c.number, name=rows.shown_name(models, c.number, c.name),
+                               opted_out=c.opted_out, blocked=c.blocked,
+                               since=(c.opted_out_at if c.opted_out else None) or (last.at if last else c.updated_at),
+                               how=f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else ""))
+    return out
+
+
+def queue_summary(models: Models, now: datetime) -> QueueSummary:
+    """How many texts wait, are due now, are being sent; and the last sent/received times."""
+    Message = models.Message
+    out = Message.direction == "out"
+    scheduled = Message.select().where(out & (Message.status == "scheduled"))
+    return QueueSummary(scheduled=scheduled.count(),
+                        due_now=scheduled.where(Message.due_at <= now).count(),
+                        sending=Message.select().where(out & (Message.status == "sending")).count(),
+                        # Too old to send when their turn came (an outage): the last day's.
+                        expired_last_day=Message.select().where(
+                            out & (Message.status == "expired")
+                            & (Message.created_at >= now - timedelta(days=1))).count(),
+                        last_sent_at=times.from_db(Message.select(pw.fn.MAX(Message.sent_at)).where(out).scalar()),
+                        last_received_at=times.from_db(Message.select(pw.fn.MAX(Message.received_at))
+                                                       .where(Message.direction == "in").scalar()))
+
+
+def export_rows(models: Models, since: datetime | None) -> list[ExportRow]:
+    """Every call and message (oldest first) as flat rows for a CRM import."""
+    Call, Message, Contact = models.Call, models.Message, models.Contact
+    calls = Call.select().order_by(Call.happened_at, Call.id)
+    messages = Message.select(Message, Contact).join(Contact).order_by(Message.created_at, Message.id)
+    if since is not None:
+        calls = calls.where(Call.happened_at >= since)
+        messages = messages.where(Message.created_at >= since)
+    out = [ExportRow(record="call", id=c.id, at=c.happened_at, number=c.caller_number or c.caller_raw,
+                     name=c.caller_name, business_line=c.business_line, direction=c.direction,
+                     kind=c.disposition or c.queue_status or c.reason, state=c.state,
+                     detail=c.skip_reason or "", body="", call_id=c.id, sent_by="") for c in calls]
+    names: dict[int, str] = {}
+    for m in messages:
+        at = (m.received_at if m.direction == "in" else m.sent_at) or m.created_at
+        if m.contact.id not in names:
+            names[m.contact.id] = rows.shown_name(models, m.contact.number, m.contact.name)
+        out.append(ExportRow(record="message", id=m.id, at=at, number=m.contact.number,
+                             name=names[m.contact.id], business_line="", direction=m.direction, kind=m.kind,
+                             state=m.status, detail=m.error or m.cancel_reason or "", body=m.body,
+                             call_id=m.call_id, sent_by=m.sent_by or ""))
+    out.sort(key=lambda r: (r.at, r.record != "call", r.id))
+    return out
+
+
+def _cancelled_at(message: MessageRecord, inbound: list[datetime], calls: list[datetime]) -> datetime:
     """When a text that never went was cancelled: at the reply (or STOP) or the call that
     cancelled it, the first one after it was queued; else when it was queued."""
-    after = message["created_at"]
-    reason = message["cancel_reason"] or ""
+    after = message.created_at
+    reason = message.cancel_reason or ""
     events = inbound if reason in ("replied", "opted_out") else calls if reason in ("answered", "called_back") else []
-    later = [t for t in events if t >= after and (message["due_at"] is None or t <= message["due_at"])]
+    later = [t for t in events if t >= after and (message.due_at is None or t <= message.due_at)]
     return later[0] if later else after
 
 
-def _outcome(call, text) -> str:
+def _outcome(call: rows.Row, text: rows.Row | None) -> str:
     if call.state == "skipped":
         return f"skipped: {call.skip_reason or 'no reason recorded'}"
     if call.state == "new":
@@ -378,22 +378,24 @@ def _outcome(call, text) -> str:
     return f"text {text.status}"
 
 
-def _tally() -> dict:
+def _tally() -> dict[str, Any]:
     return {"missed_calls": 0, "texted": 0, "replied": 0, "_leads": set(), "_recovered": set()}
 
 
-def _rated(t: dict) -> dict:
-    """Counts with their rates; leads are callers (one a number, however often they called)."""
-    out = {k: v for k, v in t.items() if not k.startswith("_")}
+def _counts(t: dict[str, Any]) -> dict[str, int]:
+    return {k: v for k, v in t.items() if not k.startswith("_")}
+
+
+def _rates(t: dict[str, Any]) -> dict[str, Any]:
+    """The rates of a tally; leads are callers (one a number, however often they called)."""
     leads, got = len(t["_leads"]), len(t["_recovered"])
-    return dict(out, reply_rate=round(t["replied"] / t["texted"], 3) if t["texted"] else None,
-                leads=leads, recovered=got, recovery_rate=round(got / leads, 3) if leads else None)
+    return {"reply_rate": round(t["replied"] / t["texted"], 3) if t["texted"] else None,
+            "leads": leads, "recovered": got, "recovery_rate": round(got / leads, 3) if leads else None}
 
 
-def _speed(delays: list[float]) -> dict:
+def _speed(delays: list[float]) -> tuple[float | None, float | None]:
     """Median and 90th percentile (nearest rank) seconds from hang-up to text sent."""
     if not delays:
-        return {"median_seconds": None, "p90_seconds": None}
+        return None, None
     ordered = sorted(delays)
-    return {"median_seconds": round(statistics.median(ordered), 1),
-            "p90_seconds": round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)}
+    return round(statistics.median(ordered), 1), round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)

@@ -76,7 +76,7 @@ def test_reply_queues_a_staff_reply_due_now_and_warns_about_ucs2(site):
     assert "UCS-2" in result.output and "Queued reply" in result.output
     with site.store() as store:
         last = store.thread(US)[-1]
-    assert (last["kind"], last["status"], last["body"]) == ("staff_reply", "scheduled", "Bien sûr, à 15h 😊")
+    assert (last.kind, last.status, last.body) == ("staff_reply", "scheduled", "Bien sûr, à 15h 😊")
     long = run(site, "reply", US, "x" * 200)
     assert "2 SMS parts" in long.output
 
@@ -157,4 +157,4 @@ def test_reply_measures_the_text_the_modem_will_get(tmp_path):
     assert result.exit_code == 0, result.output
     assert "UCS-2" not in result.output and "GSM-7" in result.output
     with site.store() as store:
-        assert store.thread(US)[-1]["body"] == "See you at 3 🙂"     # stored as staff wrote it
+        assert store.thread(US)[-1].body == "See you at 3 🙂"     # stored as staff wrote it

@@ -205,16 +205,16 @@ def test_a_staff_phone_answer_records_its_number_and_is_held_after_a_terminal_an
         talk = Conversation(store, settings)
         first = talk.receive(InboundText(STAFF, f"#{ZOE} Be there at 10", now, "s1"), now)
         assert first.action == "staff_reply"
-        assert store.message(first.queued[0])["sent_by"] == STAFF
+        assert store.message(first.queued[0]).sent_by == STAFF
     assert run(site, "reply", "1", "Or 10:15", "--as", "alice", "--force").exit_code == 0
     with site.store() as store:
         talk = Conversation(store, settings)
         held = talk.receive(InboundText(STAFF, f"#{ZOE} Make it 10:30", now, "s2"), now)
         assert held.action == "staff_held"
         note = store.message(held.queued[0])
-        assert note["number"] == STAFF and "alice answered" in note["body"] and f"#{ZOE}!" in note["body"]
+        assert note.number == STAFF and "alice answered" in note.body and f"#{ZOE}!" in note.body
         forced = talk.receive(InboundText(STAFF, f"#{ZOE}! Make it 10:30", now, "s3"), now)
-        assert forced.action == "staff_reply" and store.message(forced.queued[0])["body"] == "Make it 10:30"
+        assert forced.action == "staff_reply" and store.message(forced.queued[0]).body == "Make it 10:30"
     # The staff phone's own texts to the modem never make it a customer.
     assert inbox_numbers(site, "--all") == [ZOE]
 

@@ -36,10 +36,10 @@ def test_worker_status_round_trip_and_partial_updates(store):
                               signal_dbm=-71, alerts=["hourly cap reached ✋"])
     store.write_worker_status(registration="home", beat_at=t + timedelta(seconds=10))
     status = store.worker_status()
-    assert (status["pid"], status["signal_dbm"], status["registration"]) == (42, -71, "home")
-    assert status["beat_at"] == t + timedelta(seconds=10) and status["alerts"] == ["hourly cap reached ✋"]
+    assert (status.pid, status.signal_dbm, status.registration) == (42, -71, "home")
+    assert status.beat_at == t + timedelta(seconds=10) and status.alerts == ("hourly cap reached ✋",)
     store.write_worker_status(alerts=[])
-    assert store.worker_status()["alerts"] == []
+    assert store.worker_status().alerts == ()
     with pytest.raises(StoreError, match="unknown worker status field"):
         store.write_worker_status(colour="red")
 
@@ -50,7 +50,7 @@ def test_v1_database_opens_at_v2_with_a_worker_status_row(tmp_path):
     with Store.open(f"sqlite:///{copy}") as store:
         assert store.worker_status() is None
         store.write_worker_status(pid=7)
-        assert store.worker_status()["pid"] == 7
+        assert store.worker_status().pid == 7
         assert store.call(1).caller_number == "+12125550123"   # v1 data kept
 
 

@@ -38,6 +38,6 @@ def test_expire_message_takes_the_follow_ups_of_its_call(store):
     first = store.queue_message("+12125550123", "text_back", "Sorry we missed you", NOW, call_id=call)
     follow = store.queue_message("+12125550123", "follow_up", "Still need help?", NOW + TWO_H, call_id=call)
     assert store.expire_message(first, "too old") == 2
-    assert store.message(first)["status"] == "expired" and store.message(first)["error"] == "too old"
-    assert store.message(follow)["status"] == "cancelled"
+    assert store.message(first).status == "expired" and store.message(first).error == "too old"
+    assert store.message(follow).status == "cancelled"
     assert store.expire_message(first, "again") == 0

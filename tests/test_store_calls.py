@@ -38,7 +38,7 @@ def test_plan_with_messages_schedules_them_and_creates_the_contact(store):
     assert (call.state, call.caller_number, call.region, call.planned_at) == ("planned", BOB, "US", T0)
     assert store.contact(BOB).number == BOB
     thread = store.thread(BOB)
-    assert [(m["kind"], m["step"], m["status"], m["call_id"]) for m in thread] == [
+    assert [(m.kind, m.step, m.status, m.call_id) for m in thread] == [
         ("text_back", 0, "scheduled", call_id), ("follow_up", 1, "scheduled", call_id)]
     assert store.new_calls() == []
 
@@ -56,8 +56,8 @@ def test_plan_cancel_pending_cancels_that_numbers_scheduled_texts(store):
     other = store.queue_message("+447700900123", "text_back", "hi", T0)
     answered = record(store, "c.2", minutes=3)
     assert store.plan_call(answered, CallPlan(caller_number=BOB, cancel_pending="answered")) == "logged"
-    assert {(m["status"], m["cancel_reason"]) for m in store.thread(BOB)} == {("cancelled", "answered")}
-    assert store.message(other)["status"] == "scheduled"
+    assert {(m.status, m.cancel_reason) for m in store.thread(BOB)} == {("cancelled", "answered")}
+    assert store.message(other).status == "scheduled"
 
 
 def test_plan_for_an_opted_out_or_blocked_number_is_skipped(store):
@@ -67,7 +67,7 @@ def test_plan_for_an_opted_out_or_blocked_number_is_skipped(store):
     store.block("+12125550124")
     assert store.plan_call(record(store, "c.2"), texted("+12125550124")) == "skipped"
     assert store.call(2).skip_reason == "blocked"
-    assert all(m["direction"] == "in" or m["status"] != "scheduled" for m in store.thread(BOB))
+    assert all(m.direction == "in" or m.status != "scheduled" for m in store.thread(BOB))
 
 
 def test_plan_applies_once(store):
@@ -101,5 +101,5 @@ def test_last_text_back_at_and_texts_for_cap(store):
     assert store.texts_for_cap(T0 + timedelta(hours=4)) == 1
     assert store.last_text_back_at(BOB) > T0
     store.cancel_pending(BOB, "answered", kinds=["text_back"])
-    assert store.message(cancelled)["status"] == "cancelled"
+    assert store.message(cancelled).status == "cancelled"
     assert store.last_text_back_at(BOB) == T0           # a cancelled text-back does not count

@@ -26,14 +26,14 @@ def _sent(store, number: str, references, at: datetime, body: str = "text") -> i
 
 def test_a_text_is_delivered_only_when_every_part_is(store):
     text = _sent(store, BOB, [10, 11, 12], T0)
-    assert store.message(text)["parts"] == 3 and store.message(text)["modem_reference"] == 10
+    assert store.message(text).parts == 3 and store.message(text).modem_reference == 10
     assert store.mark_delivered(11, BOB, True, T0 + timedelta(seconds=5)) == text
     assert store.mark_delivered(10, BOB, True, T0 + timedelta(seconds=6)) == text
-    assert store.message(text)["status"] == "sent"                 # part 3 not reported yet
+    assert store.message(text).status == "sent"                 # part 3 not reported yet
     assert store.mark_delivered(12, BOB, True, T0 + timedelta(seconds=9)) == text
     row = store.message(text)
-    assert (row["status"], row["delivered_at"]) == ("delivered", T0 + timedelta(seconds=9))
-    assert [(p["seq"], p["reference"], p["status"]) for p in store.sent_parts(text)] == [
+    assert (row.status, row.delivered_at) == ("delivered", T0 + timedelta(seconds=9))
+    assert [(p.seq, p.reference, p.status) for p in store.sent_parts(text)] == [
         (1, 10, "delivered"), (2, 11, "delivered"), (3, 12, "delivered")]
 
 
@@ -44,10 +44,10 @@ def test_one_failed_part_fails_the_text_whatever_the_others_say(store):
     store.mark_delivered(20, BOB, True, T0 + timedelta(seconds=3), status=0x00)
     store.mark_delivered(21, BOB, False, T0 + timedelta(seconds=4), status=0x45)
     row = store.message(text)
-    assert row["status"] == "failed"
-    assert row["error"] == ("the network reported part 2 of 2 undelivered (status 0x45); "
+    assert row.status == "failed"
+    assert row.error == ("the network reported part 2 of 2 undelivered (status 0x45); "
                             "the caller has only part of the text")
-    assert [p["report_status"] for p in store.sent_parts(text)] == [0x00, 0x45]
+    assert [p.report_status for p in store.sent_parts(text)] == [0x00, 0x45]
 
 
 def test_a_later_parts_report_is_not_applied_to_an_older_text_with_its_reference(store):
@@ -59,11 +59,11 @@ def test_a_later_parts_report_is_not_applied_to_an_older_text_with_its_reference
     reported = T0 + timedelta(hours=1, seconds=8)
     assert store.mark_delivered(5, BOB, True, reported) == newer
     assert store.mark_delivered(6, BOB, True, reported) == newer
-    assert store.message(newer)["status"] == "delivered"
-    assert store.message(older)["status"] == "sent"
+    assert store.message(newer).status == "delivered"
+    assert store.message(older).status == "sent"
     # A second report with the same reference goes to the one part still waiting for one.
     assert store.mark_delivered(6, BOB, False, reported + timedelta(minutes=1)) == older
-    assert store.message(older)["status"] == "failed"
+    assert store.message(older).status == "failed"
 
 
 def test_a_report_matches_only_parts_sent_before_it_and_within_the_window(store):
@@ -72,11 +72,11 @@ def test_a_report_matches_only_parts_sent_before_it_and_within_the_window(store)
     assert store.mark_delivered(40, ANN, True, T0 + timedelta(seconds=1)) is None     # another number
     late = T0 + REPORT_WINDOW + timedelta(minutes=1)
     assert store.mark_delivered(40, BOB, True, late) is None
-    assert store.message(text)["status"] == "sent"
+    assert store.message(text).status == "sent"
     # reported_at: when the report came, on the worker's clock; `at` is the network's.
     assert store.mark_delivered(40, BOB, True, T0 - timedelta(seconds=30),
                                 reported_at=T0 + timedelta(seconds=2)) == text
-    assert store.message(text)["delivered_at"] == T0 - timedelta(seconds=30)
+    assert store.message(text).delivered_at == T0 - timedelta(seconds=30)
 
 
 def test_parts_of_a_cut_off_send_are_kept_and_the_resumed_text_settles_from_all(store):
@@ -85,16 +85,16 @@ def test_parts_of_a_cut_off_send_are_kept_and_the_resumed_text_settles_from_all(
     store.record_sent_parts(text, [70], first_seq=1, now=T0)
     assert store.sent_part_count(text) == 1
     store.retry_later(text, "+CMS ERROR: 331 (no network service)", T0)
-    assert store.message(text)["status"] == "scheduled"
+    assert store.message(text).status == "scheduled"
     # Part 1's report comes while part 2 waits: the part is settled, the text is not.
     assert store.mark_delivered(70, BOB, True, T0 + timedelta(seconds=5)) == text
-    assert store.message(text)["status"] == "scheduled"
+    assert store.message(text).status == "scheduled"
     store.claim_due("w1", 60, now=T0 + timedelta(minutes=1))
     store.mark_sent(text, [71], "w1", now=T0 + timedelta(minutes=1), first_seq=2)
     row = store.message(text)
-    assert (row["status"], row["parts"], row["modem_reference"]) == ("sent", 2, 70)
+    assert (row.status, row.parts, row.modem_reference) == ("sent", 2, 70)
     assert store.mark_delivered(71, BOB, True, T0 + timedelta(minutes=1, seconds=4)) == text
-    assert store.message(text)["status"] == "delivered"
+    assert store.message(text).status == "delivered"
     assert store.sent_part_count(store.queue_message(ANN, "text_back", "x", T0)) == 0
 
 
@@ -118,7 +118,7 @@ def test_texts_sent_before_the_upgrade_keep_their_reference_as_part_one(db_url, 
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     conn.close()
     with Store.open(db_url) as store:
-        assert [(p["seq"], p["reference"], p["status"]) for p in store.sent_parts(text)] == [(1, 33, "sent")]
-        assert [p["status"] for p in store.sent_parts(done)] == ["delivered"]
+        assert [(p.seq, p.reference, p.status) for p in store.sent_parts(text)] == [(1, 33, "sent")]
+        assert [p.status for p in store.sent_parts(done)] == ["delivered"]
         assert store.mark_delivered(33, BOB, True, T0 + timedelta(seconds=3)) == text
-        assert store.message(text)["status"] == "delivered"
+        assert store.message(text).status == "delivered"

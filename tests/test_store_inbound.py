@@ -18,10 +18,10 @@ def test_record_inbound_once_per_key(store):
     unkeyed = store.record_inbound(BOB, "Yes please", T0, key=None)
     assert unkeyed[1] is True and unkeyed[0] != first[0]
     msg = store.message(first[0])
-    assert (msg["direction"], msg["kind"], msg["status"], msg["received_at"], msg["contact_number"]) == (
+    assert (msg.direction, msg.kind, msg.status, msg.received_at, msg.contact_number) == (
         "in", "reply", "received", T0, BOB)
     staff = store.record_inbound("+12125550199", "#12 on my way", T0, key="k2", kind="staff")
-    assert store.message(staff[0])["kind"] == "staff"
+    assert store.message(staff[0]).kind == "staff"
     with pytest.raises(StoreError, match="unknown inbound kind"):
         store.record_inbound(BOB, "x", T0, kind="bogus")
 
@@ -34,9 +34,9 @@ def test_multipart_out_of_order_with_duplicates(store):
     assert store.add_inbound_part(BOB, 201, 2, 1, "other message", T0) is None      # another message
     message_id, text = store.add_inbound_part(BOB, 200, 3, 2, "ere, thr", ts, received_at=ts)
     assert text == "Hello there, three!"
-    [msg] = [m for m in store.thread(BOB) if m["direction"] == "in"]
-    assert msg["id"] == message_id and msg["kind"] == "reply"
-    assert (msg["body"], msg["parts"], msg["received_at"]) == ("Hello there, three!", 3, ts)
+    [msg] = [m for m in store.thread(BOB) if m.direction == "in"]
+    assert msg.id == message_id and msg.kind == "reply"
+    assert (msg.body, msg.parts, msg.received_at) == ("Hello there, three!", 3, ts)
     assert store.models.InboundPart.select().count() == 1                           # only ref 201 waits
 
 
@@ -46,7 +46,7 @@ def test_a_reassembled_message_read_again_is_not_stored_twice(store):
     # Crash before the SIM copies were deleted: both parts are read again.
     assert store.add_inbound_part(BOB, 7, 2, 1, "ab", T0) is None
     assert store.add_inbound_part(BOB, 7, 2, 2, "cd", T0) is None
-    assert [m["body"] for m in store.thread(BOB)] == ["abcd"]
+    assert [m.body for m in store.thread(BOB)] == ["abcd"]
     assert store.models.InboundPart.select().count() == 0
 
 

@@ -51,7 +51,7 @@ def test_v1_fixture_opens_migrated_with_its_data(tmp_path):
         assert store.call(2).skip_reason == "anonymous"
         assert [c.fact.uniqueid for c in store.new_calls()] == ["1741102400.19"]
         thread = store.thread("+12125550123")
-        assert [(m["kind"], m["status"]) for m in thread] == [
+        assert [(m.kind, m.status) for m in thread] == [
             ("text_back", "scheduled"), ("follow_up", "scheduled"), ("reply", "received")]
         assert store.is_opted_out("+447700900124")
         # The half-received multipart message completes after the upgrade.

@@ -15,10 +15,10 @@ BOB, ANN, STAFF = "+12125550123", "+447700900123", "+12125550199"
 def test_queue_message_and_forward_thread(store):
     reply = store.queue_message(BOB, "staff_reply", "We can come at 3", T0)
     forward = store.queue_message(STAFF, "forward", "Bob: call me", T0, contact_number=BOB)
-    assert store.message(reply)["number"] == BOB
+    assert store.message(reply).number == BOB
     fwd = store.message(forward)
-    assert (fwd["number"], fwd["contact_number"], fwd["status"]) == (STAFF, BOB, "scheduled")
-    assert [m["id"] for m in store.thread(BOB)] == [reply, forward]
+    assert (fwd.number, fwd.contact_number, fwd.status) == (STAFF, BOB, "scheduled")
+    assert [m.id for m in store.thread(BOB)] == [reply, forward]
     with pytest.raises(StoreError, match="unknown outbound kind 'spam'"):
         store.queue_message(BOB, "spam", "x", T0)
 
@@ -45,12 +45,12 @@ def test_mark_sent_then_delivered_matches_newest_with_reference(store):
     store.claim_due("w1", 60, now=T0 + timedelta(hours=2))
     store.mark_sent(new, 12, "w1", now=T0 + timedelta(hours=2))    # the reference wrapped around
     sent = store.message(new)
-    assert (sent["status"], sent["modem_reference"], sent["sent_at"], sent["lease_owner"]) == (
+    assert (sent.status, sent.modem_reference, sent.sent_at, sent.lease_owner) == (
         "sent", 12, T0 + timedelta(hours=2), None)
     assert store.mark_delivered(12, BOB, True, T0 + timedelta(hours=2, seconds=5)) == new
-    assert store.message(new)["delivered_at"] == T0 + timedelta(hours=2, seconds=5)
+    assert store.message(new).delivered_at == T0 + timedelta(hours=2, seconds=5)
     assert store.mark_delivered(12, BOB, False, T0 + timedelta(hours=3)) == old
-    assert store.message(old)["status"] == "failed"
+    assert store.message(old).status == "failed"
     assert store.mark_delivered(12, BOB, True, T0) is None          # nothing left that is sent
     assert store.mark_delivered(99, ANN, True, T0) is None
 
@@ -63,13 +63,13 @@ def test_retry_with_backoff_then_failed_with_the_modems_text(store):
         assert claimed.id == msg and claimed.attempts == attempt
         assert store.retry_later(msg, "+CMS ERROR: 38", now=now) == "scheduled"
         wait = timedelta(seconds=BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
-        assert store.message(msg)["due_at"] == now + wait
+        assert store.message(msg).due_at == now + wait
         assert store.claim_due("w1", 60, now=now + wait - timedelta(seconds=1)) is None
         now += wait
     assert store.claim_due("w1", 60, now=now).attempts == MAX_ATTEMPTS
     assert store.retry_later(msg, "+CMS ERROR: 500", now=now) == "failed"
     final = store.message(msg)
-    assert (final["status"], final["error"], final["attempts"]) == ("failed", "+CMS ERROR: 500", MAX_ATTEMPTS)
+    assert (final.status, final.error, final.attempts) == ("failed", "+CMS ERROR: 500", MAX_ATTEMPTS)
     assert store.claim_due("w1", 60, now=now + timedelta(days=1)) is None
     with pytest.raises(UnknownMessage, match="not sending"):
         store.retry_later(msg, "again", now=now)
@@ -83,7 +83,7 @@ def test_mark_failed_and_unknown_ids(store):
     msg = store.queue_message(BOB, "text_back", "hi", T0)
     store.claim_due("w1", 60, now=T0)
     store.mark_failed(msg, "+CMS ERROR: 21 (rejected)")
-    assert (store.message(msg)["status"], store.message(msg)["error"]) == ("failed", "+CMS ERROR: 21 (rejected)")
+    assert (store.message(msg).status, store.message(msg).error) == ("failed", "+CMS ERROR: 21 (rejected)")
     with pytest.raises(UnknownMessage, match="no message with id 404"):
         store.mark_failed(404, "x")
     with pytest.raises(UnknownMessage):
@@ -97,7 +97,7 @@ def test_release_gives_the_message_back_untried(store):
     assert store.release(msg, "someone-else") is False
     assert store.release(msg, "w1") is True
     released = store.message(msg)
-    assert (released["status"], released["attempts"], released["lease_owner"]) == ("scheduled", 0, None)
+    assert (released.status, released.attempts, released.lease_owner) == ("scheduled", 0, None)
     assert store.claim_due("w2", 60, now=T0).id == msg
 
 
@@ -109,13 +109,13 @@ def test_expired_leases_are_recovered(store):
     assert store.recover_expired_leases(now=T0 + timedelta(seconds=29)) == 0
     assert store.recover_expired_leases(now=T0 + timedelta(seconds=31)) == 1
     back = store.message(crashed)
-    assert (back["status"], back["lease_owner"], back["attempts"]) == ("scheduled", None, 1)
-    assert store.message(alive)["status"] == "sending"
+    assert (back.status, back.lease_owner, back.attempts) == ("scheduled", None, 1)
+    assert store.message(alive).status == "sending"
     again = store.claim_due("new-worker", 30, now=T0 + timedelta(seconds=31))
     assert (again.id, again.attempts) == (crashed, 2)
     # The dead worker's late report still records the send (no second text).
     store.mark_sent(crashed, 5, "dead-worker", now=T0 + timedelta(seconds=32))
-    assert store.message(crashed)["status"] == "sent"
+    assert store.message(crashed).status == "sent"
 
 
 def test_cancel_pending_by_number_and_kind(store):
@@ -125,10 +125,10 @@ def test_cancel_pending_by_number_and_kind(store):
     forward = store.queue_message(STAFF, "forward", "d", T0, contact_number=BOB)
     store.claim_due("w1", 60, now=T0)            # `first` is being sent: not cancellable
     assert store.cancel_pending(BOB, "replied", kinds=("follow_up",)) == 1
-    assert (store.message(follow)["status"], store.message(follow)["cancel_reason"]) == ("cancelled", "replied")
-    assert store.message(first)["status"] == "sending"
-    assert store.message(other)["status"] == "scheduled"
-    assert store.message(forward)["status"] == "scheduled"   # texts *to* staff are not Bob's to stop
+    assert (store.message(follow).status, store.message(follow).cancel_reason) == ("cancelled", "replied")
+    assert store.message(first).status == "sending"
+    assert store.message(other).status == "scheduled"
+    assert store.message(forward).status == "scheduled"   # texts *to* staff are not Bob's to stop
     assert store.cancel_pending(BOB, "replied") == 0
 
 
@@ -143,10 +143,10 @@ def test_cancel_message_stops_one_scheduled_or_leased_text_only(store):
     assert store.cancel_message(waiting, "opted_out") is True
     assert store.cancel_message(sent, "opted_out") is False          # already with the network
     rows = {m: store.message(m) for m in (leased, waiting, sent)}
-    assert [(rows[m]["status"], rows[m]["cancel_reason"]) for m in (leased, waiting)] == [
+    assert [(rows[m].status, rows[m].cancel_reason) for m in (leased, waiting)] == [
         ("cancelled", "opted_out"), ("cancelled", "opted_out")]
-    assert rows[leased]["lease_owner"] is None
-    assert rows[sent]["status"] == "sent"
+    assert rows[leased].lease_owner is None
+    assert rows[sent].status == "sent"
 
 
 def test_last_forward_to_a_staff_phone_is_the_newest_sent_one(store):

@@ -27,6 +27,6 @@ def test_a_late_text_is_history_not_a_waiting_reply(store):
     message_id, created = store.record_inbound("+12125550123", "Yes call me", T0 - timedelta(days=30),
                                                key="k-late", late=True)
     row = store.message(message_id)
-    assert created and (row["status"], row["read_at"] is not None) == ("late", True)
+    assert created and (row.status, row.read_at is not None) == ("late", True)
     assert store.inbox() == []
-    assert [c["number"] for c in store.inbox(include_read=True)] == ["+12125550123"]
+    assert [c.number for c in store.inbox(include_read=True)] == ["+12125550123"]

@@ -44,7 +44,7 @@ def test_sigterm_finishes_and_exits(tmp_path, sim):
         with Store.open(f"sqlite:///{tmp_path / 'textback.db'}") as store:
             wait_until(lambda: store.is_opted_out("+12125550199") is False, what="store ready")
             message = store.queue_message("+12125550123", "staff_reply", "On our way", utcnow())
-            wait_until(lambda: store.message(message)["status"] == "sent", timeout=15, what="sent")
+            wait_until(lambda: store.message(message).status == "sent", timeout=15, what="sent")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

@@ -26,7 +26,7 @@ def _queue(rig, number: str, body: str = LONG) -> int:
 
 
 def _status(rig, message_id: int) -> str:
-    return rig.store.message(message_id)["status"]
+    return rig.store.message(message_id).status
 
 
 def test_part_two_failing_fails_the_text(rig):
@@ -36,10 +36,10 @@ def test_part_two_failing_fails_the_text(rig):
     [message] = rig.sim.sent_messages()
     assert len(message.parts) == 3
     rig.sim.deliver_status_reports(message, [0x00, 0x45, 0x00])
-    wait_until(lambda: [p["status"] for p in rig.store.sent_parts(text)] == ["delivered", "failed", "delivered"],
+    wait_until(lambda: [p.status for p in rig.store.sent_parts(text)] == ["delivered", "failed", "delivered"],
                what="each part settled by its own report")
     assert _status(rig, text) == "failed"
-    assert "part 2 of 3 undelivered (status 0x45)" in rig.store.message(text)["error"]
+    assert "part 2 of 3 undelivered (status 0x45)" in rig.store.message(text).error
 
 
 def test_delivered_when_every_parts_report_came(rig):
@@ -47,7 +47,7 @@ def test_delivered_when_every_parts_report_came(rig):
     wait_until(lambda: _status(rig, text) == "sent", what="sent")
     [message] = rig.sim.sent_messages()
     rig.sim.deliver_status_report(message.references[0], 0)
-    wait_until(lambda: rig.store.sent_parts(text)[0]["status"] == "delivered", what="part 1 reported")
+    wait_until(lambda: rig.store.sent_parts(text)[0].status == "delivered", what="part 1 reported")
     assert _status(rig, text) == "sent"
     rig.sim.deliver_status_reports(message, [0, 0, 0])          # part 1's again: matches nothing new
     wait_until(lambda: _status(rig, text) == "delivered", what="delivered")
@@ -60,14 +60,14 @@ def test_a_cut_off_text_is_finished_not_marked_sent_half_sent(rig):
     wait_until(lambda: rig.store.sent_part_count(text) == 1 and _status(rig, text) == "scheduled",
                what="part 1 kept, the rest scheduled")
     row = rig.store.message(text)
-    assert "331" in row["error"] and row["due_at"] <= rig.clock() + timedelta(seconds=2)
+    assert "331" in row.error and row.due_at <= rig.clock() + timedelta(seconds=2)
     rig.clock.advance(timedelta(minutes=1))                      # past the retry backoff
     wait_until(lambda: _status(rig, text) == "sent", what="the rest sent")
     [message] = rig.sim.sent_messages()
     assert message.complete and message.text == LONG
     assert len(rig.sim.sent) == 3                                # no part twice
-    assert [p["seq"] for p in rig.store.sent_parts(text)] == [1, 2, 3]
-    assert rig.store.message(text)["parts"] == 3
+    assert [p.seq for p in rig.store.sent_parts(text)] == [1, 2, 3]
+    assert rig.store.message(text).parts == 3
 
 
 def test_a_cut_off_text_is_finished_even_past_its_time(rig):

@@ -30,25 +30,25 @@ def test_missed_call_first_text_reaches_the_modem_within_a_second(rig):
     [text] = rig.sent_to(US)
     assert "Acme Plumbing" in text
     [row] = rig.messages(number=US, kind="text_back")
-    wait_until(lambda: rig.store.message(row["id"])["status"] == "sent", what="marked sent")
-    assert rig.store.message(row["id"])["modem_reference"] == rig.sim.sent[0].reference
+    wait_until(lambda: rig.store.message(row.id).status == "sent", what="marked sent")
+    assert rig.store.message(row.id).modem_reference == rig.sim.sent[0].reference
     # Follow-ups are scheduled for later, not sent now.
     follow_ups = rig.messages(number=US, kind="follow_up")
-    assert follow_ups and all(f["status"] == "scheduled" for f in follow_ups)
+    assert follow_ups and all(f.status == "scheduled" for f in follow_ups)
     # The heartbeat `textback status` reads.
     rig.worker._next_beat = 0.0
-    beat = wait_until(lambda: (rig.store.worker_status() or {}).get("last_sent_at") and rig.store.worker_status(),
+    beat = wait_until(lambda: getattr(rig.store.worker_status(), "last_sent_at", None) and rig.store.worker_status(),
                       what="heartbeat with the send")
-    assert beat["modem_alive"] and beat["pid"] == os.getpid()
+    assert beat.modem_alive and beat.pid == os.getpid()
 
 
 def test_status_report_marks_the_text_delivered(rig):
     rig.call(US, "1700000000.2")
     wait_until(lambda: rig.sent_to(US), what="sent")
     [row] = rig.messages(number=US, kind="text_back")
-    wait_until(lambda: rig.store.message(row["id"])["status"] == "sent", what="marked sent")
+    wait_until(lambda: rig.store.message(row.id).status == "sent", what="marked sent")
     rig.sim.deliver_status_report(rig.sim.sent[0].reference, 0)
-    wait_until(lambda: rig.store.message(row["id"])["status"] == "delivered", what="delivered")
+    wait_until(lambda: rig.store.message(row.id).status == "delivered", what="delivered")
 
 
 def test_reply_is_stored_cancels_follow_ups_and_reaches_staff(rig):
@@ -59,8 +59,8 @@ def test_reply_is_stored_cancels_follow_ups_and_reaches_staff(rig):
     [forward] = rig.sent_to(STAFF)
     assert US in forward and "come Tuesday" in forward
     [reply] = rig.messages(number=US, direction="in")
-    assert reply["body"] == "Yes please, can someone come Tuesday?"
-    assert all(m["status"] == "cancelled" for m in rig.messages(number=US, kind="follow_up"))
+    assert reply.body == "Yes please, can someone come Tuesday?"
+    assert all(m.status == "cancelled" for m in rig.messages(number=US, kind="follow_up"))
     # The SIM copy goes only after the store has the text.
     wait_until(lambda: not rig.sim.stored("SM"), what="SIM copy deleted")
 
@@ -69,7 +69,7 @@ def test_reply_is_stored_cancels_follow_ups_and_reaches_staff(rig):
     wait_until(lambda: len(rig.sent_to(US)) == 2, what="staff answer relayed")
     assert rig.sent_to(US)[1] == "Tuesday 10am works, see you then"
     # ... and with an explicit thread tag, from the forward's "#<id>".
-    rig.sim.inject_sms(STAFF, f"#{reply['id']} Bring the dog inside please")
+    rig.sim.inject_sms(STAFF, f"#{reply.id} Bring the dog inside please")
     wait_until(lambda: len(rig.sent_to(US)) == 3, what="tagged staff answer relayed")
     assert rig.sent_to(US)[2] == "Bring the dog inside please"
 
@@ -95,7 +95,7 @@ def test_stop_gets_one_confirmation_and_nothing_after_start_restores(rig):
     wait_until(lambda: len(rig.sent_to(US)) == 2, what="STOP confirmation")
     assert "won't get any more texts" in rig.sent_to(US)[1]
     assert rig.store.is_opted_out(US)
-    assert all(m["status"] == "cancelled" for m in rig.messages(number=US, kind="follow_up"))
+    assert all(m.status == "cancelled" for m in rig.messages(number=US, kind="follow_up"))
     rig.sim.inject_sms(US, "stop texting me!!")
     # A new missed call is not texted; days later no follow-up comes either.
     rig.call(US, "1700000000.5")
@@ -135,14 +135,14 @@ def test_first_text_waits_for_the_delay_and_follow_ups_skip_quiet_hours(tmp_path
         made.clock.advance(timedelta(seconds=31))
         wait_until(lambda: made.sent_to(US), what="first text after the delay")
 
-        follow_ups = sorted(made.messages(number=US, kind="follow_up"), key=lambda m: m["due_at"])
+        follow_ups = sorted(made.messages(number=US, kind="follow_up"), key=lambda m: m.due_at)
         assert follow_ups
         quiet_end = (local + timedelta(hours=3)).replace(second=0, microsecond=0)
-        first = follow_ups[0]["due_at"].astimezone(ZoneInfo("America/New_York"))
+        first = follow_ups[0].due_at.astimezone(ZoneInfo("America/New_York"))
         assert first >= quiet_end - timedelta(minutes=1), f"follow-up at {first} is inside quiet hours"
-        assert all("STOP" in f["body"] for f in follow_ups)
+        assert all("STOP" in f.body for f in follow_ups)
 
-        made.clock.advance(follow_ups[0]["due_at"] - made.clock() + timedelta(seconds=1))
+        made.clock.advance(follow_ups[0].due_at - made.clock() + timedelta(seconds=1))
         wait_until(lambda: len(made.sent_to(US)) == 2, what="follow-up sent at its time")
     finally:
         made.stop()
@@ -154,7 +154,7 @@ def test_answered_call_back_cancels_what_is_still_scheduled(rig):
     assert rig.messages(number=US, kind="follow_up", status="scheduled")
     rig.call(US, "1700000400.2", status="ANSWER")
     wait_until(lambda: not rig.messages(number=US, kind="follow_up", status="scheduled"), what="cancelled")
-    assert all(m["cancel_reason"] == "answered" for m in rig.messages(number=US, kind="follow_up"))
+    assert all(m.cancel_reason == "answered" for m in rig.messages(number=US, kind="follow_up"))
 
 
 def test_hourly_cap_holds_the_rest_and_raises_an_alert(tmp_path, caplog):
@@ -201,5 +201,5 @@ def test_a_clean_stop_is_in_the_heartbeat_at_once(tmp_path):
     made.stop()
     with Store.open(url) as store:
         status = store.worker_status()
-    assert status["stopped_at"] is not None and status["modem_alive"] is False
+    assert status.stopped_at is not None and status.modem_alive is False
     assert worker_state(status, datetime.now().astimezone()) == "stopped"

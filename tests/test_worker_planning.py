@@ -29,7 +29,7 @@ def test_a_call_that_cannot_be_planned_does_not_stop_the_others(store, caplog):
     assert caplog.text.count("could not be planned") == 1   # ...nor logged on every pass
     states = {c.fact.uniqueid: c.state for c in map(store.call, (1, 2))}
     assert states == {"1.1": "new", "1.2": "planned"}
-    assert store.thread("+12125550145")[0]["kind"] == "text_back"
+    assert store.thread("+12125550145")[0].kind == "text_back"
 
 
 def test_calls_held_by_the_cap_are_not_read_again_while_it_holds(store):

@@ -39,7 +39,7 @@ def test_a_long_text_delivered_directly_is_one_message_with_its_emoji(direct):
     direct.sim.inject_sms(US, LONG, parts_order=[3, 1, 2])
     wait_until(lambda: direct.messages(number=US, direction="in"), what="joined reply stored")
     [stored] = direct.messages(number=US, direction="in")
-    assert (stored["body"], stored["parts"]) == (LONG, 3)
+    assert (stored.body, stored.parts) == (LONG, 3)
     wait_until(lambda: direct.sent_to(STAFF), what="forwarded")
     assert direct.store.models.InboundPart.select().count() == 0      # the kept parts went with it
     assert not direct.sim.stored("SM")                                 # nothing was ever on the SIM
@@ -52,7 +52,7 @@ def test_a_long_stop_delivered_directly_is_honoured_once(direct):
     wait_until(lambda: direct.store.is_opted_out(US), what="opted out")
     wait_until(lambda: direct.sent_to(US), what="confirmation sent")
     [stored] = direct.messages(number=US, direction="in")
-    assert stored["parts"] > 1 and stored["body"] == stop.strip()
+    assert stored.parts > 1 and stored.body == stop.strip()
     assert len(direct.sent_to(US)) == 1 and not direct.sent_to(STAFF)
 
 

@@ -76,16 +76,16 @@ def test_unplug_during_a_run_of_sends_loses_nothing(rig):
     duplicates = sum(n - 1 for n in counts.values())
     # Only the text the modem took in the instant of the unplug can go twice.
     assert duplicates <= 1, counts
-    wait_until(lambda: all(m["status"] == "sent" for m in rig.messages(kind="staff_reply")), what="all marked sent")
+    wait_until(lambda: all(m.status == "sent" for m in rig.messages(kind="staff_reply")), what="all marked sent")
 
 
 def test_transient_modem_errors_retry_with_backoff_then_fail_in_the_modems_words(rig):
     _ready(rig)
     rig.sim.fail_next(1, "+CMS ERROR: 500", command="+CMGS")
     first = rig.store.queue_message(US, "staff_reply", "See you at 3", rig.clock())
-    wait_until(lambda: rig.store.message(first)["status"] == "scheduled" and rig.store.message(first)["error"],
+    wait_until(lambda: rig.store.message(first).status == "scheduled" and rig.store.message(first).error,
                what="retry scheduled")
-    assert "+CMS ERROR: 500" in rig.store.message(first)["error"]
+    assert "+CMS ERROR: 500" in rig.store.message(first).error
     assert not rig.sim.sent
     rig.clock.advance(timedelta(seconds=31))
     wait_until(lambda: rig.sent_to(US) == ["See you at 3"], what="sent on the retry")
@@ -94,12 +94,12 @@ def test_transient_modem_errors_retry_with_backoff_then_fail_in_the_modems_words
     rig.sim.fail_next(50, "+CMS ERROR: 331", command="+CMGS")
     doomed = rig.store.queue_message(US2, "staff_reply", "Running late", rig.clock())
     for _ in range(8):
-        if rig.store.message(doomed)["status"] == "failed":
+        if rig.store.message(doomed).status == "failed":
             break
         time.sleep(0.15)
         rig.clock.advance(timedelta(hours=1))
     row = rig.store.message(doomed)
-    assert row["status"] == "failed" and "331" in row["error"] and "no network service" in row["error"]
+    assert row.status == "failed" and "331" in row.error and "no network service" in row.error
 
 
 def test_one_refused_recipient_does_not_block_the_rest(rig):
@@ -107,9 +107,9 @@ def test_one_refused_recipient_does_not_block_the_rest(rig):
     rig.sim.fail_next(1, "+CMS ERROR: 304", command="+CMGS")   # a PDU the network refuses: permanent
     bad = rig.store.queue_message(US, "staff_reply", "first", rig.clock())
     good = rig.store.queue_message(US2, "staff_reply", "second", rig.clock())
-    wait_until(lambda: rig.store.message(good)["status"] == "sent", what="the next one went")
-    assert rig.store.message(bad)["status"] == "failed"
-    assert "304" in rig.store.message(bad)["error"]
+    wait_until(lambda: rig.store.message(good).status == "sent", what="the next one went")
+    assert rig.store.message(bad).status == "failed"
+    assert "304" in rig.store.message(bad).error
 
 
 def test_three_part_reply_out_of_order_is_one_message_with_its_emoji(rig):
@@ -119,7 +119,7 @@ def test_three_part_reply_out_of_order_is_one_message_with_its_emoji(rig):
     rig.sim.inject_sms(US, text, parts_order=[3, 1, 2])
     wait_until(lambda: rig.messages(number=US, direction="in"), what="joined reply stored")
     [stored] = rig.messages(number=US, direction="in")
-    assert stored["body"] == text
+    assert stored.body == text
     wait_until(lambda: not rig.sim.stored("SM"), what="all three SIM copies deleted")
 
 
@@ -150,7 +150,7 @@ def test_hung_modem_is_noticed_and_reconnected(rig, caplog):
         return any(words in r.getMessage() for r in caplog.records if r.name == "modem.worker")
 
     wait_until(lambda: worker_said("modem lost"), timeout=8, what="hang noticed")
-    assert rig.store.message(message)["status"] == "scheduled", "released, not failed, while the modem hung"
+    assert rig.store.message(message).status == "scheduled", "released, not failed, while the modem hung"
     rig.sim.resume()
     wait_until(lambda: rig.sent_to(US), timeout=15, what="sent after the modem answered again")
     wait_until(lambda: worker_said("modem back"), what="return logged")

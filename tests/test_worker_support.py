@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from agi_replay import TRANSCRIPTS, Transcript, hook_command, replay_subprocess
+from store.records import MessageRecord
 
 US = "+12125550123"
 US2 = "+12125550145"
@@ -151,8 +152,8 @@ class Rig:
     def sent_to(self, number: str) -> list[str]:
         return [m.text for m in self.sim.sent_messages() if m.destination == number]
 
-    def messages(self, **where) -> list[dict]:
-        """Every message row as a dict (through the store's public verbs), filtered."""
+    def messages(self, **where) -> list[MessageRecord]:
+        """Every message (through the store's public verbs), filtered."""
         rows = []
         message_id = 1
         misses = 0
@@ -163,7 +164,7 @@ class Rig:
                 misses += 1
                 continue
             misses = 0
-            if all(row.get(k) == v for k, v in where.items()):
+            if all(getattr(row, k) == v for k, v in where.items()):
                 rows.append(row)
         return rows
 

@@ -20,7 +20,7 @@ def rig(tmp_path):
 
 
 def _inbound(rig, number: str) -> list[dict]:
-    return [m for m in rig.store.thread(number) if m["direction"] == "in"]
+    return [m for m in rig.store.thread(number) if m.direction == "in"]
 
 
 def test_a_memory_answering_321_neither_stops_the_pass_nor_hides_the_others(rig, caplog):
@@ -31,7 +31,7 @@ def test_a_memory_answering_321_neither_stops_the_pass_nor_hides_the_others(rig,
     rig.sim.inject_sms(US, "Is Tuesday still OK?", storage="ME", announce="never")
     rig.start()
     wait_until(lambda: _inbound(rig, US), timeout=10, what="the text in ME stored")
-    assert _inbound(rig, US)[0]["body"] == "Is Tuesday still OK?"
+    assert _inbound(rig, US)[0].body == "Is Tuesday still OK?"
     wait_until(lambda: not rig.sim.stored("ME"), what="deleted after commit")
     assert not [r for r in caplog.records if r.exc_info]
     assert "worker pass failed" not in caplog.text
@@ -49,7 +49,7 @@ def test_a_receive_memory_full_of_drafts_and_junk_is_cleared_and_the_reply_comes
     assert sim.inject_sms(US, "Can you come today?", storage="ME") == []     # waits at the network
     rig.start()
     wait_until(lambda: _inbound(rig, US), timeout=15, what="the waiting reply stored")
-    assert _inbound(rig, US)[0]["body"] == "Can you come today?"
+    assert _inbound(rig, US)[0].body == "Can you come today?"
     wait_until(lambda: not sim.stored("ME"), timeout=10, what="the memory emptied")
     assert rig.store.rejected_sms_counts() == {"draft": 40, "sent_copy": 40, "unreadable": 20}
     records = {id(r): r for r in caplog.records}.values()     # each once (see test_device)
@@ -65,10 +65,10 @@ def test_the_receive_memory_in_the_heartbeat_is_the_one_new_texts_go_to(rig):
     rig.sim.fail_next(10_000, "+CMS ERROR: 320", command="+CMGD")
     rig.start()
     rig.worker._next_health = 0.0
-    beat = wait_until(lambda: (rig.store.worker_status() or {}).get("sim_total") and rig.store.worker_status(),
+    beat = wait_until(lambda: getattr(rig.store.worker_status(), "sim_total", None) and rig.store.worker_status(),
                       timeout=10, what="a heartbeat with the receive memory")
-    assert (beat["receive_memory"], beat["sim_used"], beat["sim_total"]) == ("ME", 100, 100)
-    wait_until(lambda: any("receive memory ME is 100/100" in a for a in rig.store.worker_status()["alerts"]),
+    assert (beat.receive_memory, beat.sim_used, beat.sim_total) == ("ME", 100, 100)
+    wait_until(lambda: any("receive memory ME is 100/100" in a for a in rig.store.worker_status().alerts),
                timeout=10, what="the receive-memory alert")
 
 
@@ -81,7 +81,7 @@ def test_a_month_old_text_found_on_the_sim_is_filed_late_and_not_acted_on(rig):
     rig.start()
     wait_until(lambda: _inbound(rig, US) and _inbound(rig, US2), timeout=10, what="both stored")
     [old] = _inbound(rig, US)
-    assert (old["status"], old["read_at"] is not None) == ("late", True)
+    assert (old.status, old.read_at is not None) == ("late", True)
     assert rig.store.inbox() == []                                   # not a fresh reply
     assert rig.store.is_opted_out(US2)                               # a STOP is honoured however late
     wait_until(lambda: rig.sent_to(US2), what="the one opt-out confirmation")
@@ -99,7 +99,7 @@ def test_texts_shaped_as_other_networks_send_them_are_each_filed_once(rig):
     rig.sim.inject_sms(US2, "Thanks, Tuesday is fine 👍", shape="other-network")
     rig.start()
     wait_until(lambda: len(_inbound(rig, US)) == 2 and _inbound(rig, US2), timeout=10, what="all three filed")
-    assert sorted(m["body"] for m in _inbound(rig, US)) == sorted([first, second])
-    assert [m["body"] for m in _inbound(rig, US2)] == ["Thanks, Tuesday is fine 👍"]
+    assert sorted(m.body for m in _inbound(rig, US)) == sorted([first, second])
+    assert [m.body for m in _inbound(rig, US2)] == ["Thanks, Tuesday is fine 👍"]
     wait_until(lambda: not rig.sim.stored("SM") and not rig.sim.stored("ME"), what="every copy deleted")
     wait_until(lambda: len(rig.sent_to(STAFF)) == 3, what="three forwards")

@@ -23,6 +23,8 @@ from typing import Callable
 
 import phonenumbers
 
+from store.records import MessageRecord
+
 log = logging.getLogger(__name__)
 
 BUSINESS = "Brightside Plumbing"
@@ -280,7 +282,7 @@ class Demo:
     def reply(self, number: str, body: str) -> None:
         staff_before = len(self._sent_to(STAFF))
         self.sim.inject_sms(number, body)
-        self._wait(lambda: any(m["direction"] == "in" and m["body"] == body for m in self.store.thread(number)),
+        self._wait(lambda: any(m.direction == "in" and m.body == body for m in self.store.thread(number)),
                    f"the reply from {number} to be stored")
         self._event("reply", number, f"reply from {shown(number)}: \"{_short(body)}\"")
         forward = self._wait(lambda: self._sent_to(STAFF)[staff_before:], "the forward to the staff phone")[0]
@@ -333,12 +335,12 @@ class Demo:
         return record if record is not None and record.state != "new" else None
 
     def _status(self, number: str, kind: str) -> str | None:
-        rows = [m for m in self.store.thread(number) if m["kind"] == kind]
-        return rows[-1]["status"] if rows else None
+        rows = [m for m in self.store.thread(number) if m.kind == kind]
+        return rows[-1].status if rows else None
 
-    def _follow_ups(self, number: str, status: str | None = None) -> list[dict]:
+    def _follow_ups(self, number: str, status: str | None = None) -> list[MessageRecord]:
         return [m for m in self.store.thread(number)
-                if m["kind"] == "follow_up" and (status is None or m["status"] == status)]
+                if m.kind == "follow_up" and (status is None or m.status == status)]
 
     def _must_stay_quiet(self, number: str, before: int) -> None:
         deadline = time.monotonic() + QUIET_WATCH

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable
 
@@ -100,12 +100,14 @@ class Renderer:
         return format_number(value or "", self.country)
 
     def machine(self, value: Any, kind: str) -> Any:
-        """A value for JSON/CSV: ISO local times, everything else as it is."""
+        """A value for JSON/CSV: ISO local times, a store record as an object, everything else as it is."""
         if isinstance(value, datetime):
             return value.astimezone(self.tz).isoformat(timespec="seconds")
+        if is_dataclass(value) and not isinstance(value, type):
+            value = as_row(value)
         if isinstance(value, dict):
             return {k: self.machine(v, "text") for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, (list, tuple)):
             return [self.machine(v, "text") for v in value]
         return value
 
@@ -127,12 +129,13 @@ class Renderer:
         return visible(str(value))
 
     # -- listings ---------------------------------------------------------------------------------
-    def listing(self, rows: list[dict], columns: Iterable[Column], empty: str = "",
+    def listing(self, records: Iterable[Any], columns: Iterable[Column], empty: str = "",
                 table_columns: Iterable[Column] | None = None, total: int | None = None) -> str:
-        """The rows in this renderer's format. `empty` is what a table says when there are none;
-        `table_columns` (default `columns`) is what a person sees, fitted into `total` cells
-        (default: the terminal's width)."""
+        """The rows (store records or dicts) in this renderer's format. `empty` is what a table
+        says when there are none; `table_columns` (default `columns`) is what a person sees,
+        fitted into `total` cells (default: the terminal's width)."""
         columns = list(columns)
+        rows = [as_row(r) for r in records]
         if self.fmt == "json":
             return self.json([{c.key: self.machine(r.get(c.key), c.kind) for c in columns} for r in rows])
         if self.fmt == "csv":
@@ -168,6 +171,13 @@ def emit(text: str) -> None:
 
 
 # -- helpers, public for commands that print single values -------------------------------------
+
+def as_row(record: Any) -> dict[str, Any]:
+    """A store record (a frozen dataclass) as a row dict, its fields in order; a dict as it is."""
+    if isinstance(record, dict):
+        return record
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
 
 def format_number(value: str, country: str) -> str:
     """E.164 -> national form for the shop's own country, international form otherwise.

@@ -156,11 +156,11 @@ class Conversation:
             return Outcome("staff_unrouted", message_id,
                            (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
         recent = self.store.recent_answer(customer, now=now)
-        if recent and recent["by"] != sender and not force:
-            log.info("staff answer from %s to %s held: %s answered %s", sender, customer, recent["by"] or "someone",
-                     recent["at"])
-            note = (f"textback: not sent, {recent['by'] or 'someone'} answered {customer} a few minutes ago: "
-                    f"\"{recent['body'][:60]}\". To send yours as well: #{customer}! your text")
+        if recent and recent.by != sender and not force:
+            log.info("staff answer from %s to %s held: %s answered %s", sender, customer, recent.by or "someone",
+                     recent.at)
+            note = (f"textback: not sent, {recent.by or 'someone'} answered {customer} a few minutes ago: "
+                    f"\"{recent.body[:60]}\". To send yours as well: #{customer}! your text")
             return Outcome("staff_held", message_id,
                            (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
         queued = self.store.queue_message(customer, STAFF_REPLY_KIND, text.strip(), now, contact_number=customer,
@@ -179,8 +179,8 @@ class Conversation:
                 found = self.store.message(int(tag))
             except (StoreError, ValueError):
                 found = None
-            if found and found.get("direction") == "in" and found.get("contact_number") not in self._staff:
-                return found["contact_number"], text, force
+            if found and found.direction == "in" and found.contact_number not in self._staff:
+                return found.contact_number, text, force
             return None, body, False
         return self.store.last_forward_to(sender), body, False
 

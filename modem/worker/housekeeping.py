@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from modem.worker.ports import HousekeepingStore
@@ -47,9 +48,10 @@ class Housekeeper:
                         self.keep.days, getattr(exc, "text", None) or exc)
             self._finish()
             return
-        for name, count in purged._asdict().items():
+        counts = asdict(purged)
+        for name, count in counts.items():
             self._round[name] = self._round.get(name, 0) + count
-        if max(purged) < self.batch:          # every table came back short: done
+        if max(counts.values()) < self.batch:  # every table came back short: done
             self._finish()
 
     def _finish(self) -> None:

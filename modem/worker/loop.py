@@ -50,7 +50,7 @@ from modem.worker.settlements import Settlements
 from modem.worker.systemd_notify import Watchdog, notify
 from store import times
 from store.errors import StoreError
-from store.records import OutboundMessage
+from store.records import MessageRecord
 from store.rules.expiry import TEXT_BACK, expired
 from store.spool import ram_spool_dir
 
@@ -373,7 +373,7 @@ class Worker:
                 self.receiver.drain(modem)     # a STOP must not wait behind a long queue
         return sent
 
-    def _expired(self, message: OutboundMessage) -> bool:
+    def _expired(self, message: MessageRecord) -> bool:
         """Checked at send time (store/rules/expiry.py): a text whose moment has passed
         (the modem was away, the worker was down) is marked expired, not sent late."""
         call_at = None
@@ -398,7 +398,7 @@ class Worker:
                     f"; {settled - 1} follow-up(s) cancelled with it" if settled > 1 else "")
         return True
 
-    def _send_one(self, modem: ModemPort, message: OutboundMessage) -> None:
+    def _send_one(self, modem: ModemPort, message: MessageRecord) -> None:
         if self._expired(message):
             return
         if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
@@ -444,7 +444,7 @@ class Worker:
             return
         self._sent(message, references, first_seq=done + 1)
 
-    def _keep_parts(self, message: OutboundMessage, exc: ModemError, done: int) -> None:
+    def _keep_parts(self, message: MessageRecord, exc: ModemError, done: int) -> None:
         """Parts of a long text went out before the modem error: record them, so the
         retry sends only the rest."""
         if not exc.sent_references:
@@ -454,7 +454,7 @@ class Worker:
         log.warning("text %s to %s: part(s) %d-%d went out before the modem error; the rest will follow",
                     message.id, message.number, first, last)
 
-    def _sent(self, message: OutboundMessage, references: Sequence[int], first_seq: int = 1) -> None:
+    def _sent(self, message: MessageRecord, references: Sequence[int], first_seq: int = 1) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
         try:
             self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)
@@ -485,9 +485,9 @@ class Worker:
             found = self.store.mark_delivered(report.reference, report.recipient, report.delivered, at,
                                               reported_at=self.now(), status=report.status)
         if found is not None:
-            text = self.store.message(found) or {}
+            text = self.store.message(found)
             log.info("text %s to %s: part with reference %d %s; the text is %s", found, number,
                      report.reference, "delivered" if report.delivered else
-                     f"NOT delivered (status {report.status:#x})", text.get("status", "?"))
+                     f"NOT delivered (status {report.status:#x})", text.status if text else "?")
 
     # -- receiving ------------------------------------------------------------------------------

@@ -8,16 +8,14 @@ tests/test_worker_ports.py that every verb named here exists on them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from modem.device.records import ModemHealth, StoredSms
 from modem.sms.pdu import StatusReport
-from store.alerts import AlertRecord
 from store.facts import CallFact, CallPlan
-from store.records import CallRecord, ContactInfo, KeptPart, OutboundMessage
-from store.retention import Purged
+from store.records import AlertRecord, Answer, CallRecord, ContactInfo, KeptPart, MessageRecord, Purged
 
 
 # -- the modem ----------------------------------------------------------------------------
@@ -94,12 +92,12 @@ class ConversationStore(Protocol):
                       call_id: int | None = None, contact_number: str | None = None,
                       sent_by: str | None = None) -> int: ...
 
-    def message(self, message_id: int) -> Mapping[str, Any] | None: ...
+    def message(self, message_id: int) -> MessageRecord | None: ...
 
     def last_forward_to(self, staff_number: str) -> str | None: ...
 
     def recent_answer(self, number: str, now: datetime | None = None,
-                      within: timedelta = ...) -> Mapping[str, Any] | None: ...
+                      within: timedelta = ...) -> Answer | None: ...
 
 
 class PlanningStore(Protocol):
@@ -134,7 +132,7 @@ class LoopStore(Protocol):
     def next_due_at(self) -> datetime | None: ...
 
     def claim_due(self, owner: str, lease_seconds: float,
-                  now: datetime | None = None) -> OutboundMessage | None: ...
+                  now: datetime | None = None) -> MessageRecord | None: ...
 
     def release(self, message_id: int, owner: str) -> bool: ...
 
@@ -163,7 +161,7 @@ class LoopStore(Protocol):
                       call_id: int | None = None, contact_number: str | None = None,
                       sent_by: str | None = None) -> int: ...
 
-    def message(self, message_id: int) -> Mapping[str, Any] | None: ...
+    def message(self, message_id: int) -> MessageRecord | None: ...
 
     def mark_delivered(self, reference: int, number: str, ok: bool, at: datetime, *,
                        reported_at: datetime | None = None, status: int | None = None) -> int | None: ...

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from store.records import WorkerStatus
 from textback import config as cfg
 from textback.commands.doctor_probes import (
     FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
@@ -15,7 +16,7 @@ from textback.commands.shop_store import database_path
 from textback.install.accounts import Accounts
 from textback.install.asterisk_setup import detect
 from textback.commands.status_cmd import active_alerts, worker_alive
-from textback.output import listing_options
+from textback.output import as_row, listing_options
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
 
@@ -30,18 +31,17 @@ def check_config(ctx) -> tuple[cfg.Config, Check]:
     return conf, Check("configuration valid", OK, conf.source)
 
 
-def heartbeat(db: Path | None, url: str) -> dict | None:
-    """The worker's last heartbeat (with its active alerts under "active_alerts"), read
-    without creating anything."""
+def heartbeat(db: Path | None, url: str) -> tuple[WorkerStatus | None, list[dict]]:
+    """The worker's last heartbeat and its active alerts, read without creating anything."""
     if db is not None and not db.exists():
-        return None
+        return None, []
     from store import Store, StoreError
     try:
         with Store.open(url, busy_timeout=2.0) as store:
             status = store.worker_status()
-            return dict(status, active_alerts=active_alerts(store, status)) if status else None
+            return status, (active_alerts(store, status) if status else [])
     except StoreError:
-        return None
+        return None, []
 
 
 @click.command("doctor")
@@ -69,8 +69,9 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         # How Asterisk really runs (a run group drops supplementary groups), not /etc/group:
         checks.append(asterisk_access(detect("/"), Accounts("/"), db.parent, Path(conf.store.spool_dir), db))
     checks += [agi_installed(Path(agi_bin)), dialplan_included(Path(asterisk_etc))]
-    beat = heartbeat(db, conf.store.url)
-    alive = worker_alive(beat, datetime.now(timezone.utc))
+    status, alerts = heartbeat(db, conf.store.url)
+    alive = worker_alive(status, datetime.now(timezone.utc))
+    beat = as_row(status) if status else {}     # the heartbeat as a row: optional fields by name
     if alive:
         # The worker holds the port: asking it ourselves would steal the worker's replies.
         registration = beat.get("registration") or "unknown"
@@ -94,7 +95,6 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         checks.append(Check("worker service running", FAIL, detail,
                             "systemctl enable --now textback-worker; journalctl -u textback-worker"))
     if beat:
-        alerts = beat.get("active_alerts") or []
         checks.append(Check("no active alerts", FAIL if alerts else OK,
                             "; ".join(a["text"] for a in alerts) if alerts else "none",
                             "each alert says what to do; the worker clears it when the trouble is gone"

@@ -96,8 +96,8 @@ def _follow(store, out, last_id, interval, follow_for, stop_after, staff: tuple[
     try:
         while True:
             for reply in store.replies_after(last_id):
-                last_id = reply["id"]
-                if reply["number"] in staff:
+                last_id = reply.id
+                if reply.number in staff:
                     continue
                 if out.fmt == "json":
                     # One JSON object per line: a stream a script can read as it comes.

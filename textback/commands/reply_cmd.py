@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import click
 
 from modem.sms.measure import as_sent, describe, explain_non_gsm
+from store.records import Answer
 from textback.commands.shop_store import (
     load_settings,
     open_store,
@@ -53,7 +54,7 @@ def reply(ctx, ref, text, force, sender):
             raise click.ClickException(f"{out.number(e164)} is blocked: nothing was queued. "
                                        f"Unblock it first with: textback unblock {e164}")
         recent = store.recent_answer(e164)
-        if recent and recent["by"] != sender and not force:
+        if recent and recent.by != sender and not force:
             _confirm_double_answer(recent, e164, ref, out)
         message_id = store.queue_message(e164, "staff_reply", text, due_at=datetime.now(timezone.utc),
                                          sent_by=sender)
@@ -70,11 +71,11 @@ def reply(ctx, ref, text, force, sender):
                f"({measure.summary()}); {when} (check with: textback thread {ref.strip()}).")
 
 
-def _confirm_double_answer(recent: dict, e164: str, ref: str, out) -> None:
-    minutes = max(0, int((datetime.now(timezone.utc) - recent["at"]).total_seconds() // 60))
+def _confirm_double_answer(recent: Answer, e164: str, ref: str, out) -> None:
+    minutes = max(0, int((datetime.now(timezone.utc) - recent.at).total_seconds() // 60))
     ago = "less than a minute ago" if minutes == 0 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-    who = out.number(recent["by"]) if recent["by"].startswith("+") else out.human(recent["by"] or "someone", "text")
-    said = out.human(recent["body"], "body")
+    who = out.number(recent.by) if recent.by.startswith("+") else out.human(recent.by or "someone", "text")
+    said = out.human(recent.body, "body")
     warning = f'{who} already answered {out.number(e164)} {ago}: "{said}"'
     if sys.stdin.isatty() and sys.stdout.isatty():
         if click.confirm(f"warning: {warning}\nSend yours as well?", default=False):

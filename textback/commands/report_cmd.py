@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 import click
@@ -27,7 +28,8 @@ def report(ctx, html_path, since, until):
     period = parse_period(since, until, config.business.tz)
     out = renderer(config, "table")
     with open_store(config) as store:
-        stats = store.stats(period.since, config.business.tz, until=period.until)
+        # The record as a document (html_report reads it by key).
+        stats = asdict(store.stats(period.since, config.business.tz, until=period.until))
     now = datetime.now(timezone.utc)
     span = (f"{out.time(period.since)} to {out.time(period.until) if period.until else 'now'}"
             f" ({period.label})")

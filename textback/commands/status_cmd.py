@@ -5,31 +5,33 @@ from datetime import datetime, timezone
 
 import click
 
+from store.records import WorkerStatus
+
 from textback.commands.shop_store import load_settings, open_store, renderer
-from textback.output import listing_options
+from textback.output import as_row, listing_options
 
 # A worker that does not say how often it beats (one from before schema v3) beat every 10 s.
 DEFAULT_BEAT_SECONDS = 10.0
 MISSED_BEATS = 3        # three intervals without a beat and it is taken for dead
 
 
-def worker_state(status: dict | None, now: datetime) -> str:
+def worker_state(status: WorkerStatus | None, now: datetime) -> str:
     """running | stopped (a clean stop said so) | not running (the beat is too old) | never ran."""
-    if not status or not status.get("beat_at"):
+    if status is None or status.beat_at is None:
         return "never ran"
-    if status.get("stopped_at"):
+    if status.stopped_at:
         return "stopped"
-    interval = status.get("beat_seconds") or DEFAULT_BEAT_SECONDS
-    if (now - status["beat_at"]).total_seconds() > MISSED_BEATS * interval:
+    interval = status.beat_seconds or DEFAULT_BEAT_SECONDS
+    if (now - status.beat_at).total_seconds() > MISSED_BEATS * interval:
         return "not running"
     return "running"
 
 
-def worker_alive(status: dict | None, now: datetime) -> bool:
+def worker_alive(status: WorkerStatus | None, now: datetime) -> bool:
     return worker_state(status, now) == "running"
 
 
-def worker_note(status: dict | None, now: datetime, out=None) -> str | None:
+def worker_note(status: WorkerStatus | None, now: datetime, out=None) -> str | None:
     """None while the worker runs; else one plain sentence for a command that just queued
     something (reply, test-call): the text waits until the worker is started."""
     state = worker_state(status, now)
@@ -38,7 +40,9 @@ def worker_note(status: dict | None, now: datetime, out=None) -> str | None:
     how = "start it with: systemctl start textback-worker (or textback worker)"
     if state == "never ran":
         return f"the worker has never run on this store; {how}"
-    beat = (status or {})["beat_at"]
+    beat = status.beat_at if status is not None else None
+    if beat is None:
+        return f"the worker has never run on this store; {how}"
     seen = out.time(beat) if out is not None else f"{beat:%Y-%m-%d %H:%M} UTC"
     return f"the worker is {state.upper()} (last seen {seen}); {how}"
 
@@ -52,14 +56,14 @@ def spool_backlog(spool_dir: str) -> int | None:
         return None
 
 
-def active_alerts(store, worker: dict | None) -> list[dict]:
+def active_alerts(store, worker: WorkerStatus | None) -> list[dict]:
     """The alerts the worker raised and has not cleared (store/alerts.py), and any sentence
     its heartbeat carries that the alert table lacks (an older worker wrote only those)."""
     alerts = [{"key": a.key, "text": a.text, "raised_at": a.raised_at, "texted_at": a.texted_at}
               for a in store.active_alerts()]
     known = {a["text"] for a in alerts}
     alerts += [{"key": "", "text": str(t), "raised_at": None, "texted_at": None}
-               for t in (worker or {}).get("alerts") or [] if str(t) not in known]
+               for t in (worker.alerts if worker else ()) if str(t) not in known]
     return alerts
 
 
@@ -123,7 +127,8 @@ def _receive_memory(w: dict) -> tuple[str, str | None]:
 
 
 def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
-    w, q = report["worker"] or {}, report["queue"]
+    # The records as rows: the lines below read optional fields by name.
+    w, q = (as_row(report["worker"]) if report["worker"] else {}), as_row(report["queue"])
     rows: list[tuple[str, str, str | None]]
     if not w:
         rows = [("worker", "never ran: start it with systemctl start textback-worker", "red")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from store.records import ConversationState, SearchHit
 from textback.commands.shop_store import (
     load_settings,
     open_store,
@@ -14,7 +15,7 @@ from textback.commands.shop_store import (
     resolve_contact,
     staff_phones,
 )
-from textback.output import Column, emit, listing_options
+from textback.output import Column, as_row, emit, listing_options
 
 _STATE_COLOURS = {"failed": "red", "cancelled": "bright_black", "delivered": "green", "sent": "green",
                   "scheduled": "cyan", "sending": "cyan", "received": "yellow"}
@@ -53,17 +54,17 @@ TABLE_COLUMNS = (
 )
 
 
-def conversation_line(conversation: dict | None, out) -> str:
+def conversation_line(conversation: ConversationState | None, out) -> str:
     """Where the conversation stands, in the receptionist's words."""
     if conversation is None:
         return ""
-    state = conversation["state"]
+    state = conversation.state
     if state == "open":
         return "waiting for an answer"
     if state == "answered":
-        who = out.human(conversation["answered_by"], "text") or "someone"
-        return f"answered by {who} at {out.time(conversation['answered_at'])}"
-    who = out.human(conversation["done_by"], "text")
+        who = out.human(conversation.answered_by, "text") or "someone"
+        return f"answered by {who} at {out.time(conversation.answered_at)}"
+    who = out.human(conversation.done_by, "text")
     return "marked done" + (f" by {who}" if who else "")
 
 
@@ -74,17 +75,17 @@ def _by_number_id_or_name(ref: str, store, config, out) -> str:
     except click.BadParameter as exc:
         if len(ref.strip()) < 2:
             raise
-        seen: dict[int, dict] = {}
-        for row in store.search(ref.strip(), limit=50, exclude=staff_phones(config)):
-            if row["match"] == "name":
-                seen.setdefault(row["contact_id"], row)
+        seen: dict[int, SearchHit] = {}
+        for hit in store.search(ref.strip(), limit=50, exclude=staff_phones(config)):
+            if hit.match == "name":
+                seen.setdefault(hit.contact_id, hit)
         if len(seen) == 1:
-            return next(iter(seen.values()))["number"]
+            return next(iter(seen.values())).number
         if not seen:
             raise click.BadParameter(f"{exc.message} (nor a name anyone called with: "
                                      f"textback search {ref.strip()!r} looks in the texts too)",
                                      param_hint="NUMBER|ID|NAME") from None
-        listed = "; ".join(f"ID {r['contact_id']} {out.human(r['name'], 'text')} {out.number(r['number'])}"
+        listed = "; ".join(f"ID {r.contact_id} {out.human(r.name, 'text')} {out.number(r.number)}"
                            for r in list(seen.values())[:5])
         raise click.BadParameter(f"{len(seen)} customers are called {ref.strip()!r}: {listed}. "
                                  "Open one by its ID", param_hint="NUMBER|ID|NAME") from None
@@ -102,7 +103,7 @@ def thread(ctx, ref, keep_unread, fmt):
     out = renderer(config, fmt)
     with open_store(config) as store:
         number = _by_number_id_or_name(ref, store, config, out)
-        items = store.thread_items(number)
+        items = [as_row(i) for i in store.thread_items(number)]    # rows: the table adds to them
         contact = store.contact(number)
         if out.fmt == "table":
             conversation = store.conversation_of(number)
@@ -120,7 +121,7 @@ def thread(ctx, ref, keep_unread, fmt):
         emit(out.listing(items, COLUMNS, empty=f"Nothing recorded for {out.number(number)}.",
                          table_columns=TABLE_COLUMNS))
         if out.fmt == "table" and items:
-            ref_shown = f"{conversation['contact_id']}" if conversation else number
+            ref_shown = f"{conversation.contact_id}" if conversation else number
             click.echo(f'Answer with: textback reply {ref_shown} "your text"'
-                       + (f"  (or: textback done {ref_shown})" if conversation and conversation["state"] == "open"
+                       + (f"  (or: textback done {ref_shown})" if conversation and conversation.state == "open"
                           else ""))
