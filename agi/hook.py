@@ -15,6 +15,7 @@ interpreter start and every import are paid on every call.
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -151,9 +152,25 @@ class _StderrLog:
     """The hook's one log line, on stderr where Asterisk shows it. Not `logging`: its
     import alone costs about a sixth of the hook's own time, paid on every call."""
 
+    # A stderr pipe nobody reads (Asterisk in the foreground, stuck on a terminal) would
+    # block the write, and the hook with it, while the call waits: wait this long for
+    # room, then drop the line (the VERBOSE line in Asterisk's log still says it all).
+    WRITE_WAIT = 0.5
+
     def _line(self, message: str, *args) -> None:
-        sys.stderr.write("textback-agi: " + (message % args if args else message) + "\n")
-        sys.stderr.flush()
+        import select
+        data = ("textback-agi: " + (message % args if args else message) + "\n").encode("utf-8", "replace")
+        try:
+            sys.stderr.flush()
+            fd = sys.stderr.fileno()
+            while data:
+                _, room, _ = select.select([], [fd], [], self.WRITE_WAIT)
+                if not room:
+                    return
+                # At most one page: a pipe select calls writable takes that much without blocking.
+                data = data[os.write(fd, data[:4096]):]
+        except (OSError, ValueError, AttributeError):
+            pass
 
     info = warning = error = _line
 

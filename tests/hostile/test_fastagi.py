@@ -140,3 +140,51 @@ def test_sixteen_calls_at_once_find_room_in_the_listen_backlog(site, ledger_row)
     ledger_row.count(tally)
     ledger_row.note = f"slowest {slowest:.2f} s"
     assert tally.lost == 0 and slowest < 5.0
+
+
+def test_the_hook_does_not_hang_on_a_full_stderr(site, ledger_row):
+    """The program's stderr is Asterisk's own: a pipe nobody reads (Asterisk in the
+    foreground on a stuck terminal) must cost the hook its stderr line, not the call."""
+    import os
+
+    from agi_replay import ReplayResult, _converse, hook_command
+    from hostile_rig import _hh_noanswer
+
+    ledger_row.scenario = "case 1: hook stderr full"
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)                       # F_SETPIPE_SZ: one page
+    os.set_blocking(write_end, False)
+    try:
+        while True:
+            os.write(write_end, b"x" * 512)
+    except BlockingIOError:
+        pass                                                 # full: every later write would block
+    os.set_blocking(write_end, True)
+    uniqueid = "1795499999.1"
+    site.uniqueids.append(uniqueid)
+    transcript = _hh_noanswer("+12125550170", uniqueid, "NOANSWER", __import__("datetime").datetime.now())
+    started = time.monotonic()
+    proc = subprocess.Popen([*hook_command(), *transcript.argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=write_end, env=site.env())
+    os.close(write_end)
+    result = ReplayResult(returncode=None, stderr="")
+
+    def write(data: bytes) -> None:
+        proc.stdin.write(data)
+        proc.stdin.flush()
+    try:
+        write("".join(transcript.raw_env).encode())
+        _converse(transcript, proc.stdout.fileno(), write, deadline=started + 10, result=result)
+        proc.stdin.close()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(read_end)
+    took = time.monotonic() - started
+    tally = site.tally()
+    ledger_row.count(tally)
+    ledger_row.note = f"hook done in {took:.2f} s"
+    assert result.sent[-1:] == ['SET VARIABLE TEXTBACK_RESULT "queued"'] and proc.returncode == 0
+    assert tally.lost == 0 and took < 5
