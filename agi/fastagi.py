@@ -27,6 +27,7 @@ import socket
 import socketserver
 import threading
 
+from agi.call_writer import CallWriter
 from agi.hook import run_session
 from agi.protocol import AGIChannel
 
@@ -114,7 +115,8 @@ class _Session(socketserver.BaseRequestHandler):
                             ascii(script[:64]), SCRIPT)
                 return
             run_session(channel, [], source="fastagi", url=self.server.store_url,
-                        spool_dir=self.server.spool_dir, log=log, warning=self.server.warning)
+                        spool_dir=self.server.spool_dir, log=log, warning=self.server.warning,
+                        writer=self.server.writer)
         except Exception:
             log.exception("FastAGI session failed; the call may not be recorded")
 
@@ -135,6 +137,9 @@ class FastAGIServer(socketserver.ThreadingTCPServer):
         self.max_calls = max_calls
         self._slots = threading.BoundedSemaphore(max_calls)
         self.refused = 0
+        from store.fast_record import hold_open
+        self._keeper = hold_open(store_url)   # calls' connections never close last: no checkpoint each
+        self.writer = CallWriter(store_url)   # group commit: calls arriving together share a write
         if isinstance(listen, socket.socket):
             self.address_family = listen.family
             super().__init__(listen.getsockname()[:2], _Session, bind_and_activate=False)
@@ -148,6 +153,12 @@ class FastAGIServer(socketserver.ThreadingTCPServer):
     @property
     def address(self) -> tuple[str, int]:
         return self.socket.getsockname()[:2]
+
+    def server_close(self) -> None:
+        super().server_close()              # waits for the calls in progress (block_on_close)
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.close()
 
     def process_request(self, request, client_address) -> None:
         if not self._slots.acquire(blocking=False):

@@ -66,8 +66,11 @@ def store_settings() -> tuple[str, str, str | None]:
 
 
 def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT, *,
-              leave_open: bool = False) -> tuple[str, str]:
+              leave_open: bool = False, writer=None) -> tuple[str, str]:
     """Record the call, or spool it when the store cannot take it in time.
+
+    writer: the FastAGI server's agi.call_writer.CallWriter (group commit) instead of a
+    connection of this call's own.
 
     Returns (outcome, detail): ("recorded", call id), ("spooled", file name) or
     ("lost", why) when even the spool could not be written.
@@ -75,6 +78,8 @@ def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT, *,
     store_problem = ""
     try:
         from store.fast_record import record_call
+        if writer is not None:
+            return "recorded", str(writer.record(fact, timeout))
         return "recorded", str(record_call(url, fact, timeout=timeout, leave_open=leave_open))
     except Exception as exc:  # StoreUnavailable, a bad URL, a damaged file: all go to the spool
         store_problem = str(getattr(exc, "reason", None) or exc or type(exc).__name__)
@@ -96,7 +101,7 @@ def keep_call(fact, url: str, spool_dir: str, timeout: float = STORE_TIMEOUT, *,
 
 
 def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: str,
-                log, warning: str | None = None, leave_open: bool = False) -> str:
+                log, warning: str | None = None, leave_open: bool = False, writer=None) -> str:
     """One AGI session from environment to result; shared by the hook and FastAGI.
 
     Returns the outcome word (recorded, spooled, lost, rejected). Logs exactly one line.
@@ -127,7 +132,7 @@ def run_session(channel, argv: list[str], *, source: str, url: str, spool_dir: s
         log.warning("rejected: %s (%s); nothing recorded. Check the AGI() line in the dialplan "
                     "(see asterisk/README.md)", why, "; ".join(problems) or "no other detail")
         return "rejected"
-    outcome, detail = keep_call(fact, url, spool_dir, leave_open=leave_open)
+    outcome, detail = keep_call(fact, url, spool_dir, leave_open=leave_open, writer=writer)
     channel.command(asterisk_log_line(outcome, detail, fact))
     channel.set_result("queued" if outcome in ("recorded", "spooled") else "failed")
     summary = (f"uniqueid={fact.uniqueid} caller={ascii(fact.caller_raw)} "

@@ -71,6 +71,8 @@ def history(request, tmp_path_factory):
             store.db.connect()       # statistics are read when a connection opens
         else:
             store.db.execute_sql("DROP TABLE IF EXISTS sqlite_stat1")
+            store.db.close()
+            store.db.connect()       # statistics are read when a connection opens
         # Today's traffic on top: a new call, a text waiting, an unread reply.
         from store.facts import CallFact
         store.record_call(CallFact(uniqueid="today.1", caller_raw="+12125550142", disposition="NOANSWER",
