@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"bench: {name}...")
         try:
             got = run()
-        except Exception as exc:  # noqa: BLE001 - one part's failure is a row, not a traceback
+        except Exception as exc:
             got = [Row(f"{name}: could not run", measured=f"{type(exc).__name__}: {exc}"[:120], met=False,
                        fails_run=True)]
         rows += got

@@ -20,8 +20,13 @@ from bench.table import Row, ms, percentile, timing_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from agi_replay import (hook_command, load_transcripts, make_site, replay_fastagi,  # noqa: E402
-                        replay_subprocess)
+from agi_replay import (
+    hook_command,
+    load_transcripts,
+    make_site,
+    replay_fastagi,
+    replay_subprocess,
+)
 
 _TEMPLATE = {t.name: t for t in load_transcripts()}["hh-noanswer"]
 

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench import rig
-from bench.hook_bench import session
 from bench.history_store import live_number
+from bench.hook_bench import session
 from bench.table import Row, timing_row
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-from bench.history_store import build_history, history_number
-from sim_helpers import wait_until
-from store import Store, times
 from test_worker_support import Rig
+
+from bench.history_store import build_history, history_number
+from store import Store, times
 
 NOW = datetime.now(timezone.utc)
 KEEP = timedelta(days=400)
