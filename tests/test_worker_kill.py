@@ -54,7 +54,7 @@ def test_sigterm_finishes_and_exits(tmp_path, sim):
     log = (tmp_path / "worker.log").read_text()
     assert "SIGTERM" in log and "stopped" in log and "Traceback" not in log
     with Store.open(f"sqlite:///{tmp_path / 'textback.db'}") as store:
-        assert store.worker_status()["stopped_at"] is not None     # status says "stopped" at once
+        assert store.worker_status().stopped_at is not None     # status says "stopped" at once
 
 
 @pytest.mark.slow
