@@ -321,8 +321,12 @@ def queue_summary(models: Models, now: datetime) -> QueueSummary:
                             out & (Message.status == "expired")
                             & (Message.created_at >= now - timedelta(days=1))).count(),
                         last_sent_at=times.from_db(Message.select(pw.fn.MAX(Message.sent_at)).where(out).scalar()),
-                        last_received_at=times.from_db(Message.select(pw.fn.MAX(Message.received_at))
-                                                       .where(Message.direction == "in").scalar()))
+                        # The newest reply on the message_inbound partial index (its WHERE spelt
+                        # as the index spells it), not a walk over every message ever stored.
+                        last_received_at=times.from_db(
+                            Message.select(Message.received_at)
+                            .where((Message.direction == INBOUND) & Message.received_at.is_null(False))
+                            .order_by(Message.received_at.desc()).limit(1).scalar()))
 
 
 def export_rows(models: Models, since: datetime | None) -> list[ExportRow]:
