@@ -72,7 +72,7 @@ class Store:
             self.db.close()
         except Exception:           # noqa: BLE001 - closing a broken connection may fail; it is gone either way
             log.debug("closing the database after an error failed", exc_info=True)
-            self.db._state.reset()
+            self._forget_connection()
         try:
             self.db.connect(reuse_if_open=True)
             if not self.is_postgresql:
@@ -100,21 +100,28 @@ class Store:
         moved there: a restore, a careless `rm`), or None while it is the one we hold.
         A connection keeps the old file open after either, so nothing would fail: every
         write would go to a file nobody else sees any more (the hook writes the new one)."""
-        if self._identity is None:
+        old = self._identity
+        if old is None:
             return None
         now = self._file_identity()
-        if now == self._identity:
+        if now is None or now == old:
             return None
         if now == (0, 0):
             return f"{self.db.database} was removed"
-        return f"{self.db.database} was replaced by another file (inode {self._identity[1]} -> {now[1]})"
+        return f"{self.db.database} was replaced by another file (inode {old[1]} -> {now[1]})"
+
+    def _forget_connection(self) -> None:
+        """Drop peewee's per-thread connection state when close() itself failed."""
+        state = getattr(self.db, "_state", None)
+        if state is not None:
+            state.reset()
 
     def reopen(self) -> None:
         """Open the file now at our path (creating and migrating it if it is gone or new)."""
         try:
             self.db.close()
         except Exception:           # noqa: BLE001 - the old file's connection; it is being dropped
-            self.db._state.reset()
+            self._forget_connection()
         self.db.connect()
         migrate(self.models)
         self._identity = self._file_identity()
