@@ -12,7 +12,7 @@ while a queued call would wait on a server that is already behind.
 The listen backlog is 128, not socketserver's 5 (16 calls arriving together overflowed
 it: the kernel's ListenOverflows rose and connections waited 1 s for a SYN retry).
 Logging never blocks a session: records go through a bounded queue to one writer
-thread (`bounded_logging`), and when the log's pipe is full they are dropped and
+thread (`BoundedLogging`), and when the log's pipe is full they are dropped and
 counted, not waited for.
 Shutdown stops accepting, then lets every call in progress finish (each is bounded
 by the protocol's timeouts and the store's ~2 s).
@@ -54,19 +54,32 @@ class _DroppingQueueHandler(logging.handlers.QueueHandler):
             self.dropped += 1
 
 
-def bounded_logging(capacity: int = 1000) -> logging.handlers.QueueListener:
-    """Put the root logger's handlers behind a bounded queue and one writer thread; returns
-    the listener (stop() it at shutdown to flush)."""
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    records: _queue.Queue = _queue.Queue(capacity)
-    front = _DroppingQueueHandler(records)
-    for handler in handlers:
-        root.removeHandler(handler)
-    root.addHandler(front)
-    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
-    listener.start()
-    return listener
+class BoundedLogging:
+    """While serving: the root logger's handlers behind a bounded queue and one writer
+    thread. `stop()` gives the root logger its handlers back (flushing what it can in
+    `flush_wait` seconds: a pipe nobody reads must not hang the exit either)."""
+
+    def __init__(self, capacity: int = 1000):
+        self.root = logging.getLogger()
+        self.handlers = list(self.root.handlers)
+        self.front = _DroppingQueueHandler(_queue.Queue(capacity))
+        self.listener = logging.handlers.QueueListener(self.front.queue, *self.handlers,
+                                                       respect_handler_level=True)
+
+    def start(self) -> "BoundedLogging":
+        for handler in self.handlers:
+            self.root.removeHandler(handler)
+        self.root.addHandler(self.front)
+        self.listener.start()
+        return self
+
+    def stop(self, flush_wait: float = 2.0) -> None:
+        self.root.removeHandler(self.front)
+        for handler in self.handlers:
+            self.root.addHandler(handler)
+        flusher = threading.Thread(target=self.listener.stop, daemon=True)
+        flusher.start()
+        flusher.join(flush_wait)
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -24,9 +24,7 @@ def store_settings_for(config_path: str | None) -> tuple[str, str, str | None]:
 @click.pass_context
 def fastagi(ctx: click.Context, listen: str, max_calls: int) -> None:
     """Record missed calls sent by Asterisk as AGI(agi://HOST:PORT/missed,...)."""
-    from agi.fastagi import FastAGIServer, bounded_logging, parse_listen, systemd_socket
-
-    log_writer = bounded_logging()     # a blocked stderr must not hang the sessions
+    from agi.fastagi import BoundedLogging, FastAGIServer, parse_listen, systemd_socket
 
     config_path = (ctx.obj or {}).get("config_path")
     url, spool_dir, warning = store_settings_for(config_path)
@@ -61,12 +59,10 @@ def fastagi(ctx: click.Context, listen: str, max_calls: int) -> None:
     host, port = server.address
     click.echo(f"textback fastagi: listening on {host}:{port} (agi://{host}:{port}/missed), "
                f"at most {max_calls} calls at once; store {url}, spool {spool_dir}", err=True)
+    log_writer = BoundedLogging().start()     # a blocked stderr must not hang the sessions
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()  # waits for the calls in progress
-        # Flush the log, but never hang the exit on a pipe nobody reads.
-        flusher = threading.Thread(target=log_writer.stop, daemon=True)
-        flusher.start()
-        flusher.join(2.0)
+        log_writer.stop()
     click.echo("textback fastagi: stopped; calls in progress were finished", err=True)
