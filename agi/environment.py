@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from store import facts
 from store.facts import CallFact
 
-DIAL_STATUSES = frozenset({"ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL",
-                           "DONTCALL", "TORTURE", "INVALIDARGS"})
-QUEUE_STATUSES = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL",
-                            "LEAVEUNAVAIL", "CONTINUE", "WITHDRAW"})
+# The statuses a call can carry (store/facts.py holds the one list).
+DIAL_STATUSES = frozenset(facts.DIAL_STATUSES)
+QUEUE_STATUSES = frozenset(facts.QUEUE_STATUSES)
 REASONS = frozenset({"after-hours", "voicemail", "outbound"})
 DIRECTIONS = frozenset({"in", "out"})
 

@@ -130,6 +130,17 @@ def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime 
     return key
 
 
+# The statuses Asterisk leaves on a call, and the ones that mean "missed" by default: one
+# vocabulary for the hook (agi/environment.py), the rules (store/rules/dialstatus.py) and
+# the configuration's choices (textback/config.py).
+DIAL_STATUSES: tuple[str, ...] = ("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL",
+                                  "DONTCALL", "TORTURE", "INVALIDARGS")
+QUEUE_STATUSES: tuple[str, ...] = ("TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL",
+                                   "CONTINUE", "WITHDRAW")
+MISSED_DIAL_STATUSES: tuple[str, ...] = ("NOANSWER", "BUSY", "CANCEL", "CHANUNAVAIL", "CONGESTION")
+MISSED_QUEUE_STATUSES: tuple[str, ...] = ("TIMEOUT", "JOINEMPTY", "LEAVEEMPTY", "FULL", "JOINUNAVAIL", "LEAVEUNAVAIL")
+MISSED_REASONS: tuple[str, ...] = ("after-hours", "voicemail")     # what the dialplan may pass
+
 # Fields a second record of the same call may fill when the first left them empty (the
 # hook may run twice: inline and in the hangup handler). Both write paths use it.
 FILLABLE_FIELDS: tuple[str, ...] = tuple(n for n in CALL_FACT_FIELDS if n not in ("uniqueid", "happened_at"))

@@ -296,9 +296,11 @@ def test_store_settings_with_missing_named_file(tmp_path):
 def test_config_is_a_leaf_module():
     # Loaded by every command: nothing heavy, and of ours only store.location (stdlib
     # only), which owns the config file's place and the one default store location, and
-    # its plain TOML reader.
+    # its plain TOML reader; the status vocabulary (store.facts) and the rules' own
+    # follow-up step and quiet hours (store.rules.schedule) it parses into, stdlib only.
     code = ("import sys, textback.config; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('phonenumbers','click','peewee','gsmmodem','serial','store','modem','agi','asterisk')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['store', 'store.location', 'store.plain_toml']"
+    assert out.strip() == ("['store', 'store.facts', 'store.location', 'store.plain_toml', 'store.rules', "
+                           "'store.rules.schedule']")

@@ -1,28 +1,45 @@
 """plan_call end to end on realistic calls: the CallPlan the worker hands to the store."""
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
 from store.rules.guard import GuardSettings
 from store.facts import CallFact, CallPlan
-from store.rules.plan import (DEFAULT_PROFILE, RETRYABLE_SKIPS, CallerHistory, LineProfile, RulesSettings, cap_alert,
+from store.rules.plan import (RETRYABLE_SKIPS, CallerHistory, LineProfile, RulesSettings, cap_alert,
                          caller_number, plan_call, profile_for_line, settings_problems)
-from store.rules.schedule import DEFAULT_HOURS, parse_hours, to_local
+from store.rules.schedule import FollowUpStep, Hours, OpeningRange, to_local
 
 UTC = timezone.utc
 NY, LDN = "America/New_York", "Europe/London"
+# The shop's texts and hours, built as the rules' own types (textback/config.py has the product's defaults).
+PROFILE = LineProfile(
+    open_template=("Hi {caller_name}, this is {business}. Sorry we missed your call! "
+                   "Reply to this text or call us back on {callback_number}. Book online: {booking_link}"),
+    closed_template=("Hi {caller_name}, this is {business}. Sorry we missed your call; we are closed now and "
+                     "open {opens_at}. Reply to this text and we will get back to you. Book online: {booking_link}"))
+FOLLOW_UP = "Hi {caller_name}, {business} here again. Can we help? Reply to this text or call {callback_number}."
+STEPS = (FollowUpStep(after=timedelta(hours=2), template=FOLLOW_UP), FollowUpStep(at=time(9), template=FOLLOW_UP))
+
+
+def week(tz):
+    """Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sunday closed."""
+    return Hours(tz, tuple(OpeningRange(d, time(8), time(18)) for d in range(5)) + (OpeningRange(5, time(9), time(13)),))
+
+
 US_SHOP = RulesSettings(
     guard=GuardSettings(country="US", own_numbers=("+12125550100", "+12125550101", "+12125550150")),
-    hours=parse_hours(DEFAULT_HOURS, NY),
-    profile=replace(DEFAULT_PROFILE, business="Acme Plumbing", booking_link="https://acme.example/book"),
+    hours=week(NY),
+    profile=replace(PROFILE, business="Acme Plumbing", booking_link="https://acme.example/book"),
+    follow_ups=STEPS,
     lines=(LineProfile(did="+12125550101", business="Acme Heating", booking_link="",
                        open_template="Hi {caller_name}, Acme Heating here. We'll call you back shortly."),),
 )
 UK_SHOP = RulesSettings(
     guard=GuardSettings(country="GB", own_numbers=("020 7946 0000",)),
-    hours=parse_hours(DEFAULT_HOURS, LDN),
-    profile=replace(DEFAULT_PROFILE, business="Baker Street Garage", callback_number="020 7946 0000"),
+    hours=week(LDN),
+    profile=replace(PROFILE, business="Baker Street Garage", callback_number="020 7946 0000"),
+    follow_ups=STEPS,
 )
 NO_HISTORY = CallerHistory()
 
@@ -187,7 +204,7 @@ def test_caller_number_for_history_lookup(raw, e164):
 def test_settings_problems():
     assert settings_problems(US_SHOP) == []
     bad = replace(US_SHOP, guard=replace(US_SHOP.guard, own_numbers=("12",)),
-                  profile=replace(DEFAULT_PROFILE, open_template="Hi {name}, call us."),
+                  profile=replace(PROFILE, open_template="Hi {name}, call us."),
                   lines=(LineProfile(did="+12125550101", closed_template="We are shut."),))
     problems = "\n".join(settings_problems(bad))
     assert "own number '12'" in problems

@@ -7,17 +7,33 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from store.rules.schedule import (DEFAULT_FOLLOW_UPS, DEFAULT_HOURS, FollowUpStep, QuietHours, after_quiet_hours,
-                            first_text_at, follow_up_times, in_quiet_hours, inside_window, is_open, is_stale,
-                            local_at, next_business_day, next_opening, opens_at_words, parse_days, parse_hours,
-                            parse_quiet_hours, to_local)
+from store.rules.schedule import (FollowUpStep, Hours, OpeningRange, QuietHours, after_quiet_hours, first_text_at,
+                                  follow_up_times, in_quiet_hours, inside_window, is_open, is_stale, local_at,
+                                  next_business_day, next_opening, opens_at_words, to_local, zone)
 
 NY, LDN = "America/New_York", "Europe/London"
 UTC = timezone.utc
-NY_HOURS = parse_hours(DEFAULT_HOURS, NY)
-LDN_HOURS = parse_hours(DEFAULT_HOURS, LDN)
-EVERY_DAY = {"mon-sun": "08:00-18:00"}
 QUIET = QuietHours()     # 21:00-08:00
+# The follow-ups' timing: two hours after the first text, then the next business morning at 09:00.
+STEPS = (FollowUpStep(after=timedelta(hours=2)), FollowUpStep(at=time(9, 0)))
+
+
+def hours(tz, *ranges):
+    """Opening hours as the rules take them: (weekday, opens, closes) with whole hours."""
+    return Hours(tz, tuple(OpeningRange(d, time(a), time(b)) for d, a, b in ranges))
+
+
+def shop_week(tz):
+    """Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sunday closed."""
+    return hours(tz, *[(d, 8, 18) for d in range(5)], (5, 9, 13))
+
+
+def all_week(tz):
+    return hours(tz, *[(d, 8, 18) for d in range(7)])
+
+
+NY_HOURS = shop_week(NY)
+LDN_HOURS = shop_week(LDN)
 
 
 def utc(*args):
@@ -29,43 +45,18 @@ def wall(when, tz):
     return to_local(when, tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-# ---- parsing hours ----
-
-def test_parse_default_hours():
-    assert [(r.weekday, r.opens, r.closes) for r in NY_HOURS.ranges] == (
-        [(d, time(8), time(18)) for d in range(5)] + [(5, time(9), time(13))])
-
-
-@pytest.mark.parametrize("text, days", [
-    ("mon-fri", [0, 1, 2, 3, 4]), ("sat", [5]), ("Sunday", [6]), ("mon,wed,fri", [0, 2, 4]),
-    ("fri-mon", [4, 5, 6, 0]),
-])
-def test_parse_days(text, days):
-    assert parse_days(text) == days
-
-
-@pytest.mark.parametrize("spec, tz, message", [
-    ({"mon-fri": "08:00"}, NY, "bad time range"),
-    ({"mon-fri": "8-18"}, NY, "write HH:MM"),
-    ({"mon-fri": "08:00-25:00"}, NY, "bad time"),
-    ({"mon-fry": "08:00-18:00"}, NY, "bad days"),
-    ({"fri": "22:00-02:00"}, NY, "past midnight"),
-    ({"fri": "08:00-18:00"}, "Mars/Olympus", "unknown time zone"),
-])
-def test_bad_hours_are_clear_errors(spec, tz, message):
-    with pytest.raises(ValueError, match=message):
-        parse_hours(spec, tz)
-
+# ---- hours ----
 
 def test_split_days_and_closed():
-    hours = parse_hours({"mon-fri": "08:00-12:00,13:00-17:00", "sat-sun": "closed"}, LDN)
-    assert is_open(hours, utc(2026, 1, 5, 9, 0)) and not is_open(hours, utc(2026, 1, 5, 12, 30))
-    assert not is_open(hours, utc(2026, 1, 10, 10, 0))
+    split = Hours(LDN, tuple(r for d in range(5) for r in (OpeningRange(d, time(8), time(12)),
+                                                           OpeningRange(d, time(13), time(17)))))
+    assert is_open(split, utc(2026, 1, 5, 9, 0)) and not is_open(split, utc(2026, 1, 5, 12, 30))
+    assert not is_open(split, utc(2026, 1, 10, 10, 0))
 
 
-@pytest.mark.parametrize("text, start, end", [("21:00-08:00", time(21), time(8)), ("off", time(0), time(0))])
-def test_parse_quiet_hours(text, start, end):
-    assert parse_quiet_hours(text) == QuietHours(start, end)
+def test_an_unknown_time_zone_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone("Mars/Olympus")
 
 
 # ---- open or closed, next opening, in words ----
@@ -103,11 +94,11 @@ def test_next_opening_in_words(now, hours, tz, opens, words):
 
 
 def test_opens_at_twelve_hour_and_far_away():
-    hours = parse_hours({"sat": "13:30-16:00"}, NY)
+    hours = Hours(NY, (OpeningRange(5, time(13, 30), time(16)),))
     now = utc(2026, 1, 10, 19, 0)   # Sat 14:00, open: next opening is a week on
     opening = next_opening(hours, now)
     assert opens_at_words(opening, now, NY, twelve_hour=True) == "Saturday 17 January at 1:30 PM"
-    assert next_opening(parse_hours({}, NY), now) is None
+    assert next_opening(Hours(NY), now) is None
 
 
 # ---- local wall times across DST ----
@@ -201,9 +192,9 @@ def test_follow_up_step_needs_one_kind():
     with pytest.raises(ValueError, match="exactly one"):
         FollowUpStep()
     with pytest.raises(ValueError, match="exactly one"):
-        FollowUpStep(delay=timedelta(hours=1), at=time(9))
+        FollowUpStep(after=timedelta(hours=1), at=time(9))
     with pytest.raises(ValueError, match="positive"):
-        FollowUpStep(delay=timedelta(0))
+        FollowUpStep(after=timedelta(0))
 
 
 @pytest.mark.parametrize("first_utc, hours, tz, expected", [
@@ -216,21 +207,21 @@ def test_follow_up_step_needs_one_kind():
     # Sat 17:00 EST before spring-forward: 19:00 EST, then Mon 09:00 EDT (Sun closed)
     (utc(2026, 3, 7, 22, 0), NY_HOURS, NY, ["2026-03-07 19:00 EST", "2026-03-09 09:00 EDT"]),
     # open every day: Sat 17:00 EST -> 19:00 EST -> Sun 09:00 EDT, the change day itself
-    (utc(2026, 3, 7, 22, 0), parse_hours(EVERY_DAY, NY), NY, ["2026-03-07 19:00 EST", "2026-03-08 09:00 EDT"]),
+    (utc(2026, 3, 7, 22, 0), all_week(NY), NY, ["2026-03-07 19:00 EST", "2026-03-08 09:00 EDT"]),
     # Sun 01:00 EST on the change day: +2 h real time = 04:00 EDT, quiet -> 08:00 EDT
-    (utc(2026, 3, 8, 6, 0), parse_hours(EVERY_DAY, NY), NY, ["2026-03-08 08:00 EDT", "2026-03-09 09:00 EDT"]),
+    (utc(2026, 3, 8, 6, 0), all_week(NY), NY, ["2026-03-08 08:00 EDT", "2026-03-09 09:00 EDT"]),
     # fall-back: Sat 17:00 EDT -> 19:00 EDT -> Sun 09:00 EST
-    (utc(2026, 10, 31, 21, 0), parse_hours(EVERY_DAY, NY), NY, ["2026-10-31 19:00 EDT", "2026-11-01 09:00 EST"]),
+    (utc(2026, 10, 31, 21, 0), all_week(NY), NY, ["2026-10-31 19:00 EDT", "2026-11-01 09:00 EST"]),
     # Sun 00:30 EDT: +2 h real = 01:30 EST (the second 01:30), quiet -> 08:00 EST
-    (utc(2026, 11, 1, 4, 30), parse_hours(EVERY_DAY, NY), NY, ["2026-11-01 08:00 EST", "2026-11-02 09:00 EST"]),
+    (utc(2026, 11, 1, 4, 30), all_week(NY), NY, ["2026-11-01 08:00 EST", "2026-11-02 09:00 EST"]),
     # London spring-forward and fall-back
-    (utc(2026, 3, 28, 17, 0), parse_hours(EVERY_DAY, LDN), LDN, ["2026-03-28 19:00 GMT", "2026-03-29 09:00 BST"]),
-    (utc(2026, 10, 24, 16, 0), parse_hours(EVERY_DAY, LDN), LDN, ["2026-10-24 19:00 BST", "2026-10-25 09:00 GMT"]),
+    (utc(2026, 3, 28, 17, 0), all_week(LDN), LDN, ["2026-03-28 19:00 GMT", "2026-03-29 09:00 BST"]),
+    (utc(2026, 10, 24, 16, 0), all_week(LDN), LDN, ["2026-10-24 19:00 BST", "2026-10-25 09:00 GMT"]),
     # Sat 12:00 London, default hours (Sun closed): Mon 09:00 BST after the change
     (utc(2026, 3, 28, 12, 0), LDN_HOURS, LDN, ["2026-03-28 14:00 GMT", "2026-03-30 09:00 BST"]),
 ])
 def test_follow_up_times(first_utc, hours, tz, expected):
-    times = follow_up_times(first_utc, DEFAULT_FOLLOW_UPS, 3, hours, QUIET)
+    times = follow_up_times(first_utc, STEPS, 3, hours, QUIET)
     assert [wall(t, tz) for t in times] == expected
     assert all(not in_quiet_hours(QUIET, t, tz) for t in times)
     assert all(t.tzinfo == UTC for t in times)
@@ -238,18 +229,18 @@ def test_follow_up_times(first_utc, hours, tz, expected):
 
 @pytest.mark.parametrize("max_messages, count", [(0, 0), (1, 0), (2, 1), (3, 2), (5, 2)])
 def test_at_most_max_messages_counting_the_first(max_messages, count):
-    assert len(follow_up_times(utc(2026, 1, 7, 15, 0), DEFAULT_FOLLOW_UPS, max_messages, NY_HOURS, QUIET)) == count
+    assert len(follow_up_times(utc(2026, 1, 7, 15, 0), STEPS, max_messages, NY_HOURS, QUIET)) == count
 
 
 def test_follow_up_time_inside_late_quiet_end_still_outside_quiet():
     # quiet until 10:00: a 09:00 follow-up moves to 10:00
     quiet = QuietHours(time(21), time(10))
-    times = follow_up_times(utc(2026, 1, 7, 15, 0), DEFAULT_FOLLOW_UPS, 3, NY_HOURS, quiet)
+    times = follow_up_times(utc(2026, 1, 7, 15, 0), STEPS, 3, NY_HOURS, quiet)
     assert wall(times[1], NY) == "2026-01-08 10:00 EST"
 
 
 def test_next_business_day_never_open_falls_back_to_tomorrow():
-    assert next_business_day(parse_hours({}, NY), date(2026, 1, 7)) == date(2026, 1, 8)
+    assert next_business_day(Hours(NY), date(2026, 1, 7)) == date(2026, 1, 8)
     assert next_business_day(NY_HOURS, date(2026, 1, 9)) == date(2026, 1, 10)   # Fri -> Sat
     assert next_business_day(NY_HOURS, date(2026, 1, 10)) == date(2026, 1, 12)  # Sat -> Mon
 
@@ -276,10 +267,10 @@ MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 
 @given(first=MOMENTS, tz=st.sampled_from([NY, LDN]), start=CLOCKS, end=CLOCKS,
        every_day=st.booleans(), delay_minutes=st.integers(1, 24 * 60), at=CLOCKS)
 def test_follow_ups_always_later_and_never_quiet(first, tz, start, end, every_day, delay_minutes, at):
-    hours = parse_hours(EVERY_DAY if every_day else DEFAULT_HOURS, tz)
+    hours = all_week(tz) if every_day else shop_week(tz)
     quiet = QuietHours(start, end)
-    steps = (FollowUpStep(delay=timedelta(minutes=delay_minutes)), FollowUpStep(at=at),
-             FollowUpStep(delay=timedelta(minutes=delay_minutes)))
+    steps = (FollowUpStep(after=timedelta(minutes=delay_minutes)), FollowUpStep(at=at),
+             FollowUpStep(after=timedelta(minutes=delay_minutes)))
     times = follow_up_times(first, steps, 4, hours, quiet)
     assert len(times) == 3
     previous = first

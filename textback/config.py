@@ -18,6 +18,10 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from store.facts import MISSED_DIAL_STATUSES, MISSED_QUEUE_STATUSES, MISSED_REASONS
+# The rules' own types for a follow-up step and quiet hours: [[followups.steps]] and
+# [quiet_hours] parse straight into them (the parsers per key are in FOLLOW_UP_KEYS, QUIET_KEYS).
+from store.rules.schedule import WEEKDAYS, FollowUpStep, QuietHours
 from textback import config_parsers as parse
 from store.location import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, ENV_VAR,  # noqa: F401
                                   FileProblem, StoreSettings, read_store_settings, read_text, resolve_path)
@@ -25,12 +29,9 @@ from store.location import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, 
 from textback.config_parsers import (BAUDRATES, format_duration, format_hours,  # noqa: F401
                                     parse_clock, parse_duration, template_placeholders)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # What templates may use. Texts to callers: MESSAGE_PLACEHOLDERS; the staff forward: FORWARD_PLACEHOLDERS.
 MESSAGE_PLACEHOLDERS = ("business", "caller_name", "callback_number", "booking_link", "opens_at")
 FORWARD_PLACEHOLDERS = ("business", "number", "caller_name", "body")
-DIAL_STATUSES = ("NOANSWER", "BUSY", "CANCEL", "CHANUNAVAIL", "CONGESTION")
-QUEUE_STATUSES = ("TIMEOUT", "JOINEMPTY", "LEAVEEMPTY", "FULL", "JOINUNAVAIL", "LEAVEUNAVAIL")
 
 
 class ConfigError(Exception):
@@ -45,6 +46,11 @@ def _key(default, parser, **extra):
 
 def _table(cls, **extra):
     return field(default_factory=cls, metadata={"table": cls, **extra})
+
+
+def _parsed(parser, **extra) -> dict:
+    """The metadata of a key of a type that is not the configuration's own (the rules')."""
+    return {"parse": parser, **extra}
 
 
 @dataclass(frozen=True)
@@ -104,11 +110,11 @@ class TextbackConfig:
                                      parse.template, placeholders=MESSAGE_PLACEHOLDERS)
     stale_after: timedelta = _key(timedelta(hours=2), parse.duration("1m", "7d"))
     dedupe_window: timedelta = _key(timedelta(hours=24), parse.duration("0s", "30d"))
-    text_on: tuple = _key(DIAL_STATUSES, parse.list_of(parse.choice(*DIAL_STATUSES, fold=str.upper)))
-    queue_text_on: tuple = _key(QUEUE_STATUSES,
-                                parse.list_of(parse.choice(*QUEUE_STATUSES, fold=str.upper)))
-    reasons: tuple = _key(("after-hours", "voicemail"),
-                          parse.list_of(parse.choice("after-hours", "voicemail")))
+    text_on: tuple = _key(MISSED_DIAL_STATUSES,
+                          parse.list_of(parse.choice(*MISSED_DIAL_STATUSES, fold=str.upper)))
+    queue_text_on: tuple = _key(MISSED_QUEUE_STATUSES,
+                                parse.list_of(parse.choice(*MISSED_QUEUE_STATUSES, fold=str.upper)))
+    reasons: tuple = _key(MISSED_REASONS, parse.list_of(parse.choice(*MISSED_REASONS)))
     emoji: str = _key("keep", parse.choice("keep", "replace"))
     stop_reply: str = _key("You won't get any more texts from {business}. Reply START if you change your mind.",
                            parse.template, placeholders=MESSAGE_PLACEHOLDERS)
@@ -141,25 +147,19 @@ class KeywordsConfig:
                 seen[folded] = kind
 
 
-@dataclass(frozen=True)
-class FollowupStep:
-    """One follow-up: `after` the previous text, or `at` a clock time on the next business morning."""
+FOLLOW_UP_KEYS = {"after": _parsed(parse.duration("1m", "7d")), "at": _parsed(parse_clock),
+                  "template": _parsed(parse.template, placeholders=MESSAGE_PLACEHOLDERS)}
 
-    after: timedelta | None = _key(None, parse.duration("1m", "7d"))
-    at: time | None = _key(None, parse_clock)
-    template: str = _key("", parse.template, placeholders=MESSAGE_PLACEHOLDERS)
 
-    def __post_init__(self):
-        if (self.after is None) == (self.at is None):
-            raise parse.BadValue('give exactly one of after = "2h" or at = "09:00"')
-        if not self.template.strip():
-            raise parse.BadValue("template must not be empty")
+def _step_has_text(step: FollowUpStep) -> None:
+    if not step.template.strip():
+        raise parse.BadValue("template must not be empty")
 
 
 DEFAULT_STEPS = (
-    FollowupStep(after=timedelta(hours=2),
+    FollowUpStep(after=timedelta(hours=2),
                  template="Hi again from {business}. Just checking in: can we help with anything? Reply here anytime."),
-    FollowupStep(at=time(9), template="Good morning from {business}! Following up on your missed call. "
+    FollowUpStep(at=time(9), template="Good morning from {business}! Following up on your missed call. "
                                       "If we can still help, just reply here."),
 )
 
@@ -169,22 +169,11 @@ class FollowupsConfig:
     enabled: bool = _key(True, parse.flag)
     max_messages: int = _key(3, parse.whole_number(1, 10))     # counting the first text
     opt_out_line: str = _key("Reply STOP to opt out.", parse.text)   # appended to each follow-up after a space
-    steps: tuple = field(default=DEFAULT_STEPS, metadata={"tables": FollowupStep})
+    steps: tuple = field(default=DEFAULT_STEPS, metadata={"tables": FollowUpStep, "keys": FOLLOW_UP_KEYS,
+                                                          "check": _step_has_text})
 
 
-@dataclass(frozen=True)
-class QuietHours:
-    """No follow-up goes out from start to end (local time); start == end turns it off."""
-
-    start: time = _key(time(21), parse_clock)
-    end: time = _key(time(8), parse_clock)
-
-    def contains(self, t: time) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= t < self.end
-        return t >= self.start or t < self.end
+QUIET_KEYS = {"start": _parsed(parse_clock), "end": _parsed(parse_clock)}
 
 
 @dataclass(frozen=True)
@@ -245,7 +234,7 @@ class Config:
     textback: TextbackConfig = _table(TextbackConfig)
     keywords: KeywordsConfig = _table(KeywordsConfig)
     followups: FollowupsConfig = _table(FollowupsConfig)
-    quiet_hours: QuietHours = _table(QuietHours)
+    quiet_hours: QuietHours = _table(QuietHours, keys=QUIET_KEYS)
     guard: GuardConfig = _table(GuardConfig)
     staff: StaffConfig = _table(StaffConfig)
     modem: ModemConfig = _table(ModemConfig)
@@ -279,19 +268,22 @@ def _known_placeholders(template: str, allowed: tuple[str, ...]) -> None:
                                  + ", ".join("{" + a + "}" for a in allowed))
 
 
-def _build(cls, table: Any, path: str, label: str, file: str, **fixed):
-    """Check one TOML table against dataclass `cls`; `path` is its dotted name, `label` how errors show it."""
+def _build(cls, table: Any, path: str, label: str, file: str, *, keys: dict | None = None,
+           check: Any = None, **fixed):
+    """Check one TOML table against dataclass `cls`; `path` is its dotted name, `label` how errors show it.
+    `keys`: the parser metadata per key when `cls` is not the configuration's own (the rules'
+    FollowUpStep, QuietHours); `check`: a test of the whole value (raises BadValue)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: {label} must be a table of settings, got {parse.kind_of(table)}")
     allowed = section_keys(cls)
-    metas = {f.name: f.metadata for f in fields(cls)}
+    metas = keys if keys is not None else {f.name: f.metadata for f in fields(cls)}
     values: dict[str, Any] = dict(fixed)
     for key, value in table.items():
         if key not in allowed:
             raise ConfigError(f'{file}: {label} unknown key "{key}"{_hint(key, allowed)}')
         meta, sub = metas[key], f"{path}.{key}" if path else key
         if "table" in meta:
-            values[key] = _build(meta["table"], value, sub, f"[{sub}]", file)
+            values[key] = _build(meta["table"], value, sub, f"[{sub}]", file, keys=meta.get("keys"))
         elif "keyed" in meta:
             if not isinstance(value, dict):
                 raise ConfigError(f'{file}: {key} must hold tables like [{key}."+12125550100"]')
@@ -300,7 +292,8 @@ def _build(cls, table: Any, path: str, label: str, file: str, **fixed):
         elif "tables" in meta:
             if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
                 raise ConfigError(f"{file}: {label} {key}: write each one as a [[{sub}]] table")
-            values[key] = tuple(_build(meta["tables"], x, sub, f"[[{sub}]] #{i + 1}", file)
+            values[key] = tuple(_build(meta["tables"], x, sub, f"[[{sub}]] #{i + 1}", file,
+                                       keys=meta.get("keys"), check=meta.get("check"))
                                 for i, x in enumerate(value))
         else:
             try:
@@ -310,8 +303,11 @@ def _build(cls, table: Any, path: str, label: str, file: str, **fixed):
             except parse.BadValue as e:
                 raise ConfigError(f"{file}: {label} {key} = {parse.as_toml(value)}: {e}") from None
     try:
-        return cls(**values)
-    except parse.BadValue as e:
+        built = cls(**values)
+        if check is not None:
+            check(built)
+        return built
+    except ValueError as e:     # BadValue, or the rules' own types refusing a value
         raise ConfigError(f"{file}: {label} {e}") from None
 
 

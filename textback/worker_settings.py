@@ -13,9 +13,9 @@ from modem.worker.settings import WorkerSettings
 from store.rules.keywords import ShopKeywords
 from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
 from store.rules.dialstatus import StatusSettings
-from store.rules.plan import DEFAULT_PROFILE, LineProfile, RulesSettings
-from store.rules.schedule import FollowUpStep, Hours, OpeningRange, QuietHours
-from textback.config import Config, WEEKDAYS
+from store.rules.plan import LineProfile, RulesSettings
+from store.rules.schedule import WEEKDAYS, Hours, OpeningRange
+from textback.config import Config
 
 
 def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSettings:
@@ -48,8 +48,7 @@ def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSet
         callback_number=business.callback_number or None,
         booking_link=business.booking_link or None,
         open_template=config.textback.template,
-        closed_template=config.textback.after_hours_template,
-        follow_up_templates=tuple(s.template for s in steps) or DEFAULT_PROFILE.follow_up_templates)
+        closed_template=config.textback.after_hours_template)
     # An empty value in a [lines."<DID>"] table means "as the business": None falls back.
     lines = tuple(LineProfile(did=ln.did, business=ln.name or None, callback_number=ln.callback_number or None,
                               open_template=ln.template or None, closed_template=ln.after_hours_template or None)
@@ -62,9 +61,8 @@ def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSet
         statuses=StatusSettings(text_on_dial=frozenset(config.textback.text_on),
                                 text_on_queue=frozenset(config.textback.queue_text_on),
                                 text_on_reason=frozenset(config.textback.reasons)),
-        quiet=QuietHours(config.quiet_hours.start, config.quiet_hours.end),
-        follow_ups=tuple(FollowUpStep(delay=s.after) if s.after is not None else FollowUpStep(at=s.at)
-                         for s in steps),
+        quiet=config.quiet_hours,
+        follow_ups=steps,
         # Follow-ups switched off: the first text is the only one.
         max_messages=config.followups.max_messages if config.followups.enabled and steps else 1,
         first_delay=config.textback.delay,

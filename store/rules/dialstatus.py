@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_TEXT_ON_DIAL: frozenset[str] = frozenset(
-    {"NOANSWER", "BUSY", "CANCEL", "CHANUNAVAIL", "CONGESTION"})
-DEFAULT_TEXT_ON_QUEUE: frozenset[str] = frozenset(
-    {"TIMEOUT", "JOINEMPTY", "LEAVEEMPTY", "FULL", "JOINUNAVAIL", "LEAVEUNAVAIL"})
-DEFAULT_TEXT_ON_REASON: frozenset[str] = frozenset({"after-hours", "voicemail"})
+from store.facts import MISSED_DIAL_STATUSES, MISSED_QUEUE_STATUSES, MISSED_REASONS
+
+DEFAULT_TEXT_ON_DIAL: frozenset[str] = frozenset(MISSED_DIAL_STATUSES)
+DEFAULT_TEXT_ON_QUEUE: frozenset[str] = frozenset(MISSED_QUEUE_STATUSES)
+DEFAULT_TEXT_ON_REASON: frozenset[str] = frozenset(MISSED_REASONS)
 
 # Skip reasons this module can give (the call's state becomes "skipped:<reason>").
 ANSWERED = "answered"

@@ -35,7 +35,7 @@ from store.rules.guard import GuardSettings, check_caller, own_number_problems, 
 from store.rules.dialstatus import StatusSettings, decide_status
 from store.facts import CallFact
 from store.plans import CallPlan, PlannedMessage
-from store.rules.schedule import (DEFAULT_FOLLOW_UPS, FollowUpStep, Hours, QuietHours, first_text_at,
+from store.rules.schedule import (FollowUpStep, Hours, QuietHours, first_text_at,
                             follow_up_times, inside_window, is_open, is_stale, next_opening,
                             opens_at_words)
 from store.rules.templates import DEFAULT_OPT_OUT_LINE, person_name, render, template_problems, with_opt_out_line
@@ -45,16 +45,6 @@ FOLLOW_UP = "follow_up"
 BLOCKED, OPTED_OUT, STALE, DUPLICATE, RATE_LIMITED, EMPTY_TEMPLATE = (
     "blocked", "opted_out", "stale", "duplicate", "rate_limited", "empty_template")
 RETRYABLE_SKIPS: frozenset[str] = frozenset({RATE_LIMITED})
-
-DEFAULT_OPEN_TEMPLATE = ("Hi {caller_name}, this is {business}. Sorry we missed your call! "
-                         "Reply to this text or call us back on {callback_number}. "
-                         "Book online: {booking_link}")
-DEFAULT_CLOSED_TEMPLATE = ("Hi {caller_name}, this is {business}. Sorry we missed your call; "
-                           "we are closed now and open {opens_at}. Reply to this text and we will "
-                           "get back to you. Book online: {booking_link}")
-DEFAULT_FOLLOW_UP_TEMPLATE = ("Hi {caller_name}, {business} here again. Can we help? "
-                              "Reply to this text or call {callback_number}.")
-
 
 @dataclass(frozen=True)
 class LineProfile:
@@ -67,11 +57,6 @@ class LineProfile:
     booking_link: str | None = None
     open_template: str | None = None
     closed_template: str | None = None
-    follow_up_templates: tuple[str, ...] | None = None   # one per step; the last repeats
-
-
-DEFAULT_PROFILE = LineProfile(open_template=DEFAULT_OPEN_TEMPLATE, closed_template=DEFAULT_CLOSED_TEMPLATE,
-                              follow_up_templates=(DEFAULT_FOLLOW_UP_TEMPLATE,))
 
 
 @dataclass(frozen=True)
@@ -81,11 +66,11 @@ class RulesSettings:
 
     guard: GuardSettings
     hours: Hours
-    profile: LineProfile = DEFAULT_PROFILE
+    profile: LineProfile                                  # the texts (textback/config.py has the defaults)
     lines: tuple[LineProfile, ...] = ()                  # per-DID overrides
     statuses: StatusSettings = field(default_factory=StatusSettings)
     quiet: QuietHours = field(default_factory=QuietHours)
-    follow_ups: tuple[FollowUpStep, ...] = DEFAULT_FOLLOW_UPS
+    follow_ups: tuple[FollowUpStep, ...] = ()             # each with its text
     max_messages: int = 3                                 # counting the first text
     first_delay: timedelta = timedelta(seconds=30)
     stale_after: timedelta = timedelta(hours=2)
@@ -145,10 +130,9 @@ def plan_messages(fact: CallFact, settings: RulesSettings, now: datetime) -> tup
     if not body:
         return ()
     messages = [PlannedMessage(TEXT_BACK, body, first_at, 0)]
-    templates = profile.follow_up_templates or (DEFAULT_FOLLOW_UP_TEMPLATE,)
     times = follow_up_times(first_at, settings.follow_ups, settings.max_messages, settings.hours, settings.quiet)
-    for step, due in enumerate(times, start=1):
-        text = render(templates[min(step, len(templates)) - 1], _values(fact, settings, profile, due))
+    for step, (rule, due) in enumerate(zip(settings.follow_ups, times), start=1):
+        text = render(rule.template, _values(fact, settings, profile, due)) if rule.template.strip() else ""
         if text:
             messages.append(PlannedMessage(FOLLOW_UP, with_opt_out_line(text, settings.opt_out_line), due, step))
     return tuple(messages)
@@ -188,10 +172,10 @@ def settings_problems(settings: RulesSettings) -> list[str]:
             if template and not named:
                 problems.append(f"{where} {name}: does not name the business; add {{business}} so the "
                                 f"caller knows who is texting")
-        for i, template in enumerate(merged.follow_up_templates or (), start=1):
-            problems += template_problems(template, f"{where} follow-up {i}")
         if not merged.business:
             problems.append(f"{where}: no business name set; the texts would not say who is writing")
+    for i, step in enumerate(settings.follow_ups, start=1):
+        problems += template_problems(step.template, f"follow-up {i}")
     return problems
 
 

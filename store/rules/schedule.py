@@ -13,15 +13,12 @@ A wall time that happens twice at fall-back takes the first (summer-time) one.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DEFAULT_HOURS: dict[str, str] = {"mon-fri": "08:00-18:00", "sat": "09:00-13:00", "sun": "closed"}
 
 
 @dataclass(frozen=True)
@@ -51,32 +48,39 @@ class Hours:
 @dataclass(frozen=True)
 class QuietHours:
     """No follow-up goes out from `start` until `end`, local; a window may wrap midnight.
-    start == end means no quiet hours."""
+    start == end means no quiet hours. ([quiet_hours] in textback.toml is this.)"""
 
     start: time = time(21, 0)
     end: time = time(8, 0)
 
+    def contains(self, clock: time) -> bool:
+        """True when a local wall-clock time falls inside the window."""
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= clock < self.end
+        return clock >= self.start or clock < self.end      # wraps midnight
+
 
 @dataclass(frozen=True)
 class FollowUpStep:
-    """One follow-up, relative to the message before it: either `delay` later, or
-    `at` a wall time on the next business day (the first day with opening hours
-    after the previous message's local date)."""
+    """One follow-up, relative to the message before it: either `after` that long, or
+    `at` a wall time on the next business day (the first day with opening hours after
+    the previous message's local date); `template` is its text (store/rules/templates.py).
+    ([[followups.steps]] in textback.toml is this.)"""
 
-    delay: timedelta | None = None
+    after: timedelta | None = None
     at: time | None = None
+    template: str = ""
 
     def __post_init__(self) -> None:
-        if (self.delay is None) == (self.at is None):
-            raise ValueError("a follow-up step needs exactly one of: a delay (e.g. 2h) or a time (e.g. 09:00)")
-        if self.delay is not None and self.delay <= timedelta(0):
-            raise ValueError(f"a follow-up delay must be positive, got {self.delay}")
+        if (self.after is None) == (self.at is None):
+            raise ValueError('give exactly one of after = "2h" (a delay) or at = "09:00" (a time)')
+        if self.after is not None and self.after <= timedelta(0):
+            raise ValueError(f"a follow-up delay must be positive, got {self.after}")
 
 
-DEFAULT_FOLLOW_UPS: tuple[FollowUpStep, ...] = (FollowUpStep(delay=timedelta(hours=2)), FollowUpStep(at=time(9, 0)))
-
-
-# ---- parsing configuration strings (clear ValueErrors for the config check) ----
+# ---- time zones ----
 
 def zone(tz: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name, or a ValueError that says what to write."""
@@ -85,63 +89,6 @@ def zone(tz: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValueError(f"unknown time zone {tz!r}: use an IANA name such as "
                          f"'America/New_York' or 'Europe/London'") from None
-
-
-def parse_clock(text: str) -> time:
-    """"8:00" / "08:00" -> time(8, 0)."""
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text or "")
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"bad time {text!r}: write HH:MM on a 24-hour clock, e.g. 08:00 or 21:30")
-    return time(int(match[1]), int(match[2]))
-
-
-def parse_span(text: str) -> tuple[time, time]:
-    """"08:00-18:00" -> (time(8), time(18))."""
-    parts = (text or "").split("-")
-    if len(parts) != 2:
-        raise ValueError(f"bad time range {text!r}: write HH:MM-HH:MM, e.g. 08:00-18:00")
-    return parse_clock(parts[0]), parse_clock(parts[1])
-
-
-def parse_days(text: str) -> list[int]:
-    """"mon-fri" / "sat" / "mon,wed,fri" -> weekday numbers (0 = Monday)."""
-    days: list[int] = []
-    for part in (text or "").lower().replace(" ", "").split(","):
-        ends = part.split("-")
-        if len(ends) > 2 or any(e[:3] not in WEEKDAYS for e in ends):
-            raise ValueError(f"bad days {text!r}: use mon..sun, a range like mon-fri, or a list like mon,wed")
-        first, last = WEEKDAYS.index(ends[0][:3]), WEEKDAYS.index(ends[-1][:3])
-        days.extend(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
-    return days
-
-
-def parse_hours(spec: Mapping[str, str], tz: str) -> Hours:
-    """{"mon-fri": "08:00-18:00", "sat": "09:00-13:00", "sun": "closed"} -> Hours.
-
-    A value may list several ranges ("08:00-12:00,13:00-17:00"); "closed" or ""
-    means closed. A range must close after it opens: split a night past midnight
-    into two days."""
-    zone(tz)
-    ranges: list[OpeningRange] = []
-    for days, spans in spec.items():
-        weekdays = parse_days(days)
-        if (spans or "").strip().lower() in ("", "closed"):
-            continue
-        for span in spans.split(","):
-            opens, closes = parse_span(span)
-            if closes <= opens:
-                raise ValueError(f"hours {days} {span.strip()!r}: closing must be after opening; "
-                                 f"for hours past midnight give the next day its own range")
-            ranges.extend(OpeningRange(d, opens, closes) for d in weekdays)
-    return Hours(tz, tuple(sorted(ranges, key=lambda r: (r.weekday, r.opens))))
-
-
-def parse_quiet_hours(text: str) -> QuietHours:
-    """"21:00-08:00" -> QuietHours(time(21), time(8)); "" or "off" -> none."""
-    if (text or "").strip().lower() in ("", "off", "none"):
-        return QuietHours(time(0), time(0))
-    start, end = parse_span(text)
-    return QuietHours(start, end)
 
 
 # ---- wall-clock <-> UTC ----
@@ -213,12 +160,7 @@ def next_business_day(hours: Hours, after: date) -> date:
 
 def in_quiet_hours(quiet: QuietHours, when: datetime, tz: str) -> bool:
     """True when `when` falls inside the quiet window (local time)."""
-    clock = to_local(when, tz).time().replace(tzinfo=None)
-    if quiet.start == quiet.end:
-        return False
-    if quiet.start < quiet.end:
-        return quiet.start <= clock < quiet.end
-    return clock >= quiet.start or clock < quiet.end      # wraps midnight
+    return quiet.contains(to_local(when, tz).time().replace(tzinfo=None))
 
 
 def after_quiet_hours(quiet: QuietHours, when: datetime, tz: str) -> datetime:
@@ -263,8 +205,8 @@ def follow_up_times(first_at: datetime, steps: tuple[FollowUpStep, ...], max_mes
     times: list[datetime] = []
     previous = first_at
     for step in steps[:max(0, max_messages - 1)]:
-        if step.delay is not None:
-            due = previous + step.delay
+        if step.after is not None:
+            due = previous + step.after
         else:
             day = next_business_day(hours, to_local(previous, hours.tz).date())
             due = local_at(day, step.at, hours.tz)
