@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import peewee as pw
 
@@ -87,7 +88,7 @@ def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
     if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg") is None:
         raise DriverMissing("a postgresql:// database needs a driver that is not installed: "
                             "pip install psycopg2-binary (or use an sqlite:// URL)")
-    kwargs = {k: v for k, v in (("user", parsed.user), ("password", parsed.password),
+    kwargs: dict[str, Any] = {k: v for k, v in (("user", parsed.user), ("password", parsed.password),
                                 ("host", parsed.host), ("port", parsed.port)) if v is not None}
     db = pw.PostgresqlDatabase(parsed.database, **kwargs)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import peewee as pw
 
@@ -101,6 +102,7 @@ def retry_later(models: Models, message_id: int, error: str, now: datetime, max_
         row = rows.message_row(models, message_id)
         if row.status != "sending":
             raise UnknownMessage(f"message {message_id} is {row.status}, not sending: nothing to retry")
+        update: dict[Any, Any]
         if row.attempts >= max_attempts:
             update = {Message.status: "failed", Message.error: error}
         else:

@@ -52,7 +52,7 @@ def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]
             groups.append(dict(g, contact=contact_id))
     groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
     skip = set(exclude)
-    out = []
+    out: list[InboxEntry] = []
     for g in groups:
         contact = Contact.get_by_id(g["contact"])
         if contact.number in skip:
@@ -61,11 +61,11 @@ def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]
             break
         last = Message.get_by_id(g["last_id"])
         answer = conversations.last_answer(models, contact.id)
-        unread = int(g["unread"] or 0)
+        waiting = int(g["unread"] or 0)
         out.append(InboxEntry(contact_id=contact.id, number=contact.number,
                               name=rows.shown_name(models, contact.number, contact.name),
-                              state=conversations.conversation_state(unread, answer, contact.done_at),
-                              unread=unread, replies=g["replies"],
+                              state=conversations.conversation_state(waiting, answer, contact.done_at),
+                              unread=waiting, replies=g["replies"],
                               last_reply_at=last.received_at or last.created_at, last_reply=last.body,
                               answered_by=answer.by if answer else None, answered_at=answer.at if answer else None,
                               done_by=contact.done_by if contact.done_at else None,
@@ -214,7 +214,9 @@ def stats(models: Models, since: datetime, tz: tzinfo, until: datetime | None) -
             if classify(m.body) is not Keyword.OPT_OUT:
                 reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
     reached = _reached_after(models, numbers, since, reply_times)
-    total, by_line, by_day = _tally(), {}, {}
+    total = _tally()
+    by_line: dict[str, dict[str, Any]] = {}
+    by_day: dict[str, dict[str, Any]] = {}
     skipped: dict[str, int] = {}
     delays = []
     for c in calls:

@@ -23,8 +23,9 @@ def write(models: Models) -> Any:
     return models.database.atomic()
 
 
-def contact_row(models: Models, number: str, create: bool = True) -> Row | None:
-    """The contact row for `number` (inside the caller's transaction), created if asked."""
+def contact_row(models: Models, number: str, create: bool = True) -> Row:
+    """The contact row for `number` (inside the caller's transaction), created if asked;
+    None when it does not exist and `create` is False."""
     Contact = models.Contact
     row = Contact.get_or_none(Contact.number == number)
     if row is None and create:

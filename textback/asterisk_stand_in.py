@@ -102,15 +102,17 @@ def run_hook(call: PretendCall, *, config_path: str | None = None, timeout: floa
     except OSError as exc:
         raise HookNotRunnable(f"cannot run the hook {hook[0]}: {exc.strerror or exc}; "
                               "is textback installed (pip install textback)?") from None
+    stdin = proc.stdin
+    assert stdin is not None    # stdin=PIPE above
     try:
-        proc.stdin.write(call.environment(hook[-1] if len(hook) == 1 else HOOK))
-        proc.stdin.flush()
+        stdin.write(call.environment(hook[-1] if len(hook) == 1 else HOOK))
+        stdin.flush()
         set_vars = _answer(proc, call.answers(), timeout)
     except OSError:             # the hook exited without reading: its log says why
         set_vars = {}
     finally:
         try:
-            proc.stdin.close()
+            stdin.close()
         except OSError:
             pass
         proc.stdin = None       # closed: communicate() must not flush it
@@ -128,6 +130,7 @@ def _answer(proc: subprocess.Popen, answers: dict[str, str | None], timeout: flo
     set_vars: dict[str, str] = {}
     buf = b""
     deadline = time.monotonic() + timeout
+    assert proc.stdin is not None and proc.stdout is not None     # both pipes (run_hook opens them)
     fd = proc.stdout.fileno()
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))

@@ -8,8 +8,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from collections.abc import Callable
+from typing import cast
+
 import click
-from click.utils import make_default_short_help
+from click.utils import make_default_short_help as _short_help
+
+# click 8.2 serves this name through a deprecating __getattr__ (typed as object).
+make_default_short_help = cast(Callable[[str, int], str], _short_help)
 
 # name -> "module:attribute"; each module owns one job (see textback/commands/).
 COMMANDS: dict[str, str] = {

@@ -151,14 +151,16 @@ def hours(v: Any) -> tuple[tuple[time, time], ...]:
         raise BadValue(f'expected "08:00-18:00", "08:00-12:00,13:00-17:00" or "closed", got {kind_of(v)}')
     if v.strip().lower() == "closed":
         return ()
-    spans = []
+    spans: list[tuple[time, time]] = []
     for part in v.split(","):
         bits = part.split("-")
+        start: time | None
+        end: time | None
         try:
             start, end = (parse_clock(b) for b in bits) if len(bits) == 2 else (None, None)
         except BadValue:
             start = end = None
-        if start is None:
+        if start is None or end is None:
             raise BadValue('expected "08:00-18:00", "08:00-12:00,13:00-17:00" or "closed"')
         if end <= start:
             raise BadValue(f"{part.strip()}: closing must be after opening (use 23:59 for midnight)")

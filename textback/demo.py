@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import phonenumbers
 
@@ -155,8 +155,12 @@ class Demo:
         self.directory = Path(directory)
         self.say = say
         self.started = time.monotonic()
-        self.result: DemoResult | None = None
-        self.sim = self.store = self.worker = self.thread = None
+        # Set by _start (the simulator, the store, the worker and its thread), None outside a run.
+        self.result: Any = None
+        self.sim: Any = None
+        self.store: Any = None
+        self.worker: Any = None
+        self.thread: Any = None
         self.tail = _WarningTail()
         self.calls_made = 0
 

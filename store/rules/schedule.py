@@ -207,9 +207,9 @@ def follow_up_times(first_at: datetime, steps: tuple[FollowUpStep, ...], max_mes
     for step in steps[:max(0, max_messages - 1)]:
         if step.after is not None:
             due = previous + step.after
-        else:
+        else:                               # FollowUpStep holds exactly one of after / at
             day = next_business_day(hours, to_local(previous, hours.tz).date())
-            due = local_at(day, step.at, hours.tz)
+            due = local_at(day, step.at or time(0), hours.tz)
         due = after_quiet_hours(quiet, due, hours.tz).astimezone(timezone.utc)
         times.append(due)
         previous = due

@@ -84,7 +84,7 @@ def render_all(config: cfg.Config, now: datetime | None = None) -> list[Rendered
         for closed, label in ((False, "business hours"), (True, "after hours")):
             if not closed and opening is None:
                 continue                    # never open: general_warnings says so
-            when = now if closed else opening + timedelta(minutes=1)
+            when = now if closed or opening is None else opening + timedelta(minutes=1)
             planned = plan_messages(_sample_call(did, closed=closed, when=when), rules, when)
             template = profile.closed_template if closed else profile.open_template
             first = planned[0].body if planned else ""
@@ -95,8 +95,9 @@ def render_all(config: cfg.Config, now: datetime | None = None) -> list[Rendered
     steps = fu.steps if fu.enabled else ()
     for message in follow_ups:
         step = steps[min(message.step, len(steps)) - 1]
-        when = f"after {cfg.format_duration(step.after)}" if step.after else f"next business morning {step.at:%H:%M}"
-        r = _measure(f"follow-up {message.step} ({when})", message.body, config, template=step.template)
+        timing = (f"after {cfg.format_duration(step.after)}" if step.after
+                  else f"next business morning {step.at:%H:%M}")
+        r = _measure(f"follow-up {message.step} ({timing})", message.body, config, template=step.template)
         if "stop" not in r.text.lower():
             r = Rendered(r.label, r.text, r.warnings + (
                 'has no opt-out line: set [followups] opt_out_line = "Reply STOP to opt out."',))
@@ -330,8 +331,8 @@ def check(ctx: click.Context, config_path: str | None) -> None:
     click.echo("")
     for w in general:
         click.echo(f"warning: {w}")
-    for e in errors:
-        click.echo(f"error: {e}")
+    for err in errors:
+        click.echo(f"error: {err}")
     warnings = count + len(general)
     noun = "warning" if warnings == 1 else "warnings"
     if errors:
