@@ -57,7 +57,9 @@ def run(quick: bool) -> list[Row]:
         site = make_site(Path(tmp))
         Store.open(site.url).close()
         env = site.env()
-        floor, hook, failures = [], [], []
+        from bench.rig import textback_command
+
+        floor, hook, help_, failures = [], [], [], []
         for n in range(runs):
             started = time.perf_counter()
             subprocess.run(_floor_command(), check=True)
@@ -67,8 +69,13 @@ def run(quick: bool) -> list[Row]:
             hook.append(time.perf_counter() - started)
             if "recorded call" not in result.stderr:
                 failures.append(result.stderr.strip()[-200:])
+            started = time.perf_counter()
+            subprocess.run([*textback_command(), "--help"], check=True, stdout=subprocess.DEVNULL)
+            help_.append(time.perf_counter() - started)
         rows.append(timing_row("hook process vs python -c pass", hook, goal_text="<= 3x floor", on="median",
                                floor=floor, floor_name="python -c pass", ratio_goal=3.0))
+        rows.append(timing_row("textback --help vs python -c pass", help_, goal_text="<= 2x floor",
+                               on="median", floor=floor, floor_name="python -c pass", ratio_goal=2.0))
         rows.append(_errors_row("hook runs not recorded", failures, runs))
 
         rows.append(_burst(site, env, 64, base=100_000))
