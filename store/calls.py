@@ -78,6 +78,8 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> st
                 skip = "opted_out"
             elif contact.blocked:
                 skip = "blocked"
+            elif contact.awaiting_staff_at is not None:
+                skip = "awaiting_staff"
         if skip is None and plan.messages and contact is None:
             raise StoreError(f"plan for call {call_id} has messages but no caller_number")
         state = "skipped" if skip else ("planned" if plan.messages else "logged")

@@ -11,25 +11,47 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from store import rows, times
+from store import contacts, rows, times
 from store.errors import StoreError
 from store.facts import concat_key
-from store.models import IN_KINDS, Models
-from store.records import KeptPart
+from store.models import IN_FLAGS, IN_KINDS, POSSIBLE_OPT_OUT, Models
+from store.records import KeptPart, OptOutEvidence, OptOutResult
 
 log = logging.getLogger(__name__)
 
 
 def record_inbound(models: Models, sender: str, body: str, received_at: datetime, key: str | None,
-                   kind: str, parts: int, joined_from: tuple[int, int] | None, late: bool) -> tuple[int, bool]:
+                   kind: str, parts: int, joined_from: tuple[int, int] | None, late: bool,
+                   flag: str | None = None, now: datetime | None = None) -> tuple[int, bool]:
     with rows.write(models):
-        recorded = _record(models, sender, body, received_at, key, kind, parts, late)
-        if joined_from is not None:
-            reference, total = joined_from
-            Part = models.InboundPart
-            Part.delete().where((Part.sender == sender) & (Part.reference == reference)
-                                & (Part.total == total)).execute()
+        recorded = _record(models, sender, body, received_at, key, kind, parts, late, flag)
+        _drop_kept_parts(models, sender, joined_from)
+        if recorded[1] and flag == POSSIBLE_OPT_OUT:
+            contacts.hold_for_staff(models, rows.contact_row(models, sender), now or times.utcnow())
         return recorded
+
+
+def receive_opt_out(models: Models, sender: str, body: str, received_at: datetime, key: str | None, parts: int,
+                    joined_from: tuple[int, int] | None, late: bool, evidence: OptOutEvidence,
+                    confirmation: str, now: datetime) -> tuple[int, OptOutResult | None]:
+    """Store a received opt-out text and honour it, in one transaction: a crash keeps both
+    or neither, so a text read again from the SIM is honoured exactly once."""
+    with rows.write(models):
+        message_id, created = _record(models, sender, body, received_at, key, "reply", parts, late, "opt_out")
+        _drop_kept_parts(models, sender, joined_from)
+        if not created:
+            return message_id, None
+        result = contacts.honour_opt_out(models, sender, body.strip()[:40], message_id, "sms", evidence,
+                                         confirmation, now)
+    return message_id, result
+
+
+def _drop_kept_parts(models: Models, sender: str, joined_from: tuple[int, int] | None) -> None:
+    if joined_from is not None:
+        reference, total = joined_from
+        Part = models.InboundPart
+        Part.delete().where((Part.sender == sender) & (Part.reference == reference)
+                            & (Part.total == total)).execute()
 
 
 def keep_inbound_part(models: Models, sender: str, reference: int, total: int, seq: int, body: str,
@@ -74,9 +96,11 @@ def add_inbound_part(models: Models, sender: str, reference: int, total: int, se
 
 
 def _record(models: Models, sender: str, body: str, received_at: datetime, key: str | None, kind: str,
-            parts: int, late: bool) -> tuple[int, bool]:
+            parts: int, late: bool, flag: str | None = None) -> tuple[int, bool]:
     if kind not in IN_KINDS:
         raise StoreError(f"unknown inbound kind {kind!r}: use one of {', '.join(IN_KINDS)}")
+    if flag is not None and flag not in IN_FLAGS:
+        raise StoreError(f"unknown inbound flag {flag!r}: use one of {', '.join(IN_FLAGS)}")
     Message = models.Message
     if key is not None:
         existing = Message.get_or_none(Message.inbound_key == key)
@@ -86,6 +110,6 @@ def _record(models: Models, sender: str, body: str, received_at: datetime, key: 
     now = times.utcnow()
     row = Message.create(contact=contact, number=sender, direction="in", kind=kind, body=body,
                          status="late" if late else "received", received_at=received_at, inbound_key=key,
-                         parts=parts, created_at=now, read_at=now if late else None)
+                         parts=parts, created_at=now, read_at=now if late else None, flag=flag)
     log.info("inbound %s from %s stored as message %s%s", kind, sender, row.id, " (late)" if late else "")
     return int(row.id), True

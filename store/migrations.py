@@ -84,6 +84,40 @@ def _add_reception(models: Models) -> None:
     run_migration(*operations)
 
 
+def _add_opt_out_evidence(models: Models) -> None:
+    """Issue 17: wrong numbers, one confirmation, possible opt-outs, each opt-out's evidence."""
+    Contact, Message, Event = models.Contact, models.Message, models.OptOutEvent
+    columns = [(Contact, "wrong_number"), (Contact, "opt_out_confirmed_at"), (Contact, "awaiting_staff_at"),
+               (Message, "flag"), (Event, "rule"), (Event, "matched"), (Event, "text"), (Event, "wrong_number")]
+    for model, name in columns:
+        _add_column(models, model, name)
+    # Numbers already opted out got their confirmation under the old code: never a second.
+    Contact.update({Contact.opt_out_confirmed_at: Contact.opted_out_at}).where(Contact.opted_out).execute()
+
+
+def _add_column(models: Models, model: type, name: str) -> None:
+    """ALTER TABLE ... ADD COLUMN with the model's type and its default in SQL.
+
+    Not playhouse.migrate's add_column: for a NOT NULL column it rebuilds the whole table
+    on SQLite, which the foreign keys pointing at contact and message refuse.
+    """
+    db, field = models.database, model._meta.fields[name]
+    if field.column_name in {c.name for c in db.get_columns(model._meta.table_name)}:
+        return      # already there (a database stamped back to an older version by hand)
+    kind = db._field_types[field.field_type]   # the same mapping create_tables uses
+    modifiers = field.get_modifiers()
+    if modifiers:
+        kind += "(" + ", ".join(str(m) for m in modifiers) + ")"
+    default = field.default
+    if field.null:
+        tail = ""
+    elif isinstance(default, bool):
+        tail = " NOT NULL DEFAULT " + ("TRUE" if default else "FALSE")
+    else:
+        tail = " NOT NULL DEFAULT '" + str(default).replace("'", "''") + "'"
+    db.execute_sql(f'ALTER TABLE "{model._meta.table_name}" ADD COLUMN "{field.column_name}" {kind}{tail}')
+
+
 def _add_receive_memory_hygiene(models: Models) -> None:
     """What the worker clears off a full receive memory (store.models.RejectedSms), and the
     name of the memory whose fill the heartbeat shows (worker_status.receive_memory)."""
@@ -104,6 +138,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_alerts,          # v4 -> v5: alerts raised by the worker (store/alerts.py)
     _add_reception,       # v5 -> v6: message.sent_by, contact done_at/done_by, worker_status stopped/beat
     _add_receive_memory_hygiene,  # v6 -> v7: drafts and junk cleared off the modem; which memory fills
+    _add_opt_out_evidence,  # v7 -> v8: wrong numbers, one confirmation, possible opt-outs, evidence
 ]
 
 CURRENT_VERSION = len(STEPS)

@@ -27,7 +27,16 @@ OUT_KINDS = ("text_back", "follow_up", "staff_reply", "keyword_reply", "forward"
 IN_KINDS = ("reply", "staff")
 # expired: not sent because it was too old when its turn came (store/rules/expiry.py).
 OUT_STATUSES = ("scheduled", "sending", "sent", "delivered", "failed", "cancelled", "expired")
-OPT_OUT_ACTIONS = ("opt_out", "opt_in", "block", "unblock")
+OPT_OUT_ACTIONS = ("opt_out", "opt_in", "block", "unblock", "settle")
+# Message.flag on an inbound text: how the keyword rules read it, when it was not a plain reply.
+IN_FLAGS = ("opt_out", "possible_opt_out")
+POSSIBLE_OPT_OUT = "possible_opt_out"
+
+
+# SQL defaults on the columns added after v1, as the v4 migration adds them: a fresh
+# database and a migrated one are the same, and a plain INSERT that leaves them out
+# (a bulk load, an older build's lean path) still works.
+_NO, _EMPTY = pw.SQL("DEFAULT FALSE"), pw.SQL("DEFAULT ''")
 
 
 class UTCDateTimeField(pw.DateTimeField):
@@ -113,6 +122,14 @@ def build_models(database: pw.Database) -> Models:
         # store/conversations.py). `undone` clears it.
         done_at = UTCDateTimeField(null=True)
         done_by = pw.TextField(null=True)
+        # "Wrong number": whoever has this number now is not the caller we wanted.
+        wrong_number = pw.BooleanField(default=False, constraints=[_NO])
+        # When the one opt-out confirmation was queued: never a second, however the
+        # opt-out arrived (a keyword, a staff block, both); cleared by an opt-in.
+        opt_out_confirmed_at = UTCDateTimeField(null=True)
+        # A possible opt-out waits for a person (`textback block` or `textback done`):
+        # until then no automated text goes to this number.
+        awaiting_staff_at = UTCDateTimeField(null=True)
         created_at = UTCDateTimeField(default=times.utcnow)
         updated_at = UTCDateTimeField(default=times.utcnow)
 
@@ -177,6 +194,7 @@ def build_models(database: pw.Database) -> Models:
         # Who wrote an outbound staff text: the login name at the terminal, or the
         # staff phone's number (E.164) for an answer texted to the modem.
         sent_by = pw.TextField(null=True)
+        flag = pw.CharField(null=True)              # inbound: opt_out | possible_opt_out (IN_FLAGS)
 
         class Meta:
             table_name = "message"
@@ -234,10 +252,17 @@ def build_models(database: pw.Database) -> Models:
     class OptOutEvent(Base):
         contact = pw.ForeignKeyField(Contact, backref="opt_out_events")
         number = pw.CharField()
-        action = pw.CharField()                     # opt_out | opt_in | block | unblock
+        action = pw.CharField()                     # opt_out | opt_in | block | unblock | settle
         keyword = pw.TextField(default="")
         message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
         source = pw.CharField(default="sms")        # sms | cli
+        # The evidence (kept here, not only through `message`, so it outlives the message):
+        # the rule that matched (keyword | phrase | wrong_number | staff), the words it
+        # matched, the whole text as received, and whether it said "wrong number".
+        rule = pw.CharField(default="", constraints=[_EMPTY])
+        matched = pw.TextField(default="", constraints=[_EMPTY])
+        text = pw.TextField(default="", constraints=[_EMPTY])
+        wrong_number = pw.BooleanField(default=False, constraints=[_NO])
         at = UTCDateTimeField(default=times.utcnow)
 
         class Meta:

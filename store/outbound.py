@@ -162,13 +162,17 @@ def recover_expired_leases(models: Models, now: datetime) -> int:
     return count
 
 
-def cancel_pending(models: Models, number: str, reason: str, kinds: Sequence[str] | None) -> int:
-    """Cancel the scheduled texts *to* `number` (optionally only some kinds); return how many.
-    The contact and call verbs use it inside their own transactions."""
+def cancel_pending(models: Models, number: str, reason: str, kinds: Sequence[str] | None,
+                   keep: Sequence[str] = ()) -> int:
+    """Cancel the scheduled texts *to* `number` (optionally only some kinds, or all but the
+    `keep` kinds); return how many. The contact and call verbs use it inside their own
+    transactions."""
     Message = models.Message
     where = (Message.status == "scheduled") & (Message.number == number) & (Message.direction == "out")
     if kinds:
         where &= Message.kind.in_(list(kinds))
+    if keep:
+        where &= Message.kind.not_in(list(keep))
     with rows.write(models):
         return int(Message.update({Message.status: "cancelled", Message.cancel_reason: reason})
                    .where(where).execute())

@@ -26,7 +26,7 @@ from store.facts import CallFact
 from store.migrations import migrate
 from store.models import Models, build_models
 from store.plans import CallPlan
-from store.records import (AlertRecord, Answer, CallOutcome, CallRecord, ContactInfo, ExportRow, InboxEntry, KeptPart,
+from store.records import (OptOutEvidence, OptOutResult, AlertRecord, Answer, CallOutcome, CallRecord, ContactInfo, ExportRow, InboxEntry, KeptPart,
                            ConversationState, MessageRecord, OptOutEntry, SearchHit,
                            OptOutRecord, Purged, QueueSummary, Reply, SentPartRecord, Stats, ThreadItem,
                            WorkerStatus)
@@ -240,9 +240,11 @@ class Store:
         """
         return outbound.recover_expired_leases(self.models, now or times.utcnow())
 
-    def cancel_pending(self, number: str, reason: str, kinds: Sequence[str] | None = None) -> int:
-        """Cancel the scheduled texts *to* `number` (optionally only some kinds); return how many."""
-        return outbound.cancel_pending(self.models, number, reason, kinds)
+    def cancel_pending(self, number: str, reason: str, kinds: Sequence[str] | None = None,
+                       keep: Sequence[str] = ()) -> int:
+        """Cancel the scheduled texts *to* `number` (optionally only some kinds, or all but
+        the `keep` kinds); return how many."""
+        return outbound.cancel_pending(self.models, number, reason, kinds, keep)
 
     def cancel_message(self, message_id: int, reason: str) -> bool:
         """Cancel one text that is scheduled or leased (e.g. its number opted out after the
@@ -291,16 +293,30 @@ class Store:
     # -- inbound texts (store/inbound.py) -------------------------------------------------------
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
                        kind: str = "reply", parts: int = 1,
-                       joined_from: tuple[int, int] | None = None, late: bool = False) -> tuple[int, bool]:
+                       joined_from: tuple[int, int] | None = None, late: bool = False,
+                       flag: str | None = None, now: datetime | None = None) -> tuple[int, bool]:
         """Store a received text (`parts`: how many SMS it came in); with the same `key`
         twice it is stored once. joined_from (reference, total): the text was joined from
         those parts, and any the store kept (keep_inbound_part) are dropped in the same
         transaction. late: found long after it was sent (an old SIM): filed with status
         "late" and read, so it is in the thread's history but not new in the inbox.
+        flag possible_opt_out: the automated texts to the sender pause until staff settle
+        it (textback block / done), in the same transaction.
 
         Returns (message_id, created). Delete the SIM copy only after this returns.
         """
-        return inbound.record_inbound(self.models, sender, body, received_at, key, kind, parts, joined_from, late)
+        return inbound.record_inbound(self.models, sender, body, received_at, key, kind, parts, joined_from, late,
+                                      flag, now)
+
+    def receive_opt_out(self, sender: str, body: str, received_at: datetime, key: str | None,
+                        parts: int = 1, *, joined_from: tuple[int, int] | None = None, late: bool = False,
+                        evidence: OptOutEvidence, confirmation: str = "",
+                        now: datetime | None = None) -> tuple[int, OptOutResult | None]:
+        """Store a received opt-out text, honour it with its evidence and queue its one
+        confirmation, in one transaction (a SIM re-read is all or nothing). Returns
+        (message id, result); result None when the text was stored before (same key)."""
+        return inbound.receive_opt_out(self.models, sender, body, received_at, key, parts, joined_from, late,
+                                       evidence, confirmation, now or times.utcnow())
 
     def keep_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
                           smsc_timestamp: datetime | None) -> None:
@@ -351,6 +367,34 @@ class Store:
         """
         return contacts.opt_out(self.models, number, keyword, message_id, source)
 
+    def honour_opt_out(self, number: str, *, keyword: str = "", message_id: int | None = None,
+                       source: str = "sms", evidence: OptOutEvidence | None = None,
+                       confirmation: str = "", now: datetime | None = None) -> OptOutResult:
+        """Opt `number` out with its evidence, cancel what is scheduled for it (never a
+        pending confirmation), and queue `confirmation` unless it had its one already."""
+        return contacts.honour_opt_out(self.models, number, keyword, message_id, source,
+                                       evidence or OptOutEvidence(), confirmation, now or times.utcnow())
+
+    def staff_block(self, number: str, *, source: str = "cli", confirmation: str = "",
+                    now: datetime | None = None) -> OptOutResult:
+        """Staff `textback block`: never text this number, evidence rule "staff", a possible
+        opt-out settled, `confirmation` queued once (not if it had one, and none after)."""
+        return contacts.staff_block(self.models, number, source, confirmation, now or times.utcnow())
+
+    def is_awaiting_staff(self, number: str) -> bool:
+        """A possible opt-out from `number` waits for staff: no automated text goes to it."""
+        return contacts.is_awaiting_staff(self.models, number)
+
+    def flag_possible_opt_out(self, message_id: int, now: datetime | None = None) -> int:
+        """Flag a recorded reply as a possible opt-out and pause the automated texts to its
+        sender; returns how many were cancelled."""
+        return contacts.flag_possible_opt_out(self.models, message_id, now or times.utcnow())
+
+    def settle_possible_opt_out(self, number: str, source: str = "cli") -> bool:
+        """Staff read it and it is not an opt-out (`textback done` does this); False when
+        nothing was waiting."""
+        return contacts.settle_possible_opt_out(self.models, number, source)
+
     def opt_in(self, number: str, keyword: str = "", message_id: int | None = None, source: str = "sms") -> None:
         contacts.opt_in(self.models, number, keyword, message_id, source)
 
@@ -373,7 +417,11 @@ class Store:
     def mark_done(self, number: str, by: str, now: datetime | None = None) -> bool:
         """`textback done`: the conversation leaves the inbox without an answer. False when
         `number` is unknown."""
-        return conversations.mark_done(self.models, number, by, now or times.utcnow())
+        done = conversations.mark_done(self.models, number, by, now or times.utcnow())
+        if done:
+            # A possible opt-out, read by a person: not an opt-out.
+            contacts.settle_possible_opt_out(self.models, number, "cli")
+        return done
 
     def mark_undone(self, number: str, now: datetime | None = None) -> bool:
         """`textback undone`: the latest reply waits again, until someone answers or marks it done."""

@@ -34,6 +34,28 @@ class ContactInfo:
     opted_out_at: datetime | None
     blocked: bool
     created_at: datetime
+    wrong_number: bool = False                  # "wrong number": not the caller we wanted
+    awaiting_staff_at: datetime | None = None   # a possible opt-out waits for a person since
+    opt_out_confirmed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OptOutEvidence:
+    """Why a number was opted out: kept with the opt-out, shown by `textback optouts`."""
+
+    rule: str = ""              # keyword | phrase | wrong_number | staff
+    matched: str = ""           # the words the rule matched
+    text: str = ""              # the whole text as received ("" for a staff block)
+    wrong_number: bool = False
+
+
+@dataclass(frozen=True)
+class OptOutResult:
+    """What honouring one opt-out did."""
+
+    changed: bool                           # the number was not opted out (or blocked) before
+    cancelled: int                          # scheduled texts cancelled
+    confirmation_id: int | None = None      # the one confirmation, queued now; None: sent before
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,7 @@ class MessageRecord:
     sent_by: str | None             # who wrote a staff text (login name or staff phone)
     contact_number: str             # whose thread it belongs to (differs from number for a forward)
     call_id: int | None
+    flag: str | None = None         # inbound: opt_out | possible_opt_out, as the keyword rules read it
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,12 @@ class OptOutRecord:
     source: str                     # sms | cli
     at: datetime
     message_id: int | None
+    # The evidence: the rule that matched (keyword | phrase | wrong_number | staff), its
+    # words, the whole text as received, and whether it said "wrong number".
+    rule: str = ""
+    matched: str = ""
+    text: str = ""
+    wrong_number: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +236,7 @@ class InboxEntry:
     done_by: str | None
     opted_out: bool
     blocked: bool
+    flag: str = ""                  # "possible opt-out" waiting for staff, or "wrong_number"
 
 
 @dataclass(frozen=True)
@@ -220,6 +250,7 @@ class Reply:
     kind: str
     received_at: datetime
     body: str
+    flag: str = ""                  # possible_opt_out when the keyword rules doubt it
 
 
 @dataclass(frozen=True)
@@ -293,6 +324,7 @@ class Totals:
     leads: int
     recovered: int
     recovery_rate: float | None
+    wrong_number: int = 0           # numbers whose owner said "wrong number" in the period
 
 
 @dataclass(frozen=True)
@@ -316,6 +348,13 @@ class OptOutEntry:
     blocked: bool
     since: datetime
     how: str
+    # The evidence of the latest opt-out or block: see OptOutRecord.
+    wrong_number: bool = False
+    rule: str = ""
+    matched: str = ""
+    text: str = ""
+    message_id: int | None = None
+    evidence_at: datetime | None = None
 
 
 @dataclass(frozen=True)

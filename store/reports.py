@@ -42,15 +42,18 @@ def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]
                   .where(inbound & Message.read_at.is_null())}
     if include_read:
         candidates |= _recent_repliers(models, limit)
+    # A possible opt-out stays in the inbox, answered or not, until staff settle it.
+    waiting = {c.id for c in Contact.select(Contact.id).where(Contact.awaiting_staff_at.is_null(False))}
+    candidates |= waiting
     groups = []
     for contact_id in candidates:
         unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
         g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
                             pw.fn.MAX(Message.id).alias("last_id"))
              .where((Message.contact == contact_id) & replies).dicts().get())
-        if g["replies"] and (include_read or g["unread"]):
+        if g["replies"] and (include_read or g["unread"] or contact_id in waiting):
             groups.append(dict(g, contact=contact_id))
-    groups.sort(key=lambda g: (g["unread"] == 0, -g["last_id"]))
+    groups.sort(key=lambda g: (g["contact"] not in waiting, g["unread"] == 0, -g["last_id"]))
     skip = set(exclude)
     out: list[InboxEntry] = []
     for g in groups:
@@ -69,8 +72,16 @@ def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]
                               last_reply_at=last.received_at or last.created_at, last_reply=last.body,
                               answered_by=answer.by if answer else None, answered_at=answer.at if answer else None,
                               done_by=contact.done_by if contact.done_at else None,
-                              opted_out=contact.opted_out, blocked=contact.blocked))
+                              opted_out=contact.opted_out, blocked=contact.blocked, flag=contact_flag(contact)))
     return out
+
+
+def contact_flag(contact: rows.Row) -> str:
+    """What staff must see first about a contact: a possible opt-out waiting for them, or
+    that the number's owner said "wrong number"."""
+    if contact.awaiting_staff_at is not None:
+        return "possible opt-out"
+    return "wrong_number" if contact.wrong_number else ""
 
 
 def _recent_repliers(models: Models, limit: int, page: int = 500) -> set[int]:
@@ -104,7 +115,8 @@ def replies_after(models: Models, message_id: int) -> list[Reply]:
              .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
              .order_by(Message.id))
     return [Reply(id=m.id, contact_id=m.contact.id, number=m.contact.number, name=rows.shown_name(models, m.contact.number, m.contact.name),
-                  kind=m.kind, received_at=m.received_at or m.created_at, body=m.body) for m in found]
+                  kind=m.kind, received_at=m.received_at or m.created_at, body=m.body, flag=m.flag or "")
+            for m in found]
 
 
 def last_message_id(models: Models) -> int:
@@ -142,7 +154,8 @@ def thread_items(models: Models, number: str) -> list[ThreadItem]:
     call_times = sorted(c.happened_at for c in calls)
     for m in messages:
         if m.direction == "in":
-            at, detail = m.received_at or m.created_at, ""
+            at = m.received_at or m.created_at
+            detail = m.flag.replace("_", " ").replace("opt out", "opt-out") if m.flag else ""
         else:
             at = m.sent_at or m.due_at or m.created_at
             if m.status == "cancelled" and not m.sent_at:
@@ -210,8 +223,9 @@ def stats(models: Models, since: datetime, tz: tzinfo, until: datetime | None) -
     if numbers:
         for m in (Message.select().where((Message.direction == "in") & (Message.kind == "reply")
                                          & Message.number.in_(list(numbers))).order_by(Message.id)):
-            # A STOP answers the text but is not the conversation text-back is for.
-            if classify(m.body) is not Keyword.OPT_OUT:
+            # A STOP answers the text but is not the conversation text-back is for (texts
+            # stored before the keyword rules flagged them are read again).
+            if m.flag != "opt_out" and not (m.flag is None and classify(m.body) is Keyword.OPT_OUT):
                 reply_times.setdefault(m.number, []).append(m.received_at or m.created_at)
     reached = _reached_after(models, numbers, since, reply_times)
     total = _tally()
@@ -240,12 +254,17 @@ def stats(models: Models, since: datetime, tz: tzinfo, until: datetime | None) -
     opt_outs = Event.select().where((Event.action == "opt_out") & (Event.at >= since)).count()
     expired = (Message.select().where((Message.direction == "out") & (Message.status == "expired")
                                       & (Message.created_at >= since)).count())
+    # Numbers whose owner said "wrong number": not the caller we wanted.
+    said_wrong = Event.wrong_number & (Event.at >= since)
+    if until is not None:
+        said_wrong &= Event.at < until
+    wrong_numbers = Event.select(Event.number).distinct().where(said_wrong).count()
     median_seconds, p90 = _speed(delays)
     unanswered, staff_median = _staff_answers(models, numbers, since, until)
     counts = {k: v for k, v in total.items() if not k.startswith("_")}
     totals = Totals(**counts, median_seconds=median_seconds, p90_seconds=p90, opt_outs=opt_outs, expired=expired,
                     skipped=dict(sorted(skipped.items())), unanswered_replies=unanswered,
-                    staff_response_median_seconds=staff_median, **_rates(total))
+                    staff_response_median_seconds=staff_median, wrong_number=wrong_numbers, **_rates(total))
     return Stats(since=since, until=until, totals=totals,
                  by_line=tuple(LineTally(**_counts(v), **_rates(v), line=k) for k, v in sorted(by_line.items())),
                  by_day=tuple(DayTally(**_counts(v), **_rates(v), day=k) for k, v in sorted(by_day.items())),
@@ -303,10 +322,17 @@ def opted_out_contacts(models: Models) -> list[OptOutEntry]:
     out = []
     for c in found:
         last = (Event.select().where(Event.contact == c.id).order_by(Event.at.desc(), Event.id.desc()).first())
+        # The evidence: the latest opt-out or block, with the rule that matched.
+        proof = (Event.select().where((Event.contact == c.id) & Event.action.in_(["opt_out", "block"]))
+                 .order_by(Event.at.desc(), Event.id.desc()).first())
         out.append(OptOutEntry(contact_id=c.id, number=c.number, name=rows.shown_name(models, c.number, c.name),
                                opted_out=c.opted_out, blocked=c.blocked,
                                since=(c.opted_out_at if c.opted_out else None) or (last.at if last else c.updated_at),
-                               how=f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else ""))
+                               how=f"{last.action} {last.keyword}".strip() + f" ({last.source})" if last else "",
+                               wrong_number=c.wrong_number, rule=proof.rule if proof else "",
+                               matched=proof.matched if proof else "", text=proof.text if proof else "",
+                               message_id=proof.message_id if proof else None,
+                               evidence_at=proof.at if proof else None))
     return out
 
 
@@ -361,7 +387,7 @@ def _cancelled_at(message: MessageRecord, inbound: list[datetime], calls: list[d
     cancelled it, the first one after it was queued; else when it was queued."""
     after = message.created_at
     reason = message.cancel_reason or ""
-    events = inbound if reason in ("replied", "opted_out") else calls if reason in ("answered", "called_back") else []
+    events = inbound if reason in ("replied", "opted_out", "possible_opt_out") else calls if reason in ("answered", "called_back") else []
     later = [t for t in events if t >= after and (message.due_at is None or t <= message.due_at)]
     return later[0] if later else after
 

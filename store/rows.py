@@ -60,7 +60,9 @@ def call_record(row: Row) -> CallRecord:
 
 def contact_info(row: Row) -> ContactInfo:
     return ContactInfo(number=row.number, name=row.name, opted_out=row.opted_out,
-                       opted_out_at=row.opted_out_at, blocked=row.blocked, created_at=row.created_at)
+                       opted_out_at=row.opted_out_at, blocked=row.blocked, created_at=row.created_at,
+                       wrong_number=row.wrong_number, awaiting_staff_at=row.awaiting_staff_at,
+                       opt_out_confirmed_at=row.opt_out_confirmed_at)
 
 
 MESSAGE_COLUMNS: tuple[str, ...] = tuple(

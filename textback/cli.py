@@ -65,7 +65,7 @@ SUMMARIES: dict[str, str] = {
     "report": ('A page for the owner: missed, texted, replied and recovered per day, hang-up-to-text times, '
                'reply rate per line, skipped calls by reason. Opens in any browser, offline.'),
     "optouts": 'Numbers that opted out (STOP) or that staff blocked: nothing is ever texted to them.',
-    "block": 'Never text NUMBER (or contact ID) again (cancels what is scheduled for it).',
+    "block": 'Never text NUMBER (or contact ID) again (cancels what is scheduled for it; settles a possible opt-out).',
     "unblock": 'Allow texts to NUMBER (or contact ID) again (an opt-out by the caller stays: only they can undo it).',
     "status": 'Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts.',
     "doctor": 'Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each.',

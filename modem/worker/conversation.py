@@ -4,8 +4,14 @@ One job: given a whole received text (reassembly.py joined a long one), decide a
 what follows, through the store's public verbs only:
 
 - from a customer:
-    opt-out (STOP family)  -> opted out at once, scheduled texts cancelled, ONE
-                              confirmation (only when this text changed the state)
+    opt-out (STOP family, "wrong number", "leave me alone"...; store.rules.keywords)
+                           -> opted out at once with its evidence (rule, words, text),
+                              scheduled texts cancelled, ONE confirmation (never a second:
+                              the store keeps when it was queued)
+    possible opt-out ("not interested", "please don't stop by")
+                           -> flagged, the automated texts paused until staff settle it
+                              (textback block / textback done), forwarded to each staff
+                              phone marked "Possible opt-out"
     opt-in (START, UNSTOP, and YES from an opted-out number) -> opted in, one reply
     help (HELP, INFO)      -> the shop's help line
     anything else          -> a reply: follow-ups cancelled, forwarded to each staff phone
@@ -19,10 +25,10 @@ what follows, through the store's public verbs only:
                               anyway ("#<thread>! text")
   Every staff answer records who sent it (the staff phone's number).
 
-The order of writes is chosen for crashes: STOP is honoured before the text is
-recorded (a crash in between honours it twice, which is harmless; the reverse would
-lose it), and the confirmation is queued only when the opt-out changed the contact
-(so a replayed STOP never gets a second one).
+Crashes: an opt-out text is stored, honoured and its confirmation queued in one store
+transaction (store.receive_opt_out), so a text read again from the SIM after a crash is
+either new (nothing of it was kept) or a duplicate (all of it was); a possible opt-out is
+stored with its flag and the pause in one transaction too.
 """
 from __future__ import annotations
 
@@ -35,7 +41,8 @@ from modem.worker.ports import ConversationStore
 from modem.worker.reassembly import InboundText
 from modem.worker.settings import WorkerSettings
 from store.errors import StoreError
-from store.rules.keywords import Keyword, classify
+from store.records import OptOutEvidence, OptOutResult
+from store.rules.keywords import Keyword, Verdict, read
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,7 @@ FOLLOW_UP_KINDS = ("text_back", "follow_up")
 # A text whose service-centre time is older than this when found is history, not a reply
 # to act on. Three days: a modem off over a long weekend still forwards its replies.
 LATE_AFTER = timedelta(days=3)
+POSSIBLE_OPT_OUT, POSSIBLE_OPT_OUT_LABEL = Keyword.POSSIBLE_OPT_OUT.value, "Possible opt-out"
 
 
 @dataclass(frozen=True)
@@ -73,12 +81,20 @@ class Conversation:
         and act on it."""
         sender, body = text.sender, text.body
         late = now - text.received_at > LATE_AFTER
-        if sender not in self._staff and classify(body) is Keyword.OPT_OUT:
-            # Honoured before the text is recorded (see the module docstring), however late:
-            # a STOP found a month late is still that person's wish, and its one
-            # confirmation tells them it is honoured now.
-            return self._opt_out(text, now, late)
-        message_id, created = self._record(text, self._kind_of(sender), late)
+        verdict = read(body, self.settings.keywords) if sender not in self._staff else None
+        if verdict is not None and verdict.keyword is Keyword.OPT_OUT:
+            # Stored, honoured and confirmed in one transaction (see the module docstring),
+            # however late: a STOP found a month late is still that person's wish, and its
+            # one confirmation tells them it is honoured now.
+            message_id, result = self.store.receive_opt_out(
+                sender, body, text.received_at, text.key, text.parts, joined_from=text.joined_from,
+                late=late, evidence=evidence(verdict, body), confirmation=self._confirmation(), now=now)
+            if result is None:
+                return Outcome("duplicate", message_id)
+            return self._opted_out(sender, message_id, verdict, result)
+        doubt = verdict is not None and verdict.keyword is Keyword.POSSIBLE_OPT_OUT and not late
+        message_id, created = self._record(text, self._kind_of(sender), late,
+                                           flag=POSSIBLE_OPT_OUT if doubt else None, now=now)
         if not created:
             return Outcome("duplicate", message_id)
         if late:
@@ -89,51 +105,60 @@ class Conversation:
             log.info("text from %s sent %s ago found on the modem (message %s): filed as late, not acted on",
                      sender, _age(now - text.received_at), message_id)
             return Outcome("late", message_id)
-        if sender in self._staff:
+        if verdict is None:
             return self._route_staff(sender, body, message_id, now)
-        keyword = classify(body)
-        if keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):
+        if verdict.keyword is Keyword.OPT_IN and self.store.is_opted_out(sender):
             self.store.opt_in(sender, keyword=body.strip()[:40], message_id=message_id)
             log.info("reply from %s: opted back in (%r)", sender, body.strip()[:40])
             return Outcome("opt_in", message_id, self._reply_to(sender, self.settings.start_reply, now))
-        if keyword is Keyword.HELP:
+        if verdict.keyword is Keyword.HELP:
             log.info("reply from %s: asked for help", sender)
             return Outcome("help", message_id, self._reply_to(sender, self.settings.help_text, now))
+        if doubt:
+            # The store paused the automated texts when it recorded the flag; a person decides.
+            log.info("reply from %s (message %s) may be an opt-out (%r): automated texts paused, "
+                     "staff asked to settle it (textback block or textback done)", sender, message_id,
+                     verdict.matched)
+            return self._forward(sender, body, message_id, now, "possible_opt_out", flag=POSSIBLE_OPT_OUT)
         return self._reply(sender, body, message_id, now)
 
     def _kind_of(self, sender: str) -> str:
         """How the store files a text from `sender`: from a staff phone, or a customer's reply."""
         return "staff" if sender in self._staff else "reply"
 
-    def _record(self, text: InboundText, kind: str, late: bool = False) -> tuple[int, bool]:
+    def _record(self, text: InboundText, kind: str, late: bool = False, flag: str | None = None,
+                now: datetime | None = None) -> tuple[int, bool]:
         return self.store.record_inbound(text.sender, text.body, text.received_at, text.key, kind,
-                                         text.parts, joined_from=text.joined_from, late=late)
+                                         text.parts, joined_from=text.joined_from, late=late, flag=flag, now=now)
 
     # -- customers --------------------------------------------------------------------------
-    def _opt_out(self, text: InboundText, now: datetime, late: bool = False) -> Outcome:
-        sender, body = text.sender, text.body
-        was_out = self.store.is_opted_out(sender)
-        cancelled = self.store.opt_out(sender, keyword=body.strip()[:40])
-        message_id, created = self._record(text, "reply", late)
-        if not created:
-            return Outcome("duplicate", message_id)
-        if was_out:
-            log.info("reply from %s: opt-out again (%r); already opted out, no reply", sender, body.strip()[:40])
+    def _opted_out(self, sender: str, message_id: int | None, verdict: Verdict, result: OptOutResult) -> Outcome:
+        how = f"{verdict.rule} {verdict.matched!r}" + (", wrong number" if verdict.wrong_number else "")
+        if result.confirmation_id is None:
+            log.info("reply from %s: opt-out again (%s); already confirmed, no reply", sender, how)
             return Outcome("opt_out", message_id)
-        log.info("reply from %s: opted out (%r), %d scheduled text(s) cancelled", sender,
-                 body.strip()[:40], cancelled)
-        return Outcome("opt_out", message_id, self._reply_to(sender, self.settings.stop_reply, now))
+        log.info("reply from %s: opted out (%s), %d scheduled text(s) cancelled, one confirmation queued",
+                 sender, how, result.cancelled)
+        return Outcome("opt_out", message_id, (result.confirmation_id,))
+
+    def _confirmation(self) -> str:
+        template = self.settings.stop_reply
+        return self.settings.reply_text(template) if template else ""
 
     def _reply(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
         cancelled = self.store.cancel_pending(sender, "replied", kinds=FOLLOW_UP_KINDS)
         log.info("reply received from %s (message %s, %d character(s)); %d follow-up(s) cancelled",
                  sender, message_id, len(body), cancelled)
+        return self._forward(sender, body, message_id, now, "reply")
+
+    def _forward(self, sender: str, body: str, message_id: int | None, now: datetime, action: str,
+                 flag: str = "") -> Outcome:
         queued: list[int] = []
         if self.settings.forward:
-            text = forward_text(self.settings, sender, body, message_id)
+            text = forward_text(self.settings, sender, body, message_id, flag=flag)
             for staff in self.settings.staff_numbers:
                 queued.append(self.store.queue_message(staff, FORWARD_KIND, text, now, contact_number=sender))
-        return Outcome("reply", message_id, tuple(queued))
+        return Outcome(action, message_id, tuple(queued))
 
     def _reply_to(self, number: str, template: str, now: datetime) -> tuple[int, ...]:
         text = self.settings.reply_text(template) if template else ""
@@ -185,8 +210,15 @@ class Conversation:
         return self.store.last_forward_to(sender), body, False
 
 
-def forward_text(settings, sender: str, body: str, message_id: int | None) -> str:
-    """What a staff phone gets for a customer's reply (also previewed by `config check`)."""
+def evidence(verdict: Verdict, body: str) -> OptOutEvidence:
+    """What an opt-out keeps as its evidence: the rule, the words it matched, the text."""
+    return OptOutEvidence(rule=verdict.rule, matched=verdict.matched, text=body,
+                          wrong_number=verdict.wrong_number)
+
+
+def forward_text(settings, sender: str, body: str, message_id: int | None, flag: str = "") -> str:
+    """What a staff phone gets for a customer's reply (also previewed by `config check`);
+    a possible opt-out says so first, so staff read it before anything else."""
     # The forward template is the shop's ({number}, {body}, {business}, {caller_name});
     # the thread tag is ours, so a staff phone can always answer with "#<id> text".
     values = {"number": sender, "body": body, "business": settings.business, "caller_name": ""}
@@ -195,6 +227,8 @@ def forward_text(settings, sender: str, body: str, message_id: int | None) -> st
     except (KeyError, ValueError, IndexError):
         text = f"Text from {sender}: {body}"
     tag = f"#{message_id}" if message_id is not None else f"#{sender}"
+    if flag == POSSIBLE_OPT_OUT:
+        return f"{POSSIBLE_OPT_OUT_LABEL}: {text} ({tag} to answer; textback block or done to settle)"
     return f"{text} ({tag} to answer)"
 
 

@@ -68,7 +68,8 @@ class Planner:
         return CallerHistory(last_text_back_at=self.store.last_text_back_at(number),
                              texts_last_hour=texts_last_hour,
                              opted_out=bool(contact and contact.opted_out),
-                             blocked=bool(contact and contact.blocked))
+                             blocked=bool(contact and contact.blocked),
+                             awaiting_staff=bool(contact and contact.awaiting_staff_at))
 
     def plan_new_calls(self, now: datetime, limit: int = 500) -> int:
         """Plan every call still `new`; return how many changed state."""

@@ -15,7 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 from modem.device.records import ModemHealth, StoredSms
 from modem.sms.pdu import StatusReport
 from store.facts import CallFact, CallPlan
-from store.records import AlertRecord, Answer, CallRecord, ContactInfo, KeptPart, MessageRecord, Purged
+from store.records import (AlertRecord, Answer, CallRecord, ContactInfo, KeptPart, MessageRecord, OptOutEvidence,
+                           OptOutResult, Purged)
 
 
 # -- the modem ----------------------------------------------------------------------------
@@ -73,7 +74,13 @@ class ConversationStore(Protocol):
 
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
                        kind: str = "reply", parts: int = 1,
-                       joined_from: tuple[int, int] | None = None, late: bool = False) -> tuple[int, bool]: ...
+                       joined_from: tuple[int, int] | None = None, late: bool = False,
+                       flag: str | None = None, now: datetime | None = None) -> tuple[int, bool]: ...
+
+    def receive_opt_out(self, sender: str, body: str, received_at: datetime, key: str | None,
+                        parts: int = 1, *, joined_from: tuple[int, int] | None = None, late: bool = False,
+                        evidence: OptOutEvidence, confirmation: str = "",
+                        now: datetime | None = None) -> tuple[int, OptOutResult | None]: ...
 
     def is_opted_out(self, number: str) -> bool: ...
 

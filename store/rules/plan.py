@@ -11,7 +11,8 @@ Order of the checks (the first that fails names the skip reason):
  1. statuses (store.rules.dialstatus): answered / outbound cancel or skip; no_status, not_missed
  2. the caller ID guard (store.rules.guard): anonymous, internal, invalid_number,
     short_code, own_number, blocked_region, premium, shared_cost, not_mobile
- 3. the shop's lists: blocked (staff), opted_out
+ 3. the shop's lists: blocked (staff), opted_out, awaiting_staff (a possible opt-out
+    that no person has settled yet: the automation waits)
  4. stale: the call is older than `stale_after` when the worker sees it [2 h]
  5. duplicate: a text-back went to this number less than `dedupe_window` before
     this call's hang-up [24 h]
@@ -44,6 +45,7 @@ TEXT_BACK = "text_back"
 FOLLOW_UP = "follow_up"
 BLOCKED, OPTED_OUT, STALE, DUPLICATE, RATE_LIMITED, EMPTY_TEMPLATE = (
     "blocked", "opted_out", "stale", "duplicate", "rate_limited", "empty_template")
+AWAITING_STAFF = "awaiting_staff"
 RETRYABLE_SKIPS: frozenset[str] = frozenset({RATE_LIMITED})
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class CallerHistory:
     texts_last_hour: int = 0                     # texts sent or scheduled in the last hour, all numbers
     opted_out: bool = False
     blocked: bool = False                        # staff blocked this number
+    awaiting_staff: bool = False                 # a possible opt-out no person has settled
 
 
 def caller_number(fact: CallFact, settings: RulesSettings) -> str | None:
@@ -108,6 +111,7 @@ def plan_call(fact: CallFact, settings: RulesSettings, history: CallerHistory, n
     for failed, reason in (
             (history.blocked, BLOCKED),
             (history.opted_out, OPTED_OUT),
+            (history.awaiting_staff, AWAITING_STAFF),
             (is_stale(fact.happened_at, now, settings.stale_after), STALE),
             (inside_window(history.last_text_back_at, fact.happened_at, settings.dedupe_window), DUPLICATE),
             (settings.hourly_cap is not None and history.texts_last_hour >= settings.hourly_cap, RATE_LIMITED)):

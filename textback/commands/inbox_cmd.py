@@ -31,6 +31,7 @@ COLUMNS = (
     Column("answered_by", "ANSWERED BY", "text", 20),
     Column("answered_at", "ANSWERED AT", "time", 16),
     Column("done_by", "DONE BY", "text", 20),
+    Column("flag", "FLAG", "text", 16, style=lambda r: {"fg": "red", "bold": True} if r.get("flag") else {}),
 )
 TABLE_COLUMNS = (
     Column("contact_id", "ID", "int", 6),
@@ -43,6 +44,15 @@ TABLE_COLUMNS = (
 )
 ALL_TABLE_COLUMNS = TABLE_COLUMNS[:3] + (Column("state", "STATE", "text", 8), ) + TABLE_COLUMNS[3:-1] + (
     Column("answered_by", "ANSWERED BY", "text", 16), TABLE_COLUMNS[-1])
+# A possible opt-out waiting for staff (textback block / done), or "wrong_number": shown
+# only when some conversation has one, so the everyday table keeps its width.
+FLAG = Column("flag", "FLAG", "text", 16, style=lambda r: {"fg": "red", "bold": True} if r.get("flag") else {})
+
+
+def flagged(rows: list[dict], columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    return columns[:-1] + (FLAG, columns[-1]) if any(getattr(r, "flag", "") for r in rows) else columns
+
+
 FOLLOW_COLUMNS = (
     Column("contact_id", "ID", "int", 6),
     Column("received_at", "RECEIVED", "time", 16),
@@ -79,7 +89,7 @@ def inbox(ctx, show_all, limit, follow, interval, follow_for, stop_after, fmt):
             click.echo(out.json(out.machine(rows, "text"), compact=True))
         else:
             emit(out.listing(rows, COLUMNS, empty=empty,
-                             table_columns=ALL_TABLE_COLUMNS if show_all else TABLE_COLUMNS))
+                             table_columns=flagged(rows, ALL_TABLE_COLUMNS if show_all else TABLE_COLUMNS)))
         if out.fmt == "table" and rows and not follow:
             click.echo('textback thread ID to read one, reply ID "text" to answer, done ID to close it')
         if follow:

@@ -17,8 +17,16 @@ COLUMNS = (
     Column("name", "NAME", "text", 20),
     Column("opted_out", "OPTED OUT", "flag", 9),
     Column("blocked", "BLOCKED", "flag", 7),
+    Column("wrong_number", "WRONG NUMBER", "flag", 12),
     Column("since", "SINCE", "time", 16),
     Column("how", "HOW", "text", 30),
+    # The evidence: the rule that matched (keyword, phrase, wrong_number, staff), its
+    # words, the text as received and its message id.
+    Column("rule", "RULE", "text", 12),
+    Column("matched", "MATCHED", "text", 20),
+    Column("text", "TEXT", "body", 40),
+    Column("message_id", "MESSAGE", "int", 7),
+    Column("evidence_at", "MATCHED AT", "time", 16),
 )
 
 
@@ -36,16 +44,31 @@ def optouts(ctx, fmt):
 
 @click.command("block")
 @click.argument("number", metavar="NUMBER|ID")
+@click.option("--no-confirmation", is_flag=True,
+              help="Send nothing, not even the one opt-out confirmation (a prank or abusive number).")
 @click.pass_context
-def block(ctx, number):
-    """Never text NUMBER (or contact ID) again (cancels what is scheduled for it)."""
+def block(ctx, number, no_confirmation):
+    """Never text NUMBER (or contact ID) again (cancels what is scheduled for it; settles a
+    possible opt-out).
+
+    The number gets the STOP confirmation once, unless it had one already."""
     config = load_settings(ctx)
     out = renderer(config, "table")
+    confirmation = "" if no_confirmation else _confirmation(config)
     with open_store(config) as store:
         e164 = resolve_contact(number, store, config)
-        cancelled = store.block(e164, source="cli")
-    tail = f"; {cancelled} scheduled text(s) cancelled" if cancelled else ""
+        result = store.staff_block(e164, source="cli", confirmation=confirmation)
+    tail = f"; {result.cancelled} scheduled text(s) cancelled" if result.cancelled else ""
+    if result.confirmation_id:
+        tail += "; the opt-out confirmation goes out once"
     click.echo(f"Blocked {out.number(e164)}{tail}. Undo with: textback unblock {e164}")
+
+
+def _confirmation(config) -> str:
+    from textback.worker_settings import worker_settings
+
+    settings = worker_settings(config)
+    return settings.reply_text(settings.stop_reply) if settings.stop_reply else ""
 
 
 @click.command("unblock")

@@ -21,7 +21,8 @@ DAY_COLUMNS = (Column("day", "DAY", "text", 10),) + COUNTS + (Column("chart", "#
 CSV_COLUMNS = (Column("scope", "SCOPE"), Column("key", "KEY")) + COUNTS + (
     Column("leads", "LEADS"), Column("recovery_rate", "RECOVERY RATE"),
     Column("median_seconds", "MEDIAN"), Column("p90_seconds", "P90"), Column("opt_outs", "OPT-OUTS"),
-    Column("unanswered_replies", "UNANSWERED"), Column("staff_response_median_seconds", "STAFF MEDIAN"))
+    Column("unanswered_replies", "UNANSWERED"), Column("staff_response_median_seconds", "STAFF MEDIAN"),
+    Column("wrong_number", "WRONG NUMBER"))
 
 
 def chart(days: list[dict]) -> None:
@@ -80,6 +81,8 @@ def stats(ctx, since, until, fmt):
         click.echo("  staff answered a text in: median "
                    f"{out.human(totals['staff_response_median_seconds'], 'seconds')}")
     click.echo(f"  opt-outs      {totals['opt_outs']}")
+    if totals["wrong_number"]:
+        click.echo(f"  wrong_number  {totals['wrong_number']} (said it is not the caller's number)")
     if totals["expired"]:
         click.echo(f"  expired       {totals['expired']} (too old to send when their turn came)")
     for reason, count in totals["skipped"].items():

@@ -110,7 +110,11 @@ def thread(ctx, ref, keep_unread, fmt):
             shown = store.contact_name(contact) if contact else ""
             name = f" ({shown})" if shown else ""
             flags = "".join(f" [{w}]" for w, on in (("opted out", contact and contact.opted_out),
-                                                     ("blocked", contact and contact.blocked)) if on)
+                                                     ("blocked", contact and contact.blocked),
+                                                     ("wrong_number", contact and contact.wrong_number),
+                                                     ("possible opt-out: settle with textback block or "
+                                                      "textback done", contact and contact.awaiting_staff_at))
+                            if on)
             where = conversation_line(conversation, out)
             click.echo(f"Thread with {out.number(number)}{out.human(name, 'text')}{flags}"
                        + (f": {where}" if where else ""))
