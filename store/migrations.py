@@ -10,7 +10,7 @@ store.schema.SCHEMA_VERSION, and keep tests/fixtures/v1.db as it is.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Any, Callable
 
 import peewee as pw
 
@@ -95,7 +95,7 @@ def _add_opt_out_evidence(models: Models) -> None:
     Contact.update({Contact.opt_out_confirmed_at: Contact.opted_out_at}).where(Contact.opted_out).execute()
 
 
-def _add_column(models: Models, model: type, name: str) -> None:
+def _add_column(models: Models, model: Any, name: str) -> None:
     """ALTER TABLE ... ADD COLUMN with the model's type and its default in SQL.
 
     Not playhouse.migrate's add_column: for a NOT NULL column it rebuilds the whole table
@@ -104,7 +104,7 @@ def _add_column(models: Models, model: type, name: str) -> None:
     db, field = models.database, model._meta.fields[name]
     if field.column_name in {c.name for c in db.get_columns(model._meta.table_name)}:
         return      # already there (a database stamped back to an older version by hand)
-    kind = db._field_types[field.field_type]   # the same mapping create_tables uses
+    kind = db._field_types[field.field_type]  # type: ignore[attr-defined]  # the mapping create_tables uses
     modifiers = field.get_modifiers()
     if modifiers:
         kind += "(" + ", ".join(str(m) for m in modifiers) + ")"

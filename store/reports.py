@@ -43,17 +43,17 @@ def inbox(models: Models, include_read: bool, limit: int, exclude: Sequence[str]
     if include_read:
         candidates |= _recent_repliers(models, limit)
     # A possible opt-out stays in the inbox, answered or not, until staff settle it.
-    waiting = {c.id for c in Contact.select(Contact.id).where(Contact.awaiting_staff_at.is_null(False))}
-    candidates |= waiting
+    held = {c.id for c in Contact.select(Contact.id).where(Contact.awaiting_staff_at.is_null(False))}
+    candidates |= held
     groups = []
     for contact_id in candidates:
         unread = pw.fn.SUM(pw.Case(None, [(Message.read_at.is_null(), 1)], 0))
         g = (Message.select(unread.alias("unread"), pw.fn.COUNT(Message.id).alias("replies"),
                             pw.fn.MAX(Message.id).alias("last_id"))
              .where((Message.contact == contact_id) & replies).dicts().get())
-        if g["replies"] and (include_read or g["unread"] or contact_id in waiting):
+        if g["replies"] and (include_read or g["unread"] or contact_id in held):
             groups.append(dict(g, contact=contact_id))
-    groups.sort(key=lambda g: (g["contact"] not in waiting, g["unread"] == 0, -g["last_id"]))
+    groups.sort(key=lambda g: (g["contact"] not in held, g["unread"] == 0, -g["last_id"]))
     skip = set(exclude)
     out: list[InboxEntry] = []
     for g in groups:
