@@ -33,6 +33,7 @@ def _status(site, number: str) -> str:
 
 
 def test_long_text_reports_per_part_wrapped_references(site, ledger_row):
+    ledger_row.scenario = "case 9: long texts, a report per part"
     site.start_worker()
     site.call(CALLER)
     site.wait_sent(1)
@@ -62,6 +63,7 @@ def test_long_text_reports_per_part_wrapped_references(site, ledger_row):
 
 
 def test_long_text_cut_off_between_parts(site, ledger_row):
+    ledger_row.scenario = "case 10: send cut off between parts"
     # Part 2 is refused (the network went for a moment). Today's main marked the text sent
     # after part 1: the caller kept half a text.
     site.sim.fail_next(1, "+CMS ERROR: 331", command="+CMGS", after=1)

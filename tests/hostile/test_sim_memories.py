@@ -24,6 +24,7 @@ def _replies(site, number: str) -> list[dict]:
 
 
 def test_sweep_past_a_memory_answering_321(site, ledger_row):
+    ledger_row.scenario = "case 11: a memory answers 321"
     # phonesim's empty SM answers +CMS ERROR: 321 to AT+CMGL; the reply sits in ME and its
     # notice never came. Today's main: a traceback at every sweep, the reply never read.
     site.sim.refuse_empty_listing("+CMS ERROR: 321", memories=["SM"])
@@ -43,6 +44,7 @@ def test_sweep_past_a_memory_answering_321(site, ledger_row):
 
 
 def test_receive_memory_full_of_drafts_and_junk(site, ledger_row):
+    ledger_row.scenario = "case 5: ME full of drafts and junk"
     # A SIM from a phone: ME full of drafts, copies of sent texts and unreadable PDUs, so
     # the customer's reply waits at the network. Today's main never cleaned it, status
     # showed SM 0/30, no alert.
@@ -77,6 +79,7 @@ def test_receive_memory_full_of_drafts_and_junk(site, ledger_row):
 
 
 def test_month_old_texts_on_the_sim(site, ledger_row):
+    ledger_row.scenario = "case 5: month-old texts on a SIM"
     from datetime import datetime, timedelta, timezone
 
     month_ago = datetime.now(timezone.utc) - timedelta(days=30)
@@ -98,6 +101,7 @@ def test_month_old_texts_on_the_sim(site, ledger_row):
 
 
 def test_replies_shaped_as_other_networks_send_them(site, ledger_row):
+    ledger_row.scenario = "other networks' PDUs"
     # First octet 0x10, PID 0x01, class-1 DCS, SMSC type 0x81, concatenation reference 0:
     # two long replies from one phone in the same second, one short one with an emoji.
     first = "The boiler started knocking last night and the pressure gauge reads below one bar. " * 2
