@@ -43,7 +43,7 @@ class _DroppingQueueHandler(logging.handlers.QueueHandler):
     """Hands a record to the writer thread, or drops it (counted) when the queue is full:
     a session must never wait for the log (a stderr pipe nobody reads blocks writes)."""
 
-    def __init__(self, queue: "_queue.Queue"):
+    def __init__(self, queue: _queue.Queue):
         super().__init__(queue)
         self.dropped = 0
 
@@ -66,7 +66,7 @@ class BoundedLogging:
         self.listener = logging.handlers.QueueListener(self.front.queue, *self.handlers,
                                                        respect_handler_level=True)
 
-    def start(self) -> "BoundedLogging":
+    def start(self) -> BoundedLogging:
         for handler in self.handlers:
             self.root.removeHandler(handler)
         self.root.addHandler(self.front)
@@ -113,7 +113,7 @@ def systemd_socket() -> socket.socket | None:
 
 
 class _Session(socketserver.BaseRequestHandler):
-    server: "FastAGIServer"
+    server: FastAGIServer
 
     def handle(self) -> None:
         sock: socket.socket = self.request

@@ -115,7 +115,7 @@ class WorkerProcess:
         self.config = config
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "WorkerProcess":
+    def __enter__(self) -> WorkerProcess:
         self.log = open(self.config.with_name("worker.log"), "wb")
         self.proc = subprocess.Popen([*textback_command(), "--config", str(self.config), "worker"],
                                      stdout=subprocess.DEVNULL, stderr=self.log)

@@ -10,8 +10,8 @@ import peewee as pw
 from store import outbound, rows, times
 from store.errors import StoreError
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact
-from store.plans import CallPlan
 from store.models import NEW, Models
+from store.plans import CallPlan
 from store.records import CallRecord
 
 log = logging.getLogger(__name__)

@@ -85,7 +85,7 @@ class CallFact:
     def __repr__(self) -> str:
         return "CallFact(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in CALL_FACT_FIELDS) + ")"
 
-    def replace(self, **changes: Any) -> "CallFact":
+    def replace(self, **changes: Any) -> CallFact:
         """A copy with `changes` (dataclasses.replace for this class)."""
         unknown = set(changes) - set(CALL_FACT_FIELDS)
         if unknown:
@@ -100,7 +100,7 @@ class CallFact:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CallFact":
+    def from_dict(cls, d: dict) -> CallFact:
         values = {k: v for k, v in d.items() if k in CALL_FACT_FIELDS}
         when = values.get("happened_at")
         if isinstance(when, str):
@@ -124,7 +124,7 @@ def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime 
     stamp = first_sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if first_sent_at else ""
     key = f"concat:{sender}:{reference}:{total}:{stamp}"
     if reference == 0 and body is not None:
-        import hashlib      # here, not at the top: the AGI hook imports this module per call
+        import hashlib  # here, not at the top: the AGI hook imports this module per call
 
         key += ":" + hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return key

@@ -63,7 +63,7 @@ class StoreSettings(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, url: str, spool_dir: str, warning: str) -> "StoreSettings":
+    def __new__(cls, url: str, spool_dir: str, warning: str) -> StoreSettings:
         return tuple.__new__(cls, (url, spool_dir, warning))
 
     @property

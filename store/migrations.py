@@ -10,7 +10,8 @@ store.schema.SCHEMA_VERSION, and keep tests/fixtures/v1.db as it is.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import peewee as pw
 
@@ -69,7 +70,8 @@ def _add_alerts(models: Models) -> None:
 def _add_reception(models: Models) -> None:
     """Who sent each staff text, done conversations, a worker's clean stop. Replies already
     read by the old `thread` (read_at set) stay out of the inbox: they were seen."""
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run_migration
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run_migration
 
     db = models.database
     migrator = PostgresqlMigrator(db) if models.database.__class__.__name__.startswith("Postgres") \
@@ -121,7 +123,8 @@ def _add_column(models: Models, model: Any, name: str) -> None:
 def _add_receive_memory_hygiene(models: Models) -> None:
     """What the worker clears off a full receive memory (store.models.RejectedSms), and the
     name of the memory whose fill the heartbeat shows (worker_status.receive_memory)."""
-    from playhouse.migrate import SchemaMigrator, migrate as run
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run
 
     db = models.database
     db.create_tables([models.RejectedSms], safe=True)

@@ -18,18 +18,50 @@ from typing import Any
 
 import peewee as pw
 
-from store import (alerts, calls, contacts, conversations, delivery, health, inbound, outbound, rejected, reports,
-                   retention, times)
+from store import (
+    alerts,
+    calls,
+    contacts,
+    conversations,
+    delivery,
+    health,
+    inbound,
+    outbound,
+    rejected,
+    reports,
+    retention,
+    times,
+)
 from store.database import open_database
 from store.errors import StoreError
 from store.facts import CallFact
 from store.migrations import migrate
 from store.models import Models, build_models
 from store.plans import CallPlan
-from store.records import (OptOutEvidence, OptOutResult, AlertRecord, Answer, CallOutcome, CallRecord, ContactInfo, ExportRow, InboxEntry, KeptPart,
-                           ConversationState, MessageRecord, OptOutEntry, SearchHit,
-                           OptOutRecord, Purged, QueueSummary, Reply, SentPartRecord, Stats, ThreadItem,
-                           WorkerStatus)
+from store.records import (
+    AlertRecord,
+    Answer,
+    CallOutcome,
+    CallRecord,
+    ContactInfo,
+    ConversationState,
+    ExportRow,
+    InboxEntry,
+    KeptPart,
+    MessageRecord,
+    OptOutEntry,
+    OptOutEvidence,
+    OptOutRecord,
+    OptOutResult,
+    Purged,
+    QueueSummary,
+    Reply,
+    SearchHit,
+    SentPartRecord,
+    Stats,
+    ThreadItem,
+    WorkerStatus,
+)
 from store.rows import shown_name
 from store.url import DEFAULT_URL
 

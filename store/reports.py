@@ -17,8 +17,20 @@ import peewee as pw
 from store import conversations, outbound, rows, times
 from store.leads import median, recovered, response_delays
 from store.models import INBOUND, Models
-from store.records import (CallOutcome, MessageRecord, DayTally, ExportRow, InboxEntry, LineTally, OptOutEntry, QueueSummary,
-                           Reply, Stats, ThreadItem, Totals)
+from store.records import (
+    CallOutcome,
+    DayTally,
+    ExportRow,
+    InboxEntry,
+    LineTally,
+    MessageRecord,
+    OptOutEntry,
+    QueueSummary,
+    Reply,
+    Stats,
+    ThreadItem,
+    Totals,
+)
 from store.rules.keywords import Keyword, classify
 
 TEXTED = ("sent", "delivered")
@@ -114,8 +126,8 @@ def replies_after(models: Models, message_id: int) -> list[Reply]:
     found = (Message.select(Message, Contact).join(Contact)
              .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
              .order_by(Message.id))
-    return [Reply(id=m.id, contact_id=m.contact.id, number=m.contact.number, name=rows.shown_name(models, m.contact.number, m.contact.name),
-                  kind=m.kind, received_at=m.received_at or m.created_at, body=m.body, flag=m.flag or "")
+    return [Reply(id=m.id, contact_id=m.contact.id, number=m.contact.number,
+                  name=rows.shown_name(models, m.contact.number, m.contact.name), kind=m.kind, received_at=m.received_at or m.created_at, body=m.body, flag=m.flag or "")
             for m in found]
 
 
@@ -387,7 +399,10 @@ def _cancelled_at(message: MessageRecord, inbound: list[datetime], calls: list[d
     cancelled it, the first one after it was queued; else when it was queued."""
     after = message.created_at
     reason = message.cancel_reason or ""
-    events = inbound if reason in ("replied", "opted_out", "possible_opt_out") else calls if reason in ("answered", "called_back") else []
+    if reason in ("replied", "opted_out", "possible_opt_out"):
+        events = inbound
+    else:
+        events = calls if reason in ("answered", "called_back") else []
     later = [t for t in events if t >= after and (message.due_at is None or t <= message.due_at)]
     return later[0] if later else after
 

@@ -124,7 +124,7 @@ class WriteLock:
             self.proc.stdin.flush()
             self.proc.wait(timeout=5)
 
-    def __enter__(self) -> "WriteLock":
+    def __enter__(self) -> WriteLock:
         return self
 
     def __exit__(self, *exc) -> None:

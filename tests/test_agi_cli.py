@@ -13,9 +13,9 @@ import threading
 import time
 
 import pytest
+from agi_replay import load_transcripts, make_site, replay_fastagi
 from click.testing import CliRunner
 
-from agi_replay import load_transcripts, make_site, replay_fastagi
 from textback.cli import main
 
 BY_NAME = {t.name: t for t in load_transcripts()}

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from agi_replay import load_transcripts, make_site
 
 from agi.environment import agi_arguments, build_call_fact, parse_arguments
-from agi_replay import load_transcripts, make_site
 
 TRANSCRIPTS = load_transcripts()
 

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from agi_replay import hook_command, load_transcripts, make_site, replay_subprocess
 
 BY_NAME = {t.name: t for t in load_transcripts()}

@@ -6,11 +6,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from agi_replay import hook_command, load_transcripts, make_site, replay_subprocess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agi.environment import VARIABLE_COMMANDS
-from agi_replay import hook_command, load_transcripts, make_site, replay_subprocess
 
 BUSY = {t.name: t for t in load_transcripts()}["hh-noanswer"]
 RAW = "".join(BUSY.raw_env)

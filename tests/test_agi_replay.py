@@ -7,7 +7,6 @@ import re
 import threading
 
 import pytest
-
 from agi_replay import hook_command, load_transcripts, make_site, replay_fastagi, replay_subprocess
 
 TRANSCRIPTS = load_transcripts()

@@ -7,9 +7,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-
 from cli_helpers import UK, US, US2, fill, make_site, run
-
 
 
 @pytest.fixture

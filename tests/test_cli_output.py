@@ -1,11 +1,11 @@
 """The renderer's rules: numbers in the shop's country form, local times, terminal widths."""
 from __future__ import annotations
 
-import pytest
-
-import click
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
+
+import click
+import pytest
 
 from textback.output import Column, Renderer, format_number, truncate, visible, width
 

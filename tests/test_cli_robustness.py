@@ -8,9 +8,7 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-
 from cli_helpers import US, WriteLock, fill, make_site, run
-
 
 READ_COMMANDS = [("inbox",), ("inbox", "--all"), ("thread", US), ("stats",), ("optouts",), ("status",),
                  ("export",), ("calls",)]

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import fill, make_site, run
+
 from modem.simulator.pty_modem import ModemSimulator
 from store import Store
 from store.errors import StoreError

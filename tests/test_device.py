@@ -7,14 +7,13 @@ import os
 import time
 
 import pytest
-
-from modem.device.modem import Modem
-from modem.device.errors import ModemError, ModemSetupError
-from modem.device.records import StoredSms
-from modem.sms.pdu import StatusReport
-from modem.sms.pdu import join_texts
-from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, wait_until
+
+from modem.device.errors import ModemError, ModemSetupError
+from modem.device.modem import Modem
+from modem.device.records import StoredSms
+from modem.simulator.pty_modem import ModemSimulator
+from modem.sms.pdu import StatusReport, join_texts
 
 
 @pytest.fixture

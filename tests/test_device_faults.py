@@ -7,11 +7,11 @@ import termios
 import time
 
 import pytest
-
-from modem.device.modem import Modem
-from modem.device.errors import ModemError, ModemLost, ModemSetupError
-from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import UK, US, wait_until
+
+from modem.device.errors import ModemError, ModemLost, ModemSetupError
+from modem.device.modem import Modem
+from modem.simulator.pty_modem import ModemSimulator
 
 
 @pytest.fixture

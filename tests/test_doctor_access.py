@@ -9,12 +9,12 @@ import subprocess
 import time
 
 import pytest
-
 from test_install import _install, _stage
+from user_helpers import ASTERISK_GID, ASTERISK_UID, as_user
+
 from textback.commands.doctor_access import asterisk_access, port_free
 from textback.install.accounts import Accounts
 from textback.install.asterisk_setup import detect
-from user_helpers import ASTERISK_GID, ASTERISK_UID, as_user
 
 
 def _old_style(root) -> int:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from sim_helpers import wait_until
 from test_worker_support import BASE_TOML, SHOP_LINE, STAFF, missed_call
+from user_helpers import ASTERISK_GID, ASTERISK_UID, STAFF_UID, as_user, program, require_other_users
+
 from textback.install import acl
 from textback.install.plan import dialplan_text, programs, sources
-from user_helpers import ASTERISK_GID, ASTERISK_UID, STAFF_UID, as_user, program, require_other_users
 
 CALLER = "+12125550142"
 DIALOUT = 20

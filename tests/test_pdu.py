@@ -12,13 +12,22 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from smspdudecoder.easy import read_incoming_sms, read_outgoing_sms
 
 from modem.sms import gsm7
 from modem.sms.pdu import (
-    PduError, decode_deliver, decode_status_report, decode_submit, deliver_parts,
-    encode_deliver, encode_status_report, encode_submit, join_texts, tpdu_length,
+    PduError,
+    decode_deliver,
+    decode_status_report,
+    decode_submit,
+    deliver_parts,
+    encode_deliver,
+    encode_status_report,
+    encode_submit,
+    join_texts,
+    tpdu_length,
 )
 from modem.sms.tpdu_fields import Reader, decode_address, encode_address
 

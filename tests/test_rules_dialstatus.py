@@ -1,8 +1,13 @@
 """Which calls get a text: every DIALSTATUS / QUEUESTATUS / reason, answered and call-backs."""
 import pytest
 
-from store.rules.dialstatus import (DEFAULT_TEXT_ON_DIAL, DEFAULT_TEXT_ON_QUEUE, StatusDecision, StatusSettings,
-                              decide_status)
+from store.rules.dialstatus import (
+    DEFAULT_TEXT_ON_DIAL,
+    DEFAULT_TEXT_ON_QUEUE,
+    StatusDecision,
+    StatusSettings,
+    decide_status,
+)
 
 TEXT = StatusDecision(True)
 

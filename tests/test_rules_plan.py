@@ -4,10 +4,19 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from store.rules.guard import GuardSettings
 from store.facts import CallFact, CallPlan
-from store.rules.plan import (RETRYABLE_SKIPS, CallerHistory, LineProfile, RulesSettings, cap_alert,
-                         caller_number, plan_call, profile_for_line, settings_problems)
+from store.rules.guard import GuardSettings
+from store.rules.plan import (
+    RETRYABLE_SKIPS,
+    CallerHistory,
+    LineProfile,
+    RulesSettings,
+    caller_number,
+    cap_alert,
+    plan_call,
+    profile_for_line,
+    settings_problems,
+)
 from store.rules.schedule import FollowUpStep, Hours, OpeningRange, to_local
 
 UTC = timezone.utc

@@ -7,9 +7,25 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from store.rules.schedule import (FollowUpStep, Hours, OpeningRange, QuietHours, after_quiet_hours, first_text_at,
-                                  follow_up_times, in_quiet_hours, inside_window, is_open, is_stale, local_at,
-                                  next_business_day, next_opening, opens_at_words, to_local, zone)
+from store.rules.schedule import (
+    FollowUpStep,
+    Hours,
+    OpeningRange,
+    QuietHours,
+    after_quiet_hours,
+    first_text_at,
+    follow_up_times,
+    in_quiet_hours,
+    inside_window,
+    is_open,
+    is_stale,
+    local_at,
+    next_business_day,
+    next_opening,
+    opens_at_words,
+    to_local,
+    zone,
+)
 
 NY, LDN = "America/New_York", "Europe/London"
 UTC = timezone.utc
@@ -256,7 +272,7 @@ def test_quiet_end_inside_the_repeated_hour_is_never_before_the_due_time():
 
 # ---- properties over many times, zones and windows (hypothesis) ----
 
-from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
+from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402, I001
 
 CLOCKS = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 59]))
 MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31),

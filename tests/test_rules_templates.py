@@ -1,7 +1,7 @@
 """Template checks, rendering with missing values, the opt-out line, and caller names."""
 import pytest
 
-from store.rules.templates import render, template_problems, person_name, with_opt_out_line
+from store.rules.templates import person_name, render, template_problems, with_opt_out_line
 
 FULL = {"business": "Acme Plumbing", "caller_name": "Maria", "callback_number": "(212) 555-0100",
         "booking_link": "https://acme.example/book", "opens_at": "tomorrow at 8:00"}

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from modem.sms import pdu
-from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import PROFILES, UK, US, US2, AtClient, wait_until
+
+from modem.simulator.pty_modem import ModemSimulator
+from modem.sms import pdu
 
 
 @pytest.fixture

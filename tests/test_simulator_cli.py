@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-
 from sim_helpers import AtClient
+
 from textback.cli import main
 
 

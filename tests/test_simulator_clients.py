@@ -8,9 +8,9 @@ import subprocess
 import time
 
 import pytest
+from sim_helpers import US, US2
 
 from modem.simulator.pty_modem import ModemSimulator
-from sim_helpers import US, US2
 
 pytestmark = pytest.mark.slow
 INSTALL = "apt-get install gammu smstools"

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 from gsmmodem.modem import GsmModem
+from sim_helpers import UK, US, US2, AtClient
 from smspdudecoder.easy import read_incoming_sms, read_outgoing_sms
 
-from modem.sms import pdu
 from modem.simulator.pty_modem import ModemSimulator
-from sim_helpers import UK, US, US2, AtClient
+from modem.sms import pdu
 
 
 def test_every_accepted_submit_decodes_the_same_independently():

@@ -8,10 +8,10 @@ import pytest
 import serial
 from gsmmodem.exceptions import CmsError, TimeoutException
 from gsmmodem.modem import GsmModem
-
-from modem.sms import pdu
-from modem.simulator.pty_modem import ModemSimulator
 from sim_helpers import PROFILES, UK, US, US2, AtClient, wait_until
+
+from modem.simulator.pty_modem import ModemSimulator
+from modem.sms import pdu
 
 
 def connect(sim, received=None, **kwargs):

@@ -8,16 +8,16 @@ from __future__ import annotations
 import pytest
 from gsmmodem.exceptions import CmsError, CommandError
 from gsmmodem.modem import GsmModem, SentSms
+from sim_helpers import US, US2, AtClient, wait_until
 from smspdudecoder.easy import read_incoming_sms
 
-from modem.device.modem import Modem
 from modem.device.errors import ModemError
-from modem.sms.pdu import StatusReport
-from modem.sms import pdu
+from modem.device.modem import Modem
 from modem.simulator.clutter import CUT_SHORT_PDU
 from modem.simulator.pty_modem import ModemSimulator
 from modem.simulator.shapes import SHAPES, DeliverShape, get_shape
-from sim_helpers import US, US2, AtClient, wait_until
+from modem.sms import pdu
+from modem.sms.pdu import StatusReport
 
 LONG = "We can book you in tomorrow morning, or on Friday after two. " * 5     # 305 chars: 2 parts
 

@@ -12,9 +12,18 @@ from hypothesis import strategies as st
 from smspdudecoder.codecs import GSM
 
 from modem.sms import measure as sms_text
-from modem.sms.gsm7 import BASIC_TABLE as GSM7_BASIC_TABLE, EXTENSION_TABLE as GSM7_EXTENSION_TABLE
-from modem.sms.measure import (describe, encoding_for, has_emoji,
-                            non_gsm_chars, replace_emoji, segments, septets, split_parts)
+from modem.sms.gsm7 import BASIC_TABLE as GSM7_BASIC_TABLE
+from modem.sms.gsm7 import EXTENSION_TABLE as GSM7_EXTENSION_TABLE
+from modem.sms.measure import (
+    describe,
+    encoding_for,
+    has_emoji,
+    non_gsm_chars,
+    replace_emoji,
+    segments,
+    septets,
+    split_parts,
+)
 
 GSM_CHARS = [c for c in GSM7_BASIC_TABLE if c != "\x1b"] + list(GSM7_EXTENSION_TABLE)
 

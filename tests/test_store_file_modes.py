@@ -7,10 +7,10 @@ import os
 import stat
 import subprocess
 
+from user_helpers import NOBODY, as_user, program, require_other_users
 
 from store import Store
 from store.file_modes import share_with_folder, writable_problem
-from user_helpers import NOBODY, as_user, program, require_other_users
 
 
 def _mode(path) -> int:

@@ -8,10 +8,9 @@ import sqlite3
 import pytest
 
 from store import Store, open_database
-from store.errors import (BadDatabaseURL, DatabaseNotWritable, DriverMissing, NotADatabase,
-                          SchemaTooNew, StoreError)
-from store.url import DEFAULT_URL, parse_database_url
+from store.errors import BadDatabaseURL, DatabaseNotWritable, DriverMissing, NotADatabase, SchemaTooNew, StoreError
 from store.schema import SCHEMA_VERSION
+from store.url import DEFAULT_URL, parse_database_url
 
 
 def test_urls_parse():

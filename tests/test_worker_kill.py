@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from sim_helpers import wait_until
 from test_worker_support import write_config
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from sim_helpers import wait_until
 from test_worker_support import US, US2, Rig
 

@@ -8,7 +8,6 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-
 from sim_helpers import wait_until
 from test_worker_support import STAFF, US, US2, Rig
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from modem.worker.planning import Planner
-from textback.worker_settings import rules_settings
 from store.facts import CallFact
 from store.rules.plan import LineProfile
 from textback.config import parse_config
+from textback.worker_settings import rules_settings
 
 NOW = datetime(2026, 1, 7, 15, 0, tzinfo=timezone.utc)      # a Wednesday, 10:00 in New York
 SETTINGS = rules_settings(parse_config('[business]\nname = "Acme Plumbing"\ncountry = "US"\n'))

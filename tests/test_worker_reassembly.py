@@ -11,12 +11,12 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sim_helpers import wait_until
+from test_worker_support import STAFF, US, Rig
 
 from modem.device.records import StoredSms
 from modem.worker.reassembly import MISSING_PART, PART_WAIT, Reassembly
-from sim_helpers import wait_until
 from store.facts import concat_key
-from test_worker_support import STAFF, US, Rig
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 # UCS-2, three parts of 67 UTF-16 units; the first emoji is cut between parts 1 and 2.

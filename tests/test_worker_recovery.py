@@ -10,7 +10,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-
 from sim_helpers import wait_until
 from test_worker_support import STAFF, US, US2, Rig
 
@@ -162,13 +161,14 @@ def test_a_refused_sim_pin_is_tried_once_and_never_again(tmp_path, caplog):
     # Each wrong try uses up one of the SIM's three: the worker must not spend them.
     import threading
 
+    from test_worker_support import write_config
+
     from modem.device.modem import Modem
-    from textback.worker_settings import worker_settings
     from modem.simulator.pty_modem import ModemSimulator
     from modem.worker.loop import Worker
     from store import Store
-    from test_worker_support import write_config
     from textback.config import load_config
+    from textback.worker_settings import worker_settings
 
     with ModemSimulator(pin="1234") as sim:
         config = load_config(str(write_config(tmp_path, port=sim.device)))

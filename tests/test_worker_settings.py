@@ -1,9 +1,9 @@
 """The configuration as the worker and the rules see it (modem/settings.py)."""
 from __future__ import annotations
 
-from textback.worker_settings import rules_settings
 from store.rules.plan import profile_for_line
 from textback.config import parse_config
+from textback.worker_settings import rules_settings
 
 CONFIG = '''
 [business]

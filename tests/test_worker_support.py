@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from agi_replay import TRANSCRIPTS, Transcript, hook_command, replay_subprocess
+
 from store.records import MessageRecord
 
 US = "+12125550123"
@@ -121,10 +122,10 @@ class Rig:
         self.worker = None
         self.thread = None
 
-    def start(self) -> "Rig":
+    def start(self) -> Rig:
         from modem.device.modem import Modem
-        from textback.worker_settings import worker_settings
         from modem.worker.loop import Worker
+        from textback.worker_settings import worker_settings
 
         settings = worker_settings(self.config, **dict(self.timing, modem_options={
             "command_timeout": 2.0, "send_timeout": 5.0}))

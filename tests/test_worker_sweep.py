@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from sim_helpers import wait_until
 from test_worker_support import STAFF, US, US2, Rig
 

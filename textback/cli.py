@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-
 from collections.abc import Callable
 from typing import cast
 
@@ -69,7 +68,8 @@ SUMMARIES: dict[str, str] = {
     "unblock": 'Allow texts to NUMBER (or contact ID) again (an opt-out by the caller stays: only they can undo it).',
     "status": 'Worker heartbeat, modem signal/operator/registration, queue, last texts, spool, alerts.',
     "doctor": 'Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each.',
-    "install": 'Install textback: user and group, folders, configuration, AGI program, dialplan file, systemd units, udev rule; then enable and start the worker.',
+    "install": ("Install textback: user and group, folders, configuration, AGI program, dialplan file, "
+                "systemd units, udev rule; then enable and start the worker."),
     "uninstall": "Remove textback's units, udev rule, links, dialplan file and docs (data kept unless --purge).",
     "export": "Calls and messages, oldest first: E.164 numbers, ISO times in the shop's time zone.",
     "demo": 'Play five missed calls through the whole product: hook, worker, simulated modem, inbox, stats.',

@@ -19,15 +19,32 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from store.facts import MISSED_DIAL_STATUSES, MISSED_QUEUE_STATUSES, MISSED_REASONS
+from store.location import (  # noqa: F401
+    DEFAULT_PATH,
+    DEFAULT_SPOOL_DIR,
+    DEFAULT_STORE_URL,
+    ENV_VAR,
+    FileProblem,
+    StoreSettings,
+    read_store_settings,
+    read_text,
+    resolve_path,
+)
+
 # The rules' own types for a follow-up step and quiet hours: [[followups.steps]] and
 # [quiet_hours] parse straight into them (the parsers per key are in FOLLOW_UP_KEYS, QUIET_KEYS).
 from store.rules.schedule import WEEKDAYS, FollowUpStep, QuietHours
 from textback import config_parsers as parse
-from store.location import (DEFAULT_PATH, DEFAULT_SPOOL_DIR, DEFAULT_STORE_URL, ENV_VAR,  # noqa: F401
-                                  FileProblem, StoreSettings, read_store_settings, read_text, resolve_path)
+
 # Part of this module's API since before the parsers moved out: callers import them from here.
-from textback.config_parsers import (BAUDRATES, format_duration, format_hours,  # noqa: F401
-                                    parse_clock, parse_duration, template_placeholders)
+from textback.config_parsers import (  # noqa: F401
+    BAUDRATES,
+    format_duration,
+    format_hours,
+    parse_clock,
+    parse_duration,
+    template_placeholders,
+)
 
 # What templates may use. Texts to callers: MESSAGE_PLACEHOLDERS; the staff forward: FORWARD_PLACEHOLDERS.
 MESSAGE_PLACEHOLDERS = ("business", "caller_name", "callback_number", "booking_link", "opens_at")
@@ -254,7 +271,7 @@ def section_keys(cls) -> list[str]:
 # ---- loading ----
 
 def _hint(name: str, allowed: list[str]) -> str:
-    import difflib   # only on this error path: the AGI hook never pays for it
+    import difflib  # only on this error path: the AGI hook never pays for it
 
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else " (allowed: " + ", ".join(allowed) + ")"

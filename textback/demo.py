@@ -16,10 +16,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import phonenumbers
 
@@ -204,8 +205,8 @@ class Demo:
 
     def _start_worker(self, config) -> None:
         from modem.device.modem import Modem
-        from textback.worker_settings import worker_settings
         from modem.worker.loop import Worker
+        from textback.worker_settings import worker_settings
 
         # A short poll so each step shows at once; everything else as configured.
         settings = worker_settings(config, poll_interval=0.05, lease_seconds=10.0)

@@ -16,9 +16,10 @@ import io
 import json
 import os
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import click
 import phonenumbers
@@ -74,7 +75,8 @@ def listing_options(command):
         return command(*args, fmt=fmt, **kwargs)
 
     wrapper = click.option("--excel", "as_excel", is_flag=True,
-                           help="CSV with a UTF-8 byte-order mark, so Excel shows accents right (implies --csv).")(wrapper)
+                           help="CSV with a UTF-8 byte-order mark, so Excel shows accents right "
+                                "(implies --csv).")(wrapper)
     wrapper = click.option("--csv", "as_csv", is_flag=True,
                            help="CSV with a header row (E.164 numbers, ISO times).")(wrapper)
     return click.option("--json", "as_json", is_flag=True,

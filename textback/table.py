@@ -13,7 +13,7 @@ The width is the terminal's (COLUMNS when set, as `ls` and `git` honour it), els
 from __future__ import annotations
 
 import shutil
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import click
 

@@ -8,11 +8,10 @@ from `parse_config(text)` directly.
 """
 from __future__ import annotations
 
-
 from modem.worker.settings import WorkerSettings
-from store.rules.keywords import ShopKeywords
-from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
 from store.rules.dialstatus import StatusSettings
+from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
+from store.rules.keywords import ShopKeywords
 from store.rules.plan import LineProfile, RulesSettings
 from store.rules.schedule import WEEKDAYS, Hours, OpeningRange
 from textback.config import Config

@@ -71,7 +71,8 @@ class ModemSetupError(ModemError):
 
 class ModemLost(ModemError):
     """The port is gone, the modem stopped answering, or the reader died: build a new Modem
-    (modem/worker/loop.py opens the configured port again). Raised quickly, never after waiting out every command's timeout."""
+    (modem/worker/loop.py opens the configured port again). Raised quickly, never after
+    waiting out every command's timeout."""
 
     def __init__(self, text: str, *, command: str = "", sent_references: tuple[int, ...] = ()):
         super().__init__(None, text, command=command, sent_references=sent_references)

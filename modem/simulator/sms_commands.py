@@ -110,7 +110,9 @@ def _cpms(proc, suffix, args, raw):
     mems = state.profile.memories
     if suffix == "=?":
         first = mems + (("SR",) if "SR" in state.store else ())
-        quoted = lambda names: "(" + ",".join(f'"{m}"' for m in names) + ")"
+
+        def quoted(names: tuple[str, ...]) -> str:
+            return "(" + ",".join(f'"{m}"' for m in names) + ")"
         return [f"+CPMS: {quoted(first)},{quoted(mems)},{quoted(mems)}"]
     _sms_ready(proc)
     if suffix == "?":

@@ -109,7 +109,8 @@ class Worker:
         self.passes = 0
         self.expired_count = 0
         self._failing_in_a_row = 0
-        db_file = "" if getattr(store, "is_postgresql", False) else str(getattr(getattr(store, "db", None), "database", "") or "")
+        db_file = ("" if getattr(store, "is_postgresql", False)
+                   else str(getattr(getattr(store, "db", None), "database", "") or ""))
         self.alerts = AlertWatch(store, settings.staff_numbers,
                                  [os.path.dirname(os.path.abspath(db_file)) if db_file else "",
                                   settings.spool_dir or ""])

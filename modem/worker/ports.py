@@ -15,8 +15,17 @@ from typing import Any, Protocol, runtime_checkable
 from modem.device.records import ModemHealth, StoredSms
 from modem.sms.pdu import StatusReport
 from store.facts import CallFact, CallPlan
-from store.records import (AlertRecord, Answer, CallRecord, ContactInfo, KeptPart, MessageRecord, OptOutEvidence,
-                           OptOutResult, Purged)
+from store.records import (
+    AlertRecord,
+    Answer,
+    CallRecord,
+    ContactInfo,
+    KeptPart,
+    MessageRecord,
+    OptOutEvidence,
+    OptOutResult,
+    Purged,
+)
 
 
 # -- the modem ----------------------------------------------------------------------------

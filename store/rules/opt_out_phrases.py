@@ -53,7 +53,8 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase(r"(?:stop|quit|cease) (?:texting|messaging|txting|spamming|contacting|bothering|bugging|harassing"
            r"|pestering|calling)(?: me| this number| my number)?",
            ANYWHERE, OPT_OUT, "Please stop texting me, I already found someone", "Stop by when you can"),
-    Phrase(r"stop (?:sending|send) (?:me |this number )?(?:any )?(?:more )?(?:texts|text|messages|message|txts|sms|stuff)",
+    Phrase(r"stop (?:sending|send) (?:me |this number )?(?:any )?(?:more )?"
+           r"(?:texts|text|messages|message|txts|sms|stuff)",
            ANYWHERE, OPT_OUT, "stop sending me messages", "Stop the sending valve first?"),
     Phrase(r"stop (?:the|these|your|ur|all the|all these|with the) (?:texts|messages|txts|sms|spam)",
            ANYWHERE, OPT_OUT, "Can you stop these texts", "Can you stop the leak"),
@@ -65,7 +66,8 @@ PHRASES: tuple[Phrase, ...] = (
            ANYWHERE, OPT_OUT, "I don't want these texts", "I want these fixed today"),
     Phrase(r"(?:remove|delete|erase|lose) (?:me|my number|my details|this number)",
            ANYWHERE, OPT_OUT, "Remove me from your list", "Can you remove mold?"),
-    Phrase(r"(?:take|get) (?:me|my number|this number) off (?:your|the|this|ur|of your|of the) (?:\w+ )?(?:list|texts|messages|system)",
+    Phrase(r"(?:take|get) (?:me|my number|this number) off (?:your|the|this|ur|of your|of the) "
+           r"(?:\w+ )?(?:list|texts|messages|system)",
            ANYWHERE, OPT_OUT, "Take me off your list", "Take the old boiler off the wall"),
     Phrase(r"unsubscribe|unsub me|opt me out|i opt out|opting out",
            ANYWHERE, OPT_OUT, "How do I unsubscribe?", "Is the subscription monthly?"),

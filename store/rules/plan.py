@@ -32,13 +32,22 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
-from store.rules.guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
-from store.rules.dialstatus import StatusSettings, decide_status
 from store.facts import CallFact
 from store.plans import CallPlan, PlannedMessage
-from store.rules.schedule import (FollowUpStep, Hours, QuietHours, first_text_at,
-                            follow_up_times, inside_window, is_open, is_stale, next_opening,
-                            opens_at_words)
+from store.rules.dialstatus import StatusSettings, decide_status
+from store.rules.guard import GuardSettings, check_caller, own_number_problems, parse_number, to_e164
+from store.rules.schedule import (
+    FollowUpStep,
+    Hours,
+    QuietHours,
+    first_text_at,
+    follow_up_times,
+    inside_window,
+    is_open,
+    is_stale,
+    next_opening,
+    opens_at_words,
+)
 from store.rules.templates import DEFAULT_OPT_OUT_LINE, person_name, render, template_problems, with_opt_out_line
 
 TEXT_BACK = "text_back"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hostile_ledger import LEDGER, LedgerRow, render_table
 
 HERE = Path(__file__).parent

@@ -17,7 +17,7 @@ class SmallDisk:
         self.filler = path / ".filler"
         self.mounted = False
 
-    def mount(self) -> "SmallDisk":
+    def mount(self) -> SmallDisk:
         self.path.mkdir(parents=True, exist_ok=True)
         if os.geteuid() != 0:
             pytest.skip("a full disk needs a small tmpfs, and mount needs root (CI runs as root)")

@@ -17,7 +17,7 @@ class LedgerRow:
     note: str = ""
     outcome: str = "running"
 
-    def count(self, tally: "LedgerRow") -> None:
+    def count(self, tally: LedgerRow) -> None:
         """Take the figures of a tally (see hostile_rig.Site.tally) into this row."""
         self.calls_in, self.texts_out = tally.calls_in, tally.texts_out
         self.duplicates, self.lost, self.expired = tally.duplicates, tally.lost, tally.expired

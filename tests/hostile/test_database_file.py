@@ -9,7 +9,6 @@ import shutil
 import time
 
 import pytest
-
 from hostile_rig import STAFF, Site
 from sim_helpers import wait_until
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hostile_rig import Site, textback_command
 from sim_helpers import wait_until
 

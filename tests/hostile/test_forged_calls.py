@@ -10,7 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from hostile_rig import STAFF, Site
 from sim_helpers import wait_until
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from hostile_disk import SmallDisk
 from hostile_rig import STAFF, Site
 from sim_helpers import wait_until
@@ -81,8 +80,9 @@ def test_send_not_recorded_on_a_full_disk_is_not_sent_again_after_a_kill(tmp_pat
     """The modem takes a text, the disk fills before mark_sent, the worker is killed; after
     space returns the next worker must record that send, not make it again."""
     ledger_row.scenario = "case 2: mark_sent failed + kill"
-    from store import Store
     from datetime import datetime, timezone
+
+    from store import Store
 
     site = Site(tmp_path / "shop", db_path=disk.path / "textback.db")
     try:

@@ -9,12 +9,12 @@ import re
 import time
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-
 from agi_replay import Transcript, hook_command, replay_subprocess
 from hostile_rig import Site
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sim_helpers import wait_until
+
 
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,

@@ -4,7 +4,6 @@ processes, the store on a real file, the simulator on a pty."""
 from __future__ import annotations
 
 import pytest
-
 from hostile_rig import Site
 from sim_helpers import wait_until
 

@@ -5,7 +5,6 @@ file, the simulator on a pty."""
 from __future__ import annotations
 
 import pytest
-
 from hostile_rig import STAFF, Site
 from sim_helpers import wait_until
 

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from hostile_rig import Site
 from sim_helpers import wait_until
 

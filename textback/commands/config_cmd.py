@@ -15,16 +15,16 @@ from importlib import resources
 
 import click
 
-from modem.worker.conversation import forward_text
-from store.rules import keywords
-from textback.worker_settings import shop_keywords, worker_settings
 from modem.sms.measure import as_sent, describe, explain_non_gsm
-from store.rules.guard import own_number_problems
+from modem.worker.conversation import forward_text
 from store.facts import CallFact
+from store.rules import keywords
+from store.rules.guard import own_number_problems
 from store.rules.plan import plan_messages, profile_for_line
 from store.rules.schedule import next_opening
 from store.rules.templates import render, unfilled
 from textback import config as cfg
+from textback.worker_settings import shop_keywords, worker_settings
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ def general_warnings(config: cfg.Config) -> list[str]:
     for i, step in enumerate(fu.steps if fu.enabled else (), start=1):
         if step.at is not None and config.quiet_hours.contains(step.at):
             warnings.append(f"[[followups.steps]] #{i} at = \"{step.at:%H:%M}\" falls in quiet hours "
-                            f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): it waits until they end")
+                            f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): "
+                            "it waits until they end")
     # Own numbers the abuse guard cannot read are not recognised as the shop's own.
     warnings += own_number_problems(worker_settings(config).rules.guard)
     warnings += keyword_problems(config)

@@ -8,14 +8,22 @@ import click
 
 from store.records import WorkerStatus
 from textback import config as cfg
-from textback.commands.doctor_probes import (
-    FAIL, OK, SKIP, WARN, Check, agi_installed, database_writable, dialplan_included, probe_modem,
-)
 from textback.commands.doctor_access import asterisk_access, port_free
+from textback.commands.doctor_probes import (
+    FAIL,
+    OK,
+    SKIP,
+    WARN,
+    Check,
+    agi_installed,
+    database_writable,
+    dialplan_included,
+    probe_modem,
+)
 from textback.commands.shop_store import database_path
+from textback.commands.status_cmd import active_alerts, worker_alive
 from textback.install.accounts import Accounts
 from textback.install.asterisk_setup import detect
-from textback.commands.status_cmd import active_alerts, worker_alive
 from textback.output import as_row, listing_options
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
@@ -87,7 +95,8 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         checks.append(port_free(conf.modem.port))
         checks += probe_modem(conf.modem.port, conf.modem.baudrate, modem_timeout)
     if alive:
-        checks.append(Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))
+        checks.append(Check("worker service running", OK,
+                            f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))
     else:
         detail = ("no heartbeat ever" if not beat else
                   f"stopped cleanly at {beat['stopped_at']:%Y-%m-%d %H:%M:%S} UTC" if beat.get("stopped_at") else

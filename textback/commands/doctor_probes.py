@@ -55,7 +55,8 @@ def database_writable(db: Path, users: tuple[str, ...]) -> Check:
             allowed = user_can_write(target, user)
             if allowed is None:
                 problems.append(f"no user {user!r}")
-                fixes.append(f"create the user or name yours with --{'asterisk' if user == users[0] else 'worker'}-user")
+                which = "asterisk" if user == users[0] else "worker"
+                fixes.append(f"create the user or name yours with --{which}-user")
                 break
             if not allowed:
                 problems.append(f"{user} cannot write {target}")
@@ -70,7 +71,8 @@ def agi_installed(agi_bin: Path) -> Check:
     program = agi_bin / "textback-agi"
     fix = f'ln -sf "$(command -v textback-agi)" {program}'
     if not agi_bin.is_dir():
-        return Check(name, FAIL, f"no directory {agi_bin}", f"is Asterisk installed? else pass --agi-bin DIR; then {fix}")
+        return Check(name, FAIL, f"no directory {agi_bin}",
+                     f"is Asterisk installed? else pass --agi-bin DIR; then {fix}")
     if not program.exists():
         broken = " (a broken link)" if program.is_symlink() else ""
         return Check(name, FAIL, f"{program} missing{broken}", fix)

@@ -51,8 +51,7 @@ def open_store(config: cfg.Config, busy_timeout: float = BUSY_TIMEOUT):
     import peewee as pw
 
     from store import Store
-    from store.errors import sqlite_error
-    from store.errors import StoreError
+    from store.errors import StoreError, sqlite_error
 
     url = config.store.url
     try:

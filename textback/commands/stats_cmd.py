@@ -17,7 +17,8 @@ COUNTS = (Column("missed_calls", "MISSED", "int", 6), Column("texted", "TEXTED",
           Column("replied", "REPLIED", "int", 7), Column("reply_rate", "REPLY RATE", "rate", 10),
           Column("recovered", "RECOVERED", "int", 9))
 LINE_COLUMNS = (Column("line", "LINE", "number", 20),) + COUNTS
-DAY_COLUMNS = (Column("day", "DAY", "text", 10),) + COUNTS + (Column("chart", "# texted  . not texted", "text", BAR + 2),)
+DAY_COLUMNS = ((Column("day", "DAY", "text", 10),) + COUNTS
+               + (Column("chart", "# texted  . not texted", "text", BAR + 2),))
 CSV_COLUMNS = (Column("scope", "SCOPE"), Column("key", "KEY")) + COUNTS + (
     Column("leads", "LEADS"), Column("recovery_rate", "RECOVERY RATE"),
     Column("median_seconds", "MEDIAN"), Column("p90_seconds", "P90"), Column("opt_outs", "OPT-OUTS"),

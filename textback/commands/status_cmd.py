@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 import click
 
 from store.records import WorkerStatus
-
 from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import as_row, listing_options
 
@@ -153,8 +152,8 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
                  ("registration", registration, None if registration in ("home", "roaming") else "red"),
                  ("receive memory", fill, fill_colour)]
         if w.get("last_error"):
-            rows.append(("last error", f"{_ago(out, w.get('last_error_at'), now)}: {out.human(w['last_error'], 'text')}",
-                         "yellow"))
+            error = f"{_ago(out, w.get('last_error_at'), now)}: {out.human(w['last_error'], 'text')}"
+            rows.append(("last error", error, "yellow"))
     rows += [("queue", f"{q['scheduled']} scheduled ({q['due_now']} due now), {q['sending']} sending",
               "yellow" if q["due_now"] and not report["worker_alive"] else None),
              ("last text sent", _ago(out, q["last_sent_at"], now), None),

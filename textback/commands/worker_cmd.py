@@ -27,12 +27,12 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
     from datetime import timedelta
 
     from modem.device.modem import Modem
-    from textback.worker_settings import worker_settings
     from modem.worker.loop import Worker
     from store import Store
     from store.database import writable_problem
     from store.errors import StoreError
     from textback.config import ConfigError, load_config
+    from textback.worker_settings import worker_settings
 
     try:
         config = load_config((ctx.obj or {}).get("config_path"))

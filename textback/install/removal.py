@@ -9,9 +9,24 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from textback.install.plan import (BIN_DIR, CONFIG_DIR, DATA_DIR, DIALPLAN, DOC_DIR, SPOOL_DIR, SYSUSERS,
-                                   TMPFILES, UDEV_RULE, UNIT_DIR, UNITS, USER, Installer, Step, dialplan_text,
-                                   run)
+from textback.install.plan import (
+    BIN_DIR,
+    CONFIG_DIR,
+    DATA_DIR,
+    DIALPLAN,
+    DOC_DIR,
+    SPOOL_DIR,
+    SYSUSERS,
+    TMPFILES,
+    UDEV_RULE,
+    UNIT_DIR,
+    UNITS,
+    USER,
+    Installer,
+    Step,
+    dialplan_text,
+    run,
+)
 
 
 def _remove_file_step(path: Path, shown: str, *, only_if: bytes | tuple[bytes, ...] | None = None) -> Step:
