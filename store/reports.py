@@ -127,7 +127,8 @@ def replies_after(models: Models, message_id: int) -> list[Reply]:
              .where((Message.direction == "in") & (Message.kind == "reply") & (Message.id > message_id))
              .order_by(Message.id))
     return [Reply(id=m.id, contact_id=m.contact.id, number=m.contact.number,
-                  name=rows.shown_name(models, m.contact.number, m.contact.name), kind=m.kind, received_at=m.received_at or m.created_at, body=m.body, flag=m.flag or "")
+                  name=rows.shown_name(models, m.contact.number, m.contact.name), kind=m.kind,
+                  received_at=m.received_at or m.created_at, body=m.body, flag=m.flag or "")
             for m in found]
 
 
