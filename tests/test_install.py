@@ -102,6 +102,10 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
         "every file made in it",
         "done: folder /var/spool/textback 2770 textback:textback; Asterisk's user asterisk by ACL may write it and "
         "every file made in it",
+        "done: folder /run/textback 2770 textback:textback; Asterisk's user asterisk by ACL may read it and "
+        "every file made in it",
+        "done: folder /run/textback/spool 2770 textback:textback; Asterisk's user asterisk by ACL may write it and "
+        "every file made in it",
         "done: folder /etc/textback 2750 root:textback; Asterisk's user asterisk by ACL may read it and every file "
         "made in it",
         "done: /etc/textback/textback.toml from the example (an existing one is never overwritten): edit it, then "
@@ -131,6 +135,8 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     # (path, mode, uid, gid, Asterisk's access ACL entry, its default ACL entry)
     folders = [("var/lib/textback", 0o2770, tb_uid, tb_gid, rwx, rwx),
                ("var/spool/textback", 0o2770, tb_uid, tb_gid, rwx, rwx),
+               ("run/textback", 0o2770, tb_uid, tb_gid, rx, rx),
+               ("run/textback/spool", 0o2770, tb_uid, tb_gid, rwx, rwx),
                ("etc/textback", 0o2750, 0, tb_gid, rx, r)]
     for name, mode, uid, gid, perm, default in folders:
         st = (root / name).stat()
@@ -144,7 +150,6 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     from textback.commands.config_cmd import example_text
     assert config.read_text() == example_text()
     copies = {"usr/lib/sysusers.d/textback.conf": "systemd/textback.sysusers.conf",
-              "usr/lib/tmpfiles.d/textback.conf": "systemd/textback.tmpfiles.conf",
               "etc/systemd/system/textback-worker.service": "systemd/textback-worker.service",
               "etc/systemd/system/textback-fastagi.service": "systemd/textback-fastagi.service",
               "etc/systemd/system/textback-fastagi.socket": "systemd/textback-fastagi.socket",
@@ -156,6 +161,13 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
         st = (root / target).stat()
         assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o644, 0, 0), target
         assert (root / target).read_bytes() == (src / source).read_bytes(), target
+    # tmpfiles: the shipped file, and Asterisk's ACL on the RAM spool again at every boot
+    tmpfiles = root / "usr/lib/tmpfiles.d/textback.conf"
+    assert (stat.S_IMODE(tmpfiles.stat().st_mode), tmpfiles.stat().st_uid) == (0o644, 0)
+    assert tmpfiles.read_text() == (src / "systemd/textback.tmpfiles.conf").read_text() + (
+        "# Asterisk's user asterisk (found by textback install) writes the RAM spool.\n"
+        "a+ /run/textback - - - - u:asterisk:r-x,d:u:asterisk:r-x\n"
+        "a+ /run/textback/spool - - - - u:asterisk:rwx,d:u:asterisk:rwx\n")
     dialplan = root / "etc/asterisk/extensions_textback.conf"
     assert dialplan.read_text() == dialplan_text(src, fastagi=False)
     assert "agi://" not in dialplan.read_text().split("[textback-missed]")[1]
@@ -186,7 +198,7 @@ def test_dry_run_changes_nothing(shared_tmp):
     assert result.exit_code == 0
     assert "would: system user and group textback (in group dialout, for the modem), with systemd-sysusers" \
         in result.output.splitlines()
-    assert result.output.splitlines()[-1] == "18 step(s) would change something; run without --dry-run to do them."
+    assert result.output.splitlines()[-1] == "20 step(s) would change something; run without --dry-run to do them."
     assert _snapshot(root) == before
 
 
@@ -287,7 +299,8 @@ def test_uninstall_removes_what_install_made_and_keeps_the_data(shared_tmp):
                     "var/spool/textback", "usr/lib/sysusers.d/textback.conf", "etc/gshadow", "etc/shadow",
                     "etc/group-", "etc/passwd-", "etc/.pwd.lock", "etc/systemd", "etc/systemd/system", "etc/udev",
                     "etc/udev/rules.d", "usr", "usr/lib", "usr/lib/sysusers.d", "usr/lib/tmpfiles.d",
-                    "usr/local", "usr/local/bin", "usr/share", "usr/share/doc", "var/spool"}
+                    "usr/local", "usr/local/bin", "usr/share", "usr/share/doc", "var/spool",
+                    "run", "run/textback", "run/textback/spool"}
     again = CliRunner().invoke(main, ["uninstall", "--root", str(root)], catch_exceptions=False)
     assert again.output.splitlines()[0] == "Nothing to remove."
     purged = CliRunner().invoke(main, ["uninstall", "--root", str(root), "--purge"], catch_exceptions=False)

@@ -35,6 +35,8 @@ from textback.install.asterisk_setup import AsteriskSetup
 USER = GROUP = "textback"
 DATA_DIR = "/var/lib/textback"
 SPOOL_DIR = "/var/spool/textback"
+RUN_DIR = "/run/textback"
+RAM_SPOOL_DIR = "/run/textback/spool"     # store/spool.py's last resort on a full disk
 CONFIG_DIR = "/etc/textback"
 CONFIG_FILE = "/etc/textback/textback.toml"
 DATABASE = "/var/lib/textback/textback.db"
@@ -260,6 +262,18 @@ class Installer:
         return Step(f"enable and start {unit}", done, apply)
 
     # -- the plan --------------------------------------------------------------------
+    def tmpfiles_text(self) -> str:
+        """systemd/textback.tmpfiles.conf, plus Asterisk's ACL on the RAM spool: /run is empty
+        after every boot, so the ACL install grants there must be granted again by tmpfiles
+        (an Asterisk with a run group could not write the spool otherwise)."""
+        text = (self.src / "systemd/textback.tmpfiles.conf").read_text(encoding="utf-8")
+        if self.asterisk_uid() is None:
+            return text
+        user = self.asterisk.user
+        return text + (f"# Asterisk's user {user} (found by textback install) writes the RAM spool.\n"
+                       f"a+ {RUN_DIR} - - - - u:{user}:r-x,d:u:{user}:r-x\n"
+                       f"a+ {RAM_SPOOL_DIR} - - - - u:{user}:rwx,d:u:{user}:rwx\n")
+
     def steps(self) -> list[Step]:
         src, bins = self.src, programs()
         reload_udev = self._reload_udev if self.live else None
@@ -267,9 +281,11 @@ class Installer:
         steps = [
             self.file_step(src / "systemd/textback.sysusers.conf", SYSUSERS),
             self.users_step(),
-            self.file_step(src / "systemd/textback.tmpfiles.conf", TMPFILES),
+            self.file_step(src / "systemd/textback.tmpfiles.conf", TMPFILES, text=self.tmpfiles_text()),
             self.folder_step(DATA_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, acl.R | acl.W | acl.X),
             self.folder_step(SPOOL_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, acl.R | acl.W | acl.X),
+            self.folder_step(RUN_DIR, 0o2770, USER, GROUP, acl.R | acl.X, acl.R | acl.X),
+            self.folder_step(RAM_SPOOL_DIR, 0o2770, USER, GROUP, acl.R | acl.W | acl.X, acl.R | acl.W | acl.X),
             # inherited too: an editor that saves by rename makes a new textback.toml
             self.folder_step(CONFIG_DIR, 0o2750, "root", GROUP, acl.R | acl.X, acl.R),
             self.config_step(),

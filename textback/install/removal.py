@@ -15,6 +15,7 @@ from textback.install.plan import (
     DATA_DIR,
     DIALPLAN,
     DOC_DIR,
+    RUN_DIR,
     SPOOL_DIR,
     SYSUSERS,
     TMPFILES,
@@ -78,7 +79,8 @@ def removal_steps(installer: Installer, *, purge: bool) -> list[Step]:
     steps.append(_remove_tree_step(at(DOC_DIR), DOC_DIR))
     steps.append(_remove_file_step(at(TMPFILES), TMPFILES))
     if purge:
-        steps += [_remove_tree_step(at(d), d) for d in (DATA_DIR, SPOOL_DIR, CONFIG_DIR)]
+        # (the RAM spool under RUN_DIR may hold calls not yet imported: kept unless purged)
+        steps += [_remove_tree_step(at(d), d) for d in (DATA_DIR, SPOOL_DIR, RUN_DIR, CONFIG_DIR)]
         steps.append(_remove_file_step(at(SYSUSERS), SYSUSERS))
         steps.append(_user_removal_step(installer))
     return steps
