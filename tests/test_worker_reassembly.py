@@ -109,3 +109,27 @@ def test_a_single_sms_is_whole_at_once(store):
     assert whole is not None and whole.copies == (sms,)
     assert (whole.text.body, whole.text.parts, whole.text.joined_from) == ("Thanks!", 1, None)
     assert whole.text.key.startswith(f"sms:{US}:")
+
+
+def test_two_long_texts_with_reference_0_are_told_apart_by_time(store):
+    # Some phones put reference 0 on every long text: two from one phone share sender,
+    # reference and total. Their parts came in crossed (A1 B2 B1 A2); today's main joined
+    # A1+B2 and B1+A2 and deleted the copies.
+    later = T0 + timedelta(minutes=2)
+    joining = Reassembly(store)
+    a1 = _part(1, "Boiler ", total=2, memory="SM", index=1, reference=0)
+    b2 = _part(2, "kitchen.", total=2, memory="SM", index=2, reference=0, at=later)
+    b1 = _part(1, "Radiator in the ", total=2, memory="SM", index=3, reference=0, at=later)
+    a2 = _part(2, "knocks.", total=2, memory="SM", index=4, reference=0)
+    b2 = dataclasses.replace(b2, pdu="PDU0-2b")
+    b1 = dataclasses.replace(b1, pdu="PDU0-1b")
+    assert joining.add(a1, later) is None and joining.add(b2, later) is None
+    first = joining.add(b1, later)
+    second = joining.add(a2, later)
+    assert (first.text.body, [c.index for c in first.copies]) == ("Radiator in the kitchen.", [3, 2])
+    assert (second.text.body, [c.index for c in second.copies]) == ("Boiler knocks.", [1, 4])
+    assert first.text.key != second.text.key
+    # Seen again by the next sweep before its delete: the same part, not a third text.
+    again = Reassembly(store)
+    assert again.add(a1, later) is None and again.add(a1, later) is None
+    assert again.add(a2, later).text.body == "Boiler knocks."

@@ -102,3 +102,20 @@ def test_texts_shaped_as_other_networks_send_them_are_each_filed_once(rig):
     assert [m.body for m in _inbound(rig, US2)] == ["Thanks, Tuesday is fine 👍"]
     wait_until(lambda: not rig.sim.stored("SM") and not rig.sim.stored("ME"), what="every copy deleted")
     wait_until(lambda: len(rig.sent_to(STAFF)) == 3, what="three forwards")
+
+
+def test_crossed_parts_of_two_reference_0_texts_are_joined_right(rig):
+    # The SIM holds A1, B2, B1, A2 (reference 0 on both, B sent two minutes after A).
+    from datetime import timedelta
+
+    a_at = rig.clock() - timedelta(minutes=5)
+    b_at = a_at + timedelta(minutes=2)
+    a = "The boiler started knocking last night and the pressure gauge reads below one bar. " * 2
+    b = "Also the kitchen radiator is cold at the top; can the engineer look at that too? " * 2
+    for text, at, drop in ((a, a_at, (2,)), (b, b_at, (1,)), (b, b_at, (2,)), (a, a_at, (1,))):
+        rig.sim.inject_sms(US, text, storage="SM", timestamp=at, announce="never", shape="reference-0",
+                           drop_parts=drop)
+    rig.start()
+    wait_until(lambda: len(_inbound(rig, US)) == 2, timeout=10, what="both texts filed")
+    assert sorted(m.body for m in _inbound(rig, US)) == sorted([a, b])
+    wait_until(lambda: not rig.sim.stored("SM"), what="every copy deleted")

@@ -63,6 +63,12 @@ class _Part:
 
 
 _Group = tuple[str, int, int]            # (sender, concat reference, total)
+_Parts = dict[int, _Part]                # seq -> part, for one text
+# Reference 0 is what some phones put on every long text, so two long texts from one
+# phone share (sender, reference, total); their parts are told apart by the service
+# centre's time: a phone sends the parts of one text back to back, so each part is
+# stamped within a minute of another of its text. (Any other reference names one text.)
+PART_SPREAD = timedelta(minutes=1)
 
 
 class Reassembly:
@@ -70,7 +76,7 @@ class Reassembly:
 
     def __init__(self, store: PartKeeper):
         self.store = store
-        self._groups: dict[_Group, dict[int, _Part]] = {}
+        self._groups: dict[_Group, list[_Parts]] = {}    # reference 0: maybe several texts
 
     def add(self, sms: StoredSms, now: datetime) -> Whole | None:
         """Take one readable SMS; the whole text once it is complete, else None.
@@ -83,11 +89,13 @@ class Reassembly:
             return Whole(text, (sms,) if sms.memory is not None else ())
         reference, total, seq = sms.concat
         group_id = (sender, reference, total)
-        group = self._groups.get(group_id)
-        if group is None:
+        texts = self._groups.get(group_id)
+        if texts is None:
             # Parts kept before (by this worker before a restart, say) belong to this text too.
-            group = {kept.seq: _Part(kept.body, kept.smsc_timestamp, None)
-                     for kept in self.store.kept_inbound_parts(sender, reference, total)}
+            kept = {kept.seq: _Part(kept.body, kept.smsc_timestamp, None)
+                    for kept in self.store.kept_inbound_parts(sender, reference, total)}
+            texts = [kept]
+        group = _text_for(texts, seq, sms, PART_SPREAD if reference == 0 else None)
         if sms.memory is None:
             # Delivered directly (+CMT), with no copy on the modem: commit the part now.
             # A half emoji at a part's edge cannot be stored alone (it becomes U+FFFD in
@@ -95,26 +103,30 @@ class Reassembly:
             self.store.keep_inbound_part(sender, reference, total, seq, join_texts([sms.text]),
                                          sms.smsc_timestamp)
         group[seq] = _Part(sms.text, sms.smsc_timestamp, sms if sms.memory is not None else None)
-        self._groups[group_id] = group
+        self._groups[group_id] = texts
         if len(group) < total:
             return None
-        return self._join(group_id, now)
+        return self._join(group_id, group, now)
 
     def expired(self, now: datetime) -> list[Whole]:
         """Long texts whose parts have waited more than PART_WAIT: what arrived, as it is."""
         wholes = []
-        for group_id, group in list(self._groups.items()):
-            oldest = min((p.smsc_timestamp for p in group.values() if p.smsc_timestamp), default=None)
-            if oldest is not None and now - oldest > PART_WAIT:
-                sender, _reference, total = group_id
-                log.warning("long text from %s: %d of %d parts came in %s; storing what arrived",
-                            sender, len(group), total, PART_WAIT)
-                wholes.append(self._join(group_id, now))
+        for group_id, texts in list(self._groups.items()):
+            for group in list(texts):
+                oldest = min((p.smsc_timestamp for p in group.values() if p.smsc_timestamp), default=None)
+                if oldest is not None and now - oldest > PART_WAIT:
+                    sender, _reference, total = group_id
+                    log.warning("long text from %s: %d of %d parts came in %s; storing what arrived",
+                                sender, len(group), total, PART_WAIT)
+                    wholes.append(self._join(group_id, group, now))
         return wholes
 
-    def _join(self, group_id: _Group, now: datetime) -> Whole:
+    def _join(self, group_id: _Group, group: _Parts, now: datetime) -> Whole:
         sender, reference, total = group_id
-        group = self._groups.pop(group_id)
+        others = self._groups.get(group_id, [])
+        others[:] = [other for other in others if other is not group]
+        if not others:
+            self._groups.pop(group_id, None)
         ordered = [group.get(seq) for seq in range(1, total + 1)]
         present = [part for part in ordered if part is not None]
         first = ordered[0] or min(present, key=lambda part: part.smsc_timestamp or now)
@@ -124,6 +136,36 @@ class Reassembly:
                            concat_key(sender, reference, total, first.smsc_timestamp, body),
                            parts=total, joined_from=(reference, total))
         return Whole(text, tuple(part.copy for part in present if part.copy is not None))
+
+
+def _text_for(texts: list[_Parts], seq: int, sms: StoredSms, spread: timedelta | None) -> _Parts:
+    """Which of the texts sharing a (sender, reference, total) this part belongs to; a new
+    one (added to `texts`) when none fits. A part seen again (the same copy, or the same
+    text and time) goes where it was; else the text still missing this part whose parts
+    were stamped nearest to it, within `spread` (None: any distance, one text)."""
+    for group in texts:
+        known = group.get(seq)
+        if known is not None and (known.copy == sms or (known.text, known.smsc_timestamp)
+                                  == (sms.text, sms.smsc_timestamp)):
+            return group
+    best, best_gap = None, None
+    for group in texts:
+        if seq in group:
+            continue
+        stamps = [p.smsc_timestamp for p in group.values() if p.smsc_timestamp is not None]
+        gap = (min(abs(stamp - sms.smsc_timestamp) for stamp in stamps)
+               if stamps and sms.smsc_timestamp is not None else timedelta(0))
+        if spread is not None and gap > spread:
+            continue
+        if best_gap is None or gap < best_gap:
+            best, best_gap = group, gap
+    if best is None:
+        if spread is None and texts:
+            # Any other reference names one text: a part seen twice replaces itself.
+            return texts[0]
+        best = {}
+        texts.append(best)
+    return best
 
 
 def sender_of(sms: StoredSms) -> str:
