@@ -97,3 +97,65 @@ def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
         raise StoreError(f"cannot connect to PostgreSQL database {parsed.database!r} on "
                          f"{parsed.host or 'localhost'} ({exc}): check the URL and that the server runs") from None
     return db
+
+
+# -- the connection's life: a failed write, the file replaced under us -----------------------------
+def reset_connection(db: pw.Database, is_postgresql: bool) -> None:
+    """After a failed write, start clean: SQLite may have rolled the transaction back
+    itself (a full disk does), leaving the connection and peewee's transaction stack
+    disagreeing. Reconnect (the pragmas are set again), then give back the space a
+    grown WAL holds when a checkpoint can run. Never raises: the next verb tells."""
+    try:
+        db.close()
+    except Exception:           # noqa: BLE001 - closing a broken connection may fail; it is gone either way
+        log.debug("closing the database after an error failed", exc_info=True)
+        _forget_connection(db)
+    try:
+        db.connect(reuse_if_open=True)
+        if not is_postgresql:
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as exc:     # noqa: BLE001 - the store is still down; the caller retries later
+        log.debug("reconnect after an error: %s", exc)
+
+
+def file_identity(db: pw.Database, known: tuple[int, int] | None) -> tuple[int, int] | None:
+    """(device, inode) of the SQLite file at the database's path; (0, 0) when it is gone;
+    None for PostgreSQL or an in-memory database; `known` when the path cannot be read."""
+    path = getattr(db, "database", None)
+    if isinstance(db, pw.PostgresqlDatabase) or not path or path == ":memory:":
+        return None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return (0, 0)
+    except OSError:
+        return known
+    return (st.st_dev, st.st_ino)
+
+
+def replaced_how(db: pw.Database, opened: tuple[int, int] | None, now: tuple[int, int] | None) -> str | None:
+    """How the file at our path changed since we opened it (removed, or another file moved
+    there: a restore, a careless `rm`), or None while it is the one we hold. A connection
+    keeps the old file open after either, so nothing would fail: every write would go to a
+    file nobody else sees any more (the hook writes the new one)."""
+    if opened is None or now is None or now == opened:
+        return None
+    if now == (0, 0):
+        return f"{db.database} was removed"
+    return f"{db.database} was replaced by another file (inode {opened[1]} -> {now[1]})"
+
+
+def reconnect(db: pw.Database) -> None:
+    """Drop the connection (to a file that may be gone) and connect to what is at the path now."""
+    try:
+        db.close()
+    except Exception:           # noqa: BLE001 - the old file's connection; it is being dropped
+        _forget_connection(db)
+    db.connect()
+
+
+def _forget_connection(db: pw.Database) -> None:
+    """Drop peewee's per-thread connection state when close() itself failed."""
+    state = getattr(db, "_state", None)
+    if state is not None:
+        state.reset()

@@ -10,7 +10,6 @@ a frozen record (store/records.py), never a peewee row or a dict.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -32,7 +31,8 @@ from store import (
     retention,
     times,
 )
-from store.database import open_database
+from store import stats as shop_stats
+from store.database import file_identity, open_database, reconnect, replaced_how, reset_connection
 from store.errors import StoreError
 from store.facts import CallFact
 from store.migrations import migrate
@@ -78,7 +78,7 @@ class Store:
         self.models = models
         self.url = url
         self.is_postgresql = isinstance(database, pw.PostgresqlDatabase)
-        self._identity = self._file_identity()
+        self._identity = file_identity(database, None)
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> Store:
@@ -96,67 +96,19 @@ class Store:
     failures: tuple[type[BaseException], ...] = (StoreError, pw.PeeweeException, sqlite3.Error)
 
     def reset_after_error(self) -> None:
-        """After a failed write, start clean: SQLite may have rolled the transaction back
-        itself (a full disk does), leaving the connection and peewee's transaction stack
-        disagreeing. Reconnect (the pragmas are set again), then give back the space a
-        grown WAL holds when a checkpoint can run. Never raises: the next verb tells."""
-        try:
-            self.db.close()
-        except Exception:           # noqa: BLE001 - closing a broken connection may fail; it is gone either way
-            log.debug("closing the database after an error failed", exc_info=True)
-            self._forget_connection()
-        try:
-            self.db.connect(reuse_if_open=True)
-            if not self.is_postgresql:
-                self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception as exc:     # noqa: BLE001 - the store is still down; the caller retries later
-            log.debug("reconnect after an error: %s", exc)
-
-    # -- the file under us ------------------------------------------------------------------------
-    def _file_identity(self) -> tuple[int, int] | None:
-        """(device, inode) of the SQLite file at our path; (0, 0) when it is gone; None for
-        PostgreSQL or an in-memory database."""
-        path = getattr(self.db, "database", None)
-        if self.is_postgresql or not path or path == ":memory:":
-            return None
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            return (0, 0)
-        except OSError:
-            return self._identity
-        return (st.st_dev, st.st_ino)
+        """After a failed write, start clean (store/database.py says why). Never raises."""
+        reset_connection(self.db, self.is_postgresql)
 
     def file_replaced(self) -> str | None:
         """How the file at our path changed since we opened it (removed, or another file
-        moved there: a restore, a careless `rm`), or None while it is the one we hold.
-        A connection keeps the old file open after either, so nothing would fail: every
-        write would go to a file nobody else sees any more (the hook writes the new one)."""
-        old = self._identity
-        if old is None:
-            return None
-        now = self._file_identity()
-        if now is None or now == old:
-            return None
-        if now == (0, 0):
-            return f"{self.db.database} was removed"
-        return f"{self.db.database} was replaced by another file (inode {old[1]} -> {now[1]})"
-
-    def _forget_connection(self) -> None:
-        """Drop peewee's per-thread connection state when close() itself failed."""
-        state = getattr(self.db, "_state", None)
-        if state is not None:
-            state.reset()
+        moved there), or None while it is the one we hold (store/database.py)."""
+        return replaced_how(self.db, self._identity, file_identity(self.db, self._identity))
 
     def reopen(self) -> None:
         """Open the file now at our path (creating and migrating it if it is gone or new)."""
-        try:
-            self.db.close()
-        except Exception:           # noqa: BLE001 - the old file's connection; it is being dropped
-            self._forget_connection()
-        self.db.connect()
+        reconnect(self.db)
         migrate(self.models)
-        self._identity = self._file_identity()
+        self._identity = file_identity(self.db, None)
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -503,7 +455,7 @@ class Store:
     def stats(self, since: datetime, tz: tzinfo, until: datetime | None = None) -> Stats:
         """Does text-back pay: missed calls, texted, replies, leads recovered, speed of the
         text and of staff, opt-outs; by line and by day. `until` (exclusive) ends the period."""
-        return reports.stats(self.models, since, tz, until)
+        return shop_stats.stats(self.models, since, tz, until)
 
     def opted_out_contacts(self) -> list[OptOutEntry]:
         """Numbers we must not text (opted out or blocked by staff), newest change first."""
