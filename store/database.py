@@ -25,6 +25,8 @@ from store.url import DEFAULT_URL, DatabaseURL, parse_database_url
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT = 5     # seconds to reach a PostgreSQL server before giving up
+
 
 def open_database(url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> pw.Database:
     """Return a connected peewee database for `url`, or raise a StoreError subclass."""
@@ -84,18 +86,22 @@ def writable_problem(db: pw.Database) -> str | None:
 
 
 def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
-    # Untested against a real server yet (a later issue adds one to the tests).
-    if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg") is None:
-        raise DriverMissing("a postgresql:// database needs a driver that is not installed: "
-                            "pip install psycopg2-binary (or use an sqlite:// URL)")
+    """psycopg 3 (the `postgresql` extra); peewee would take psycopg2 too, but only psycopg 3
+    is tested and ships binary wheels for a Pi."""
+    if importlib.util.find_spec("psycopg") is None:
+        raise DriverMissing("a postgresql:// database needs psycopg 3, which is not installed: "
+                            "pip install 'textback[postgresql]' (in a checkout: pip install '.[postgresql]'), "
+                            "or use an sqlite:// URL")
     kwargs: dict[str, Any] = {k: v for k, v in (("user", parsed.user), ("password", parsed.password),
                                 ("host", parsed.host), ("port", parsed.port)) if v is not None}
-    db = pw.PostgresqlDatabase(parsed.database, **kwargs)
+    # connect_timeout: an unreachable server fails in seconds, not the TCP default of minutes.
+    db = pw.PostgresqlDatabase(parsed.database, prefer_psycopg3=True, connect_timeout=CONNECT_TIMEOUT, **kwargs)
     try:
         db.connect()
     except pw.DatabaseError as exc:
+        why = " ".join(str(exc).split())    # libpq's message spans lines
         raise StoreError(f"cannot connect to PostgreSQL database {parsed.database!r} on "
-                         f"{parsed.host or 'localhost'} ({exc}): check the URL and that the server runs") from None
+                         f"{parsed.host or 'localhost'} ({why}): check the URL and that the server runs") from None
     return db
 
 

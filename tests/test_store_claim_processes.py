@@ -58,4 +58,5 @@ def test_two_processes_never_claim_one_message_twice(tmp_path, db_url):
         M = store.models.Message
         assert M.select().where(M.lease_owner.is_null()).count() == COUNT
         assert M.select().where((M.status == "sent") & (M.attempts == 1)).count() == COUNT
-    assert elapsed < 20
+    # PostgreSQL pays a round trip per statement (about 2 ms each on the shared CI box).
+    assert elapsed < (60 if db_url.startswith("postgresql") else 20)

@@ -4,7 +4,6 @@ the part sent most recently before them within a window; parts kept across a sen
 modem error cut off (case 10). A real SQLite file, the store's own verbs."""
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -111,12 +110,9 @@ def test_texts_sent_before_the_upgrade_keep_their_reference_as_part_one(db_url, 
         text = _sent(store, BOB, 33, T0)
         done = _sent(store, ANN, 34, T0)
         store.mark_delivered(34, ANN, True, T0 + timedelta(seconds=2))
-    path = db_url.removeprefix("sqlite:///")
-    conn = sqlite3.connect(path)
-    with conn:                                   # as a v3 database left them
-        conn.execute("DROP TABLE sent_part")
-        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    conn.close()
+    with Store.open(db_url) as store, store.db.atomic():      # as a v3 database left them
+        store.db.execute_sql("DROP TABLE sent_part")
+        store.db.execute_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with Store.open(db_url) as store:
         assert [(p.seq, p.reference, p.status) for p in store.sent_parts(text)] == [(1, 33, "sent")]
         assert [p.status for p in store.sent_parts(done)] == ["delivered"]

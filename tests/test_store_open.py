@@ -1,9 +1,10 @@
 """Opening databases: URLs, SQLite settings, and clear errors for bad setups."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import sqlite3
+import sys
+import time
 
 import pytest
 
@@ -36,6 +37,7 @@ def test_bad_urls_say_what_to_use(url, words):
     assert "use " in str(info.value)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_settings(store):
     db = store.db
     assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -83,23 +85,38 @@ def test_someone_elses_database(tmp_path):
 
 
 def test_newer_schema_is_refused(db_url):
-    Store.open(db_url).close()
-    path = db_url[len("sqlite:///"):]
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
-    conn.commit()
-    conn.close()
+    with Store.open(db_url) as store, store.db.atomic():
+        store.db.execute_sql(f"UPDATE meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema_version'")
     with pytest.raises(SchemaTooNew) as info:
         Store.open(db_url)
     assert str(info.value) == (f"database schema v{SCHEMA_VERSION + 1} is newer than this textback "
                                f"(v{SCHEMA_VERSION}): upgrade textback")
 
 
-def test_postgresql_without_driver_says_what_to_install():
-    if importlib.util.find_spec("psycopg2") or importlib.util.find_spec("psycopg"):
-        pytest.skip("a PostgreSQL driver is installed here; the missing-driver message cannot be shown")
-    with pytest.raises(DriverMissing, match="pip install psycopg2-binary"):
+def test_postgresql_without_driver_says_what_to_install(monkeypatch):
+    # None in sys.modules is how Python itself marks a module as not importable.
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(DriverMissing) as info:
         open_database("postgresql://tb:pw@127.0.0.1:5432/textback")
+    assert str(info.value) == ("a postgresql:// database needs psycopg 3, which is not installed: "
+                               "pip install 'textback[postgresql]' (in a checkout: pip install '.[postgresql]'), "
+                               "or use an sqlite:// URL")
+
+
+def test_unreachable_postgresql_says_so_within_the_connect_timeout():
+    port = _closed_port()
+    started = time.monotonic()
+    with pytest.raises(StoreError, match=r"cannot connect to PostgreSQL database 'textback' on 127.0.0.1 .*"
+                                         r"check the URL and that the server runs"):
+        open_database(f"postgresql://tb@127.0.0.1:{port}/textback")
+    assert time.monotonic() - started < 6
+
+
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_errors_are_store_errors():

@@ -80,6 +80,7 @@ def test_fast_path_and_store_write_identical_rows(tmp_path):
         assert [c.fact for c in store.new_calls()] == facts
 
 
+@pytest.mark.sqlite_only   # the lean path on PostgreSQL: tests/test_store_record_postgresql.py
 def test_fast_path_and_store_mixed_give_one_row(db_url):
     first = fast_record.record_call(db_url, fact(caller_name=""))
     with Store.open(db_url) as store:
@@ -101,6 +102,7 @@ def test_fast_path_creates_missing_directory_and_schema(tmp_path):
         assert store.call(1).fact == fact()
 
 
+@pytest.mark.sqlite_only   # the lean path on PostgreSQL: tests/test_store_record_postgresql.py
 def test_fast_path_gives_up_in_about_timeout_when_locked(db_url):
     fast_record.record_call(db_url, fact())
     holder = sqlite3.connect(db_path(db_url), isolation_level=None)
@@ -116,6 +118,7 @@ def test_fast_path_gives_up_in_about_timeout_when_locked(db_url):
     assert 0.4 <= elapsed < 1.5
 
 
+@pytest.mark.sqlite_only   # the lean path on PostgreSQL: tests/test_store_record_postgresql.py
 def test_fast_path_waits_for_a_short_lock(db_url):
     fast_record.record_call(db_url, fact())
     holder = sqlite3.connect(db_path(db_url), isolation_level=None, check_same_thread=False)
@@ -148,6 +151,7 @@ def test_fast_path_bad_url_is_unavailable():
         fast_record.record_call("mysql://x/y", fact())
 
 
+@pytest.mark.sqlite_only   # the lean path on PostgreSQL: tests/test_store_record_postgresql.py
 def test_fast_path_newer_schema_is_unavailable(db_url):
     fast_record.record_call(db_url, fact())
     conn = sqlite3.connect(db_path(db_url))
@@ -159,6 +163,7 @@ def test_fast_path_newer_schema_is_unavailable(db_url):
         fast_record.record_call(db_url, fact("1741102200.21"))
 
 
+@pytest.mark.sqlite_only   # the lean path on PostgreSQL: tests/test_store_record_postgresql.py
 def test_fast_path_imports_no_peewee(db_url):
     fast_record.record_call(db_url, fact())        # schema exists: the common case
     code = ("import sys; from store import fast_record; from store.facts import CallFact; "
