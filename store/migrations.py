@@ -171,6 +171,7 @@ def migrate(models: Models) -> int:
         return found
     while True:
         with db.atomic():
+            _lock_schema(db)
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = schema_version(models)
             if version >= CURRENT_VERSION:
@@ -183,6 +184,19 @@ def migrate(models: Models) -> int:
             log.info("migrating the database schema v%d -> v%d", version, version + 1)
             STEPS[version](models)
             _stamp(models, version + 1)
+
+
+# Any constant both sides agree on: the key of the advisory lock that serialises migrations.
+_SCHEMA_LOCK = 0x7465787462        # "textb"
+
+
+def _lock_schema(db: pw.Database) -> None:
+    """Hold the schema for this transaction. SQLite's BEGIN IMMEDIATE already does; on
+    PostgreSQL two programs finding an empty database would both CREATE TABLE and one
+    would fail (reproduced in tests/test_store_migrations_postgresql.py), so they queue on
+    an advisory lock that COMMIT releases."""
+    if isinstance(db, pw.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
 
 
 def _stamp(models: Models, version: int) -> None:

@@ -102,3 +102,28 @@ def test_v1_on_postgresql_migrates_to_a_fresh_databases_columns_and_indexes(v1_u
     assert columns(v1_url) == columns(pg_url)
     assert indexes(v1_url) == indexes(pg_url)
     assert {"call_happened_at", "call_new", "message_sent_at", "message_unread"} <= set(indexes(v1_url))
+
+
+def test_programs_opening_a_new_postgresql_database_at_once_all_succeed(pg_url):
+    """The hook, the worker and a command may all find the database empty: one creates the
+    schema, the others wait for it (on SQLite, BEGIN IMMEDIATE; here an advisory lock).
+    Threads, each with its own Store and connection, released together."""
+    import threading
+
+    barrier = threading.Barrier(6)
+    results: list[str] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            with Store.open(pg_url) as store:
+                results.append(str(store.models.Meta.get_by_id("schema_version").value))
+        except Exception as exc:        # noqa: BLE001 - the failure is the finding
+            results.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [str(CURRENT_VERSION)] * 6

@@ -33,14 +33,16 @@ def _start(config: Path, log_path: Path) -> subprocess.Popen:
         log.close()
 
 
-def test_sigterm_finishes_and_exits(tmp_path, sim):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_sigterm_finishes_and_exits(tmp_path, sim, backend, request):
     from store import Store
     from store.times import utcnow
 
-    config = write_config(tmp_path, port=sim.device)
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'textback.db'}"
+    config = write_config(tmp_path, port=sim.device, url=url)
     proc = _start(config, tmp_path / "worker.log")
     try:
-        with Store.open(f"sqlite:///{tmp_path / 'textback.db'}") as store:
+        with Store.open(url) as store:
             wait_until(lambda: store.is_opted_out("+12125550199") is False, what="store ready")
             message = store.queue_message("+12125550123", "staff_reply", "On our way", utcnow())
             wait_until(lambda: store.message(message).status == "sent", timeout=15, what="sent")
@@ -52,7 +54,7 @@ def test_sigterm_finishes_and_exits(tmp_path, sim):
             proc.wait()
     log = (tmp_path / "worker.log").read_text()
     assert "SIGTERM" in log and "stopped" in log and "Traceback" not in log
-    with Store.open(f"sqlite:///{tmp_path / 'textback.db'}") as store:
+    with Store.open(url) as store:
         assert store.worker_status().stopped_at is not None     # status says "stopped" at once
 
 

@@ -12,9 +12,11 @@ from sim_helpers import wait_until
 from test_worker_support import STAFF, US, US2, Rig
 
 
-@pytest.fixture
-def rig(tmp_path):
-    made = Rig(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rig(request, tmp_path):
+    """The worker on an SQLite file, and again on a PostgreSQL server (tests/postgres_helpers.py)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    made = Rig(tmp_path, url=url)
     yield made.start()
     made.stop()
 

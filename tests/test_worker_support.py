@@ -48,7 +48,7 @@ numbers = ["{staff}"]
 port = "{port}"
 
 [store]
-url = "sqlite:///{db}"
+url = "{url}"
 spool_dir = "{spool}"
 """
 
@@ -66,11 +66,13 @@ class Clock:
         self.offset += delta
 
 
-def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep", extra: str = "") -> Path:
+def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep", extra: str = "",
+                 url: str | None = None) -> Path:
+    """The shop's config; its store an SQLite file in `root` unless `url` names another."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / "textback.toml"
     path.write_text(BASE_TOML.format(shop=SHOP_LINE, delay=delay, emoji=emoji, staff=STAFF, port=port,
-                                     db=root / "textback.db", spool=root / "spool") + extra)
+                                     url=url or f"sqlite:///{root / 'textback.db'}", spool=root / "spool") + extra)
     return path
 
 
@@ -104,7 +106,7 @@ class Rig:
     """Store + simulator + worker thread, torn down in order."""
 
     def __init__(self, tmp_path: Path, *, delay: str = "0s", emoji: str = "keep", extra: str = "",
-                 profile: str = "generic", link: bool = False, **timing):
+                 profile: str = "generic", link: bool = False, url: str | None = None, **timing):
         from modem.simulator.pty_modem import ModemSimulator
         from store import Store
         from textback.config import load_config
@@ -112,7 +114,8 @@ class Rig:
         self.root = tmp_path
         link_path = str(tmp_path / "textback-modem") if link else None
         self.sim = ModemSimulator(profile=profile, link=link_path).start()
-        self.config_path = write_config(tmp_path, port=self.sim.device, delay=delay, emoji=emoji, extra=extra)
+        self.config_path = write_config(tmp_path, port=self.sim.device, delay=delay, emoji=emoji, extra=extra,
+                                        url=url)
         self.config = load_config(str(self.config_path))
         self.store = Store.open(self.config.store.url)
         self.clock = Clock()
