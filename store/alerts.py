@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from store import rows
+from store import events, rows
 from store.models import Models
 from store.records import AlertRecord
 
@@ -24,6 +24,7 @@ def raise_alert(models: Models, key: str, text: str, now: datetime) -> bool:
         row = Alert.get_or_none(Alert.key == key)
         if row is None:
             Alert.insert(key=key, text=text, active=True, raised_at=now, updated_at=now).execute()
+            events.emit(models, "alert.raised", {"key": key, "text": text}, now)
             return True
         fresh = not row.active
         update = {Alert.text: text, Alert.updated_at: now, Alert.active: True, Alert.cleared_at: None}
@@ -31,14 +32,20 @@ def raise_alert(models: Models, key: str, text: str, now: datetime) -> bool:
             update[Alert.raised_at] = now
         if text != row.text or fresh:
             Alert.update(update).where(Alert.id == row.id).execute()
+        if fresh:
+            events.emit(models, "alert.raised", {"key": key, "text": text}, now)
         return bool(fresh)
 
 
 def clear_alert(models: Models, key: str, now: datetime) -> bool:
     Alert = models.Alert
     with rows.write(models):
-        return bool(Alert.update({Alert.active: False, Alert.cleared_at: now, Alert.updated_at: now})
-                    .where((Alert.key == key) & Alert.active).execute())
+        row = Alert.get_or_none((Alert.key == key) & Alert.active)
+        if row is None:
+            return False
+        Alert.update({Alert.active: False, Alert.cleared_at: now, Alert.updated_at: now}).where(Alert.id == row.id).execute()
+        events.emit(models, "alert.cleared", {"key": key, "text": row.text}, now)
+        return True
 
 
 def active_alerts(models: Models) -> list[AlertRecord]:

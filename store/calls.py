@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee as pw
 
-from store import outbound, rows, times
+from store import events, outbound, rows, times
 from store.errors import StoreError
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact
 from store.models import NEW, Models
@@ -86,12 +86,30 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> st
         Call.update({Call.caller_number: plan.caller_number, Call.region: plan.region,
                      Call.contact: contact, Call.state: state, Call.skip_reason: skip,
                      Call.planned_at: now}).where(Call.id == call_id).execute()
+        texts = []
         if state == "planned":
             for m in plan.messages:
-                Message.create(contact=contact, call=call_id, number=plan.caller_number,
-                               direction="out", kind=m.kind, step=m.step, body=m.body,
-                               status="scheduled", due_at=m.due_at, created_at=now)
+                created = Message.create(contact=contact, call=call_id, number=plan.caller_number,
+                                         direction="out", kind=m.kind, step=m.step, body=m.body,
+                                         status="scheduled", due_at=m.due_at, created_at=now)
+                texts.append({"message_id": created.id, "kind": m.kind, "step": m.step, "due_at": events.iso(m.due_at)})
+        events.emit(models, "call.logged" if skip in NOT_MISSED or state == "logged" else "call.missed",
+                    call_data(row, plan, state, skip, texts), now)
     return state
+
+
+# Calls that were not missed: kept for the record (call.logged), not a call.missed event.
+NOT_MISSED = frozenset({"answered", "outbound", "no_status", "not_missed"})
+
+
+def call_data(row: rows.Row, plan: CallPlan, state: str, skip: str | None, texts: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a call event says: the call as the PBX saw it, and what textback decided and why."""
+    return {"call_id": row.id, "uniqueid": row.uniqueid, "caller": plan.caller_number or row.caller_raw,
+            "caller_raw": row.caller_raw, "caller_name": row.caller_name, "line": row.business_line,
+            "disposition": row.disposition, "queue_status": row.queue_status, "reason": row.reason,
+            "direction": row.direction, "happened_at": row.happened_at,
+            "decision": {"planned": "text", "skipped": "skip"}.get(state, "log"), "skip_reason": skip,
+            "cancelled_pending": plan.cancel_pending, "texts": texts}
 
 
 def last_text_back_at(models: Models, number: str) -> datetime | None:

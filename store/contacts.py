@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from store import outbound, rows, times
+from store import events, outbound, rows, times
 from store.models import POSSIBLE_OPT_OUT, Models
 from store.records import ContactInfo, OptOutEvidence, OptOutRecord, OptOutResult
 
@@ -165,3 +165,10 @@ def _event(models: Models, contact_row: rows.Row, action: str, keyword: str, mes
                               keyword=keyword or "", message=message_id, source=source, at=at,
                               rule=evidence.rule, matched=evidence.matched, text=evidence.text,
                               wrong_number=evidence.wrong_number)
+    events.emit(models, _EVENT_TYPES[action], {"number": contact_row.number, "keyword": keyword or "",
+                                               "source": source, "message_id": message_id, "rule": evidence.rule,
+                                               "wrong_number": evidence.wrong_number}, at)
+
+
+_EVENT_TYPES = {"opt_out": "contact.opted_out", "opt_in": "contact.opted_in", "block": "contact.blocked",
+                "unblock": "contact.unblocked", "settle": "contact.settled"}

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from store import rows
+from store import events, rows
 from store.models import Models
 from store.records import SentPartRecord
 
@@ -100,11 +100,14 @@ def settle(models: Models, message_id: int) -> None:
                      + (f" (status {failed[0].report_status:#04x})" if failed[0].report_status is not None else "")
                      + "; the caller has only part of the text")
         Message.update({Message.status: "failed", Message.error: error}).where(Message.id == message_id).execute()
+        events.emit(models, "text.failed", events.message_data(row, error=error, report_status=failed[0].report_status,
+                                                               parts=len(parts)))
         log.warning("text %s to %s failed: %s", message_id, row.number, error)
     elif len(parts) >= row.parts and all(p.status == "delivered" for p in parts):
         delivered_at = max(p.reported_at for p in parts)
         (Message.update({Message.status: "delivered", Message.delivered_at: delivered_at})
          .where(Message.id == message_id).execute())
+        events.emit(models, "text.delivered", events.message_data(row, delivered_at=delivered_at, parts=len(parts)))
 
 
 def _days(window: timedelta) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from store import contacts, rows, times
+from store import contacts, events, rows, times
 from store.errors import StoreError
 from store.facts import concat_key
 from store.models import IN_FLAGS, IN_KINDS, POSSIBLE_OPT_OUT, Models
@@ -111,5 +111,8 @@ def _record(models: Models, sender: str, body: str, received_at: datetime, key: 
     row = Message.create(contact=contact, number=sender, direction="in", kind=kind, body=body,
                          status="late" if late else "received", received_at=received_at, inbound_key=key,
                          parts=parts, created_at=now, read_at=now if late else None, flag=flag)
+    if kind == "reply":
+        events.emit(models, "reply.received", {"message_id": row.id, "from": sender, "body": body,
+                                               "received_at": received_at, "parts": parts, "late": late, "flag": flag}, now)
     log.info("inbound %s from %s stored as message %s%s", kind, sender, row.id, " (late)" if late else "")
     return int(row.id), True

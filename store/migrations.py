@@ -133,6 +133,11 @@ def _add_receive_memory_hygiene(models: Models) -> None:
         run(migrator.add_column("worker_status", "receive_memory", models.WorkerStatus.receive_memory))
 
 
+def _add_events(models: Models) -> None:
+    """The outbox of events for the shop's other systems, and each notify target's progress."""
+    models.database.create_tables([models.Event, models.NotifyTarget], safe=True)
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
@@ -142,6 +147,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_reception,       # v5 -> v6: message.sent_by, contact done_at/done_by, worker_status stopped/beat
     _add_receive_memory_hygiene,  # v6 -> v7: drafts and junk cleared off the modem; which memory fills
     _add_opt_out_evidence,  # v7 -> v8: wrong numbers, one confirmation, possible opt-outs, evidence
+    _add_events,          # v8 -> v9: the event outbox and [[notify]] delivery state (issue 16)
 ]
 
 CURRENT_VERSION = len(STEPS)

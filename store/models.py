@@ -91,11 +91,13 @@ class Models:
     SentPart: Any
     RejectedSms: Any
     Alert: Any
+    Event: Any
+    NotifyTarget: Any
 
     @property
     def all(self) -> list[Any]:
         return [self.Meta, self.Contact, self.Call, self.Message, self.InboundPart, self.OptOutEvent,
-                self.WorkerStatus, self.SentPart, self.RejectedSms, self.Alert]
+                self.WorkerStatus, self.SentPart, self.RejectedSms, self.Alert, self.Event, self.NotifyTarget]
 
 
 def build_models(database: pw.Database) -> Models:
@@ -311,7 +313,37 @@ def build_models(database: pw.Database) -> Models:
         class Meta:
             table_name = "alert"
 
+    class Event(Base):
+        # The outbox (schema v8, store/events.py): one row per change the shop's other systems
+        # may want (a call missed, a text sent or delivered, a reply...), written in the same
+        # transaction as the change, so a crash never keeps the one without the other. The id
+        # orders them; `uid` is what a receiver deduplicates on (at-least-once delivery).
+        uid = pw.CharField(unique=True)
+        type = pw.CharField()
+        at = UTCDateTimeField(index=True)           # when the change happened; retention purges by it
+        data = pw.TextField()                       # JSON object, see docs/events.md
+
+        class Meta:
+            table_name = "event"
+
+    class NotifyTarget(Base):
+        # Per [[notify]] target: how far its delivery got (schema v8, modem/worker/notify.py).
+        name = pw.CharField(unique=True)
+        cursor = pw.IntegerField(default=0)         # the last event id delivered (or given up on)
+        failures = pw.IntegerField(default=0)       # tries failed in a row
+        last_error = pw.TextField(null=True)
+        failing_since = UTCDateTimeField(null=True)
+        next_try_at = UTCDateTimeField(null=True)
+        last_ok_at = UTCDateTimeField(null=True)
+        delivered = pw.IntegerField(default=0)
+        dropped = pw.IntegerField(default=0)        # given up on after retry_for
+        created_at = UTCDateTimeField()
+
+        class Meta:
+            table_name = "notify_target"
+
     _add_history_indexes(Call, Message, OptOutEvent)
     return Models(database=database, Meta=MetaValue, Contact=Contact, Call=Call, Message=Message,
                   InboundPart=InboundPart, OptOutEvent=OptOutEvent, WorkerStatus=WorkerStatus,
-                  SentPart=SentPart, RejectedSms=RejectedSms, Alert=Alert)
+                  SentPart=SentPart, RejectedSms=RejectedSms, Alert=Alert, Event=Event,
+                  NotifyTarget=NotifyTarget)

@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee as pw
 
-from store import conversations, delivery, rows, times
+from store import conversations, delivery, events, rows, times
 from store.errors import StoreError, UnknownMessage
 from store.models import OUT_KINDS, Models
 from store.records import MessageRecord
@@ -44,6 +44,9 @@ def queue_message(models: Models, number: str, kind: str, body: str, due_at: dat
             # An answer deals with the customer's waiting replies: the conversation
             # leaves the inbox (store/conversations.py).
             conversations.mark_handled(models, contact.id, row.created_at)
+            events.emit(models, "staff.answered", {"message_id": row.id, "to": number, "contact": contact.number,
+                                                   "body": body, "sent_by": sent_by, "due_at": due_at},
+                        row.created_at)
     return int(row.id)
 
 
@@ -91,6 +94,8 @@ def mark_sent(models: Models, message_id: int, references: Sequence[int], owner:
                         Message.parts: first_seq - 1 + len(references), Message.sent_at: now,
                         Message.lease_owner: None, Message.lease_expires_at: None, Message.error: None}
                        ).where(Message.id == message_id).execute()
+        events.emit(models, "text.sent", events.message_data(row, parts=first_seq - 1 + len(references),
+                                                             sent_at=now), now)
         # A resumed text's first parts may have been reported on already.
         delivery.settle(models, message_id)
 
@@ -110,6 +115,8 @@ def retry_later(models: Models, message_id: int, error: str, now: datetime, max_
                       Message.due_at: now + (delay if delay is not None else backoff_delay(row.attempts))}
         update.update({Message.lease_owner: None, Message.lease_expires_at: None})
         Message.update(update).where(Message.id == message_id).execute()
+        if update[Message.status] == "failed":
+            events.emit(models, "text.failed", events.message_data(row, error=error, attempts=row.attempts), now)
     status = str(update[Message.status])
     log.info("message %s: %s after attempt %d (%s)", message_id, status, row.attempts, error)
     return status
@@ -118,9 +125,11 @@ def retry_later(models: Models, message_id: int, error: str, now: datetime, max_
 def mark_failed(models: Models, message_id: int, error: str) -> None:
     Message = models.Message
     with rows.write(models):
-        rows.message_row(models, message_id)
+        row = rows.message_row(models, message_id)
         Message.update({Message.status: "failed", Message.error: error, Message.lease_owner: None,
                         Message.lease_expires_at: None}).where(Message.id == message_id).execute()
+        if row.status != "failed":
+            events.emit(models, "text.failed", events.message_data(row, error=error, attempts=row.attempts))
 
 
 def expire_message(models: Models, message_id: int, why: str) -> int:
@@ -131,6 +140,8 @@ def expire_message(models: Models, message_id: int, why: str) -> int:
                                       Message.lease_expires_at: None})
                       .where((Message.id == message_id) & Message.status.in_(["scheduled", "sending"]))
                       .execute())
+        if changed:
+            events.emit(models, "text.expired", events.message_data(row, reason=why))
         if changed and row.kind == "text_back" and row.call_id is not None:
             changed += int(Message.update({Message.status: "cancelled",
                                            Message.cancel_reason: "first text expired"})

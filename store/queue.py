@@ -23,6 +23,7 @@ from store import (
     contacts,
     conversations,
     delivery,
+    events,
     health,
     inbound,
     outbound,
@@ -44,11 +45,13 @@ from store.records import (
     CallOutcome,
     CallRecord,
     ContactInfo,
+    EventRecord,
     ConversationState,
     ExportRow,
     InboxEntry,
     KeptPart,
     MessageRecord,
+    NotifyTargetState,
     OptOutEntry,
     OptOutEvidence,
     OptOutRecord,
@@ -503,6 +506,31 @@ class Store:
 
     def mark_alert_texted(self, key: str, now: datetime | None = None) -> None:
         alerts.mark_alert_texted(self.models, key, now or times.utcnow())
+
+    # -- the event outbox and its [[notify]] targets (store/events.py) --------------------------
+    def prepare_notify_targets(self, names: Sequence[str], now: datetime | None = None) -> None:
+        """A row per target; a new target hears the events from now on."""
+        events.prepare_targets(self.models, names, now or times.utcnow())
+
+    def pending_events(self, target: str, types: Sequence[str] = (), limit: int = 50) -> list[EventRecord]:
+        """The target's next events (of `types`, all when empty), oldest first."""
+        return events.pending_events(self.models, target, types, limit)
+
+    def event_delivered(self, target: str, event_id: int, now: datetime | None = None, *,
+                        dropped: bool = False) -> None:
+        """The target took the event (or it was given up on, `dropped`): its cursor moves past it."""
+        events.target_delivered(self.models, target, event_id, now or times.utcnow(), dropped)
+
+    def event_failed(self, target: str, error: str, next_try_at: datetime, now: datetime | None = None) -> int:
+        """One try failed; returns the failures in a row."""
+        return events.target_failed(self.models, target, error, now or times.utcnow(), next_try_at)
+
+    def notify_targets(self) -> list[NotifyTargetState]:
+        return events.target_states(self.models)
+
+    def events_after(self, after_id: int = 0, limit: int = 1000) -> list[EventRecord]:
+        """The outbox in order (tests, debugging)."""
+        return events.events_after(self.models, after_id, limit)
 
     # -- what the worker cleared off the modem (store/rejected.py) ------------------------------
     def record_rejected_sms(self, memory: str, slot: int, stat: int | None, reason: str, pdu: str,

@@ -165,10 +165,11 @@ class Purged:
     audit: int
     parts: int
     rejected: int = 0               # drafts and junk cleared off the modem (store/rejected.py)
+    events: int = 0                 # the event outbox (store/events.py), sent or not by now
 
     @property
     def total(self) -> int:
-        return self.calls + self.messages + self.audit + self.parts + self.rejected
+        return self.calls + self.messages + self.audit + self.parts + self.rejected + self.events
 
 
 @dataclass(frozen=True)
@@ -385,3 +386,30 @@ class ExportRow:
     call_id: int | None
     sent_by: str
 
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One row of the event outbox (store/events.py); `data` is its JSON text."""
+
+    id: int
+    uid: str
+    type: str
+    at: datetime
+    data: str
+
+
+@dataclass(frozen=True)
+class NotifyTargetState:
+    """How far one [[notify]] target's delivery got, for `textback status`."""
+
+    name: str
+    cursor: int
+    failures: int                   # tries failed in a row
+    last_error: str | None
+    failing_since: datetime | None
+    next_try_at: datetime | None
+    last_ok_at: datetime | None
+    delivered: int
+    dropped: int                    # given up on after retry_for
+    waiting: int                    # events after the cursor (of any type)

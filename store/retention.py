@@ -32,7 +32,9 @@ def purge_before(models: Models, cutoff: datetime, batch: int) -> Purged:
     parts = _purge(models, Part, Part.received_at < cutoff, Part.received_at, batch)
     Rejected = models.RejectedSms
     rejected = _purge(models, Rejected, Rejected.found_at < cutoff, Rejected.found_at, batch)
-    return Purged(calls=calls, messages=messages, audit=audit, parts=parts, rejected=rejected)
+    Outbox = models.Event
+    events = _purge(models, Outbox, Outbox.at < cutoff, Outbox.at, batch)
+    return Purged(calls=calls, messages=messages, audit=audit, parts=parts, rejected=rejected, events=events)
 
 
 def refresh_statistics(models: Models) -> None:
