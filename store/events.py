@@ -17,27 +17,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from store import rows, times
+from store.event_types import EVENT_TYPES
 from store.models import Models
 from store.records import EventRecord, NotifyTargetState
 
 SCHEMA = 1
-EVENT_TYPES: tuple[str, ...] = (
-    "call.missed",        # a missed call was planned: what textback decided and why
-    "call.logged",        # an answered call or a staff call-back: kept for the record, cancels what waits
-    "text.sent",          # the modem took a text (every part)
-    "text.delivered",     # the network reported every part delivered
-    "text.failed",        # the network reported it undelivered, or the modem refused it for good
-    "text.expired",       # too old when its turn came: not sent
-    "reply.received",     # a customer's text came in
-    "contact.opted_out",  # STOP (or staff, from the command line)
-    "contact.opted_in",   # START
-    "contact.blocked",    # staff: never text this number
-    "contact.unblocked",
-    "contact.settled",    # staff: a text held as a possible opt-out was not one
-    "staff.answered",     # staff answered a thread (from the command line or a staff phone)
-    "alert.raised",       # something a person must act on
-    "alert.cleared",
-)
 
 
 def iso(value: datetime | None) -> str | None:

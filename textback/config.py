@@ -240,6 +240,34 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """One [[notify]] target: the shop's CRM, team chat or script hears every event
+    (docs/events.md): an HTTP(S) URL gets a signed POST, a command gets the JSON on stdin."""
+
+    name: str = _key("", parse.nonempty)
+    url: str = _key("", parse.notify_url)
+    command: str = _key("", parse.nonempty)
+    secret: str = _key("", parse.nonempty)              # HMAC-SHA256 key for the signature header
+    events: tuple = _key((), parse.list_of(parse.event_type))   # () = every type
+    timeout: timedelta = _key(timedelta(seconds=10), parse.duration("1s", "5m"))
+    retry_for: timedelta = _key(timedelta(hours=24), parse.duration("1m", "30d"))
+    retry_first: timedelta = _key(timedelta(seconds=5), parse.duration("1s", "1h"))
+    retry_max: timedelta = _key(timedelta(minutes=10), parse.duration("1s", "1d"))
+    alert_after: int = _key(5, parse.whole_number(1, 10000))
+    cafile: str = _key("", parse.nonempty)              # a CA bundle for a private certificate
+
+    def __post_init__(self):
+        if not self.name:
+            raise parse.BadValue('needs a name, like name = "crm" (textback status shows it)')
+        if bool(self.url) == bool(self.command):
+            raise parse.BadValue('give exactly one of url = "https://..." or command = "/path/to/script"')
+        if self.url and not self.secret:
+            raise parse.BadValue('a url needs a secret = "..." (the receiver checks the signature with it)')
+        if self.retry_max < self.retry_first:
+            raise parse.BadValue("retry_max must not be shorter than retry_first")
+
+
+@dataclass(frozen=True)
 class LogConfig:
     level: str = _key("info", parse.choice("debug", "info", "warning", "error"))
 
@@ -257,6 +285,7 @@ class Config:
     modem: ModemConfig = _table(ModemConfig)
     store: StoreConfig = _table(StoreConfig)
     log: LogConfig = _table(LogConfig)
+    notify: tuple = field(default=(), metadata={"tables": NotifyConfig})
     source: str = field(default="built-in defaults", metadata={"internal": True})
 
     def allowed_regions(self) -> tuple[str, ...]:
@@ -345,6 +374,10 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
                                   f"put it under [{homes[0]}]")
             raise ConfigError(f"{source}: unknown section [{name}]{_hint(name, list(tables))}")
     config = _build(Config, doc, "", "", source, source=source)
+    names = [t.name for t in config.notify]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f'{source}: [[notify]] name = "{name}" is used twice: each target needs its own name')
     for ln in config.lines:
         if not ln.did.strip():
             raise ConfigError(f'{source}: [lines.""]: a line needs its number, like [lines."+12125550100"]')

@@ -276,3 +276,24 @@ def cnmi(v: Any) -> str:
         raise BadValue("the second value (mt) must be 1: store each text and announce it with +CMTI; "
                        "the modem library drops texts delivered directly (+CMT)")
     return ",".join(parts)
+
+
+# ---- [[notify]] targets ----
+
+def notify_url(v: Any) -> str:
+    from urllib.parse import urlsplit   # only when a [[notify]] target is configured
+
+    s = text(v).strip()
+    parts = urlsplit(s)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadValue('expected an http(s) URL like "https://crm.example.com/hooks/textback"')
+    return s
+
+
+def event_type(v: Any) -> str:
+    from store.event_types import EVENT_TYPES, is_known
+
+    s = text(v).strip()
+    if not is_known(s):
+        raise BadValue(f'unknown event type "{s}": use one of {", ".join(EVENT_TYPES)}, or a family like "text.*"')
+    return s

@@ -8,6 +8,7 @@ from `parse_config(text)` directly.
 """
 from __future__ import annotations
 
+from modem.worker.notify_send import NotifyTarget
 from modem.worker.settings import WorkerSettings
 from store.rules.dialstatus import StatusSettings
 from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
@@ -103,5 +104,15 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) 
         modem_port=modem.port,
         sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
         modem_options=options,
+        notify=notify_targets(config),
         **timing,
     )
+
+
+def notify_targets(config: Config) -> tuple[NotifyTarget, ...]:
+    """The [[notify]] tables as the worker's notifier takes them."""
+    return tuple(NotifyTarget(name=t.name, url=t.url, command=t.command, secret=t.secret, events=t.events,
+                              timeout=t.timeout.total_seconds(), retry_for=t.retry_for,
+                              retry_first=t.retry_first.total_seconds(), retry_max=t.retry_max.total_seconds(),
+                              alert_after=t.alert_after, cafile=t.cafile)
+                 for t in config.notify)

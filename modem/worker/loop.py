@@ -42,6 +42,7 @@ from modem.sms.pdu import StatusReport
 from modem.worker.alerts import AlertWatch, safe_look
 from modem.worker.conversation import FORWARD_KIND, KEYWORD_REPLY_KIND, Conversation
 from modem.worker.housekeeping import Housekeeper
+from modem.worker.notify import Notifier, NotifyStore
 from modem.worker.planning import Planner
 from modem.worker.ports import ModemPort, OpenModem, WorkerStore
 from modem.worker.receiving import Receiver
@@ -83,7 +84,8 @@ class Worker:
     ModemError; `now` is the clock (tests inject one)."""
 
     def __init__(self, store: WorkerStore, settings: WorkerSettings, open_modem: OpenModem, *,
-                 now: Callable[[], datetime] = times.utcnow, owner: str | None = None):
+                 now: Callable[[], datetime] = times.utcnow, owner: str | None = None,
+                 open_store: Callable[[], NotifyStore] | None = None):
         self.store = store
         self.settings = settings
         self.open_modem = open_modem
@@ -118,6 +120,20 @@ class Worker:
         self._status: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname()}
         self._next_beat = 0.0
         self._next_health = 0.0
+        # The events out to the shop's other systems, on threads of their own (modem/worker/notify.py),
+        # each with its own connection to the same store.
+        self.notifier: Notifier | None = None
+        if settings.notify:
+            url = getattr(store, "url", "")
+            if open_store is None and url:
+                from store import Store
+
+                def open_store() -> NotifyStore:
+                    return Store.open(url)
+            if open_store is None:
+                log.warning("[[notify]] targets configured but this store cannot be opened again: no events go out")
+            else:
+                self.notifier = Notifier(settings.notify, open_store)
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self, stop: threading.Event | None = None) -> None:
@@ -133,6 +149,7 @@ class Worker:
                 recovered = self.store.recover_expired_leases(self.now())
         except self._store_failures as exc:      # a full disk at start: the loop below retries
             self._store_problem(exc)
+        self._start_notifier()
         self._status.update(started_at=self.now(), stopped_at=None, beat_seconds=HEARTBEAT_SECONDS)
         log.info("worker %s started%s", self.owner,
                  f"; {recovered} message(s) from a stopped worker will be sent again" if recovered else "")
@@ -159,9 +176,24 @@ class Worker:
                 self.wake.clear()
         finally:
             notify("STOPPING=1")
+            if self.notifier is not None:
+                self.notifier.stop()
             self._close_modem()
             self._say_stopped()
             log.info("worker %s stopped", self.owner)
+
+    def _start_notifier(self) -> None:
+        """Each target's row first (a new target hears events from now on), then the threads."""
+        if self.notifier is None:
+            return
+        names = [t.name for t in self.notifier.targets]
+        try:
+            self.store.prepare_notify_targets(names, self.now())
+        except self._store_failures as exc:
+            log.error("notify targets not started: the store refused their rows (%s); restart the worker", exc)
+            return
+        self.notifier.start()
+        log.info("sending events to %s", ", ".join(f"{t.name} ({t.where})" for t in self.notifier.targets))
 
     def _say_stopped(self) -> None:
         """A clean stop is written at once, so `textback status` and `reply` are right at once

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from modem.worker.notify_send import NotifyTarget
 from store.rules.keywords import NO_SHOP_KEYWORDS, ShopKeywords
 from store.rules.plan import RulesSettings
 from store.rules.templates import render
@@ -40,6 +41,7 @@ class WorkerSettings:
     health_interval: float = 15.0
     reconnect_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
     modem_options: dict = field(default_factory=dict)  # keyword arguments for Modem.open
+    notify: tuple[NotifyTarget, ...] = ()               # [[notify]] targets (modem/worker/notify.py)
 
     def template_values(self) -> dict[str, str]:
         return {"business": self.business, "callback_number": self.callback_number,

@@ -288,8 +288,20 @@ def settings_report(config: cfg.Config) -> list[str]:
                              if getattr(ln, k) is not None]
                 out.append(f'[lines."{ln.did}"] ' + (", ".join(overrides) or "(templates only)"))
             continue
+        if f.name == "notify":
+            out += [notify_line(t) for t in value]
+            continue
         out += _section_lines(f.name, value)
     return out
+
+
+def notify_line(target: cfg.NotifyConfig) -> str:
+    """One [[notify]] target, its secret never shown."""
+    where = f"url = {_value(target.url)}" if target.url else f"command = {_value(target.command)}"
+    kinds = ", ".join(target.events) if target.events else "every event"
+    return (f'[[notify]] {target.name}: {where}, {kinds}'
+            + (", signed" if target.secret else "")
+            + f", retried for {cfg.format_duration(target.retry_for)}, alert after {target.alert_after} failures")
 
 
 @click.group("config")

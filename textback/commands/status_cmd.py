@@ -72,7 +72,16 @@ def collect(store, config, now: datetime) -> dict:
             "worker": worker,
             "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
             "spool_backlog": spool_backlog(config.store.spool_dir),
-            "alerts": active_alerts(store, worker)}
+            "alerts": active_alerts(store, worker), **notify_report(store, config)}
+
+
+def notify_report(store, config) -> dict:
+    """The [[notify]] targets' delivery (store/events.py), only when some are configured."""
+    wanted = [t.name for t in config.notify]
+    if not wanted:
+        return {}
+    known = {t.name: t for t in store.notify_targets()}
+    return {"notify": [known.get(name) or {"name": name, "never_started": True} for name in wanted]}
 
 
 @click.command("status")
@@ -125,6 +134,17 @@ def _receive_memory(w: dict) -> tuple[str, str | None]:
                                                              "yellow" if share > 0.8 else None)
 
 
+def _notify_line(t: dict, out, now: datetime) -> tuple[str, str, str | None]:
+    label = f"notify {t['name']}"
+    if t.get("never_started"):
+        return label, "not started yet: the worker starts it (restart it after adding a target)", "yellow"
+    kept = f"{t['delivered']} delivered, {t['waiting']} waiting" + (f", {t['dropped']} given up" if t["dropped"] else "")
+    if t["failures"]:
+        return label, (f"FAILING since {out.time(t['failing_since'], seconds=True)} ({t['failures']} tries): "
+                       f"{out.human(t['last_error'] or '', 'text')}; {kept}"), "red"
+    return label, f"ok, last delivery {_ago(out, t['last_ok_at'], now)}; {kept}", "yellow" if t["dropped"] else None
+
+
 def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
     # The records as rows: the lines below read optional fields by name.
     w, q = (as_row(report["worker"]) if report["worker"] else {}), as_row(report["queue"])
@@ -160,6 +180,7 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
              ("expired", f"{q['expired_last_day']} text(s) in the last day were too old to send",
               "yellow" if q["expired_last_day"] else None),
              ("last reply", _ago(out, q["last_received_at"], now), None)]
+    rows += [_notify_line(t if isinstance(t, dict) else as_row(t), out, now) for t in report.get("notify", ())]
     backlog = report["spool_backlog"]
     rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
                  f"{backlog} call(s) waiting in {report['spool_dir']}", "yellow" if backlog else None))
