@@ -43,7 +43,8 @@ def clear_alert(models: Models, key: str, now: datetime) -> bool:
         row = Alert.get_or_none((Alert.key == key) & Alert.active)
         if row is None:
             return False
-        Alert.update({Alert.active: False, Alert.cleared_at: now, Alert.updated_at: now}).where(Alert.id == row.id).execute()
+        (Alert.update({Alert.active: False, Alert.cleared_at: now, Alert.updated_at: now})
+         .where(Alert.id == row.id).execute())
         events.emit(models, "alert.cleared", {"key": key, "text": row.text}, now)
         return True
 

@@ -92,7 +92,8 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> st
                 created = Message.create(contact=contact, call=call_id, number=plan.caller_number,
                                          direction="out", kind=m.kind, step=m.step, body=m.body,
                                          status="scheduled", due_at=m.due_at, created_at=now)
-                texts.append({"message_id": created.id, "kind": m.kind, "step": m.step, "due_at": events.iso(m.due_at)})
+                texts.append({"message_id": created.id, "kind": m.kind, "step": m.step,
+                              "due_at": events.iso(m.due_at)})
         events.emit(models, "call.logged" if skip in NOT_MISSED or state == "logged" else "call.missed",
                     call_data(row, plan, state, skip, texts), now)
     return state
@@ -102,7 +103,8 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> st
 NOT_MISSED = frozenset({"answered", "outbound", "no_status", "not_missed"})
 
 
-def call_data(row: rows.Row, plan: CallPlan, state: str, skip: str | None, texts: list[dict[str, Any]]) -> dict[str, Any]:
+def call_data(row: rows.Row, plan: CallPlan, state: str, skip: str | None,
+              texts: list[dict[str, Any]]) -> dict[str, Any]:
     """What a call event says: the call as the PBX saw it, and what textback decided and why."""
     return {"call_id": row.id, "uniqueid": row.uniqueid, "caller": plan.caller_number or row.caller_raw,
             "caller_raw": row.caller_raw, "caller_name": row.caller_name, "line": row.business_line,

@@ -39,7 +39,10 @@ def emit(models: Models, type_: str, data: dict[str, Any], at: datetime | None =
 
 def message_data(row: rows.Row, **extra: Any) -> dict[str, Any]:
     """What every text.* event says about its text."""
-    data: dict[str, Any] = {"message_id": row.id, "to": row.number, "contact": row.contact.number,
+    # A forward goes to a staff phone but belongs to the customer's thread: only then is the
+    # contact another number (read from its row; for every other text it is the recipient).
+    contact = row.contact.number if row.kind == "forward" else row.number
+    data: dict[str, Any] = {"message_id": row.id, "to": row.number, "contact": contact,
                             "kind": row.kind, "step": row.step, "call_id": row.call_id, "body": row.body,
                             "parts": row.parts}
     data.update(extra)

@@ -113,6 +113,7 @@ def _record(models: Models, sender: str, body: str, received_at: datetime, key: 
                          parts=parts, created_at=now, read_at=now if late else None, flag=flag)
     if kind == "reply":
         events.emit(models, "reply.received", {"message_id": row.id, "from": sender, "body": body,
-                                               "received_at": received_at, "parts": parts, "late": late, "flag": flag}, now)
+                                               "received_at": received_at, "parts": parts, "late": late,
+                                               "flag": flag}, now)
     log.info("inbound %s from %s stored as message %s%s", kind, sender, row.id, " (late)" if late else "")
     return int(row.id), True

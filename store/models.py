@@ -318,7 +318,7 @@ def build_models(database: pw.Database) -> Models:
         # may want (a call missed, a text sent or delivered, a reply...), written in the same
         # transaction as the change, so a crash never keeps the one without the other. The id
         # orders them; `uid` is what a receiver deduplicates on (at-least-once delivery).
-        uid = pw.CharField(unique=True)
+        uid = pw.CharField()                        # uuid4 hex: unique without an index to keep up
         type = pw.CharField()
         at = UTCDateTimeField(index=True)           # when the change happened; retention purges by it
         data = pw.TextField()                       # JSON object, see docs/events.md

@@ -48,7 +48,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/textback"
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from textback.config import ConfigError, parse_config
 from textback.commands.config_cmd import notify_line
+from textback.config import ConfigError, parse_config
 from textback.worker_settings import notify_targets
 
 

@@ -281,7 +281,7 @@ def cnmi(v: Any) -> str:
 # ---- [[notify]] targets ----
 
 def notify_url(v: Any) -> str:
-    from urllib.parse import urlsplit   # only when a [[notify]] target is configured
+    from urllib.parse import urlsplit  # only when a [[notify]] target is configured
 
     s = text(v).strip()
     parts = urlsplit(s)

@@ -101,7 +101,7 @@ def _post(target: NotifyTarget, data: bytes, event_id: str, event_type: str) -> 
             raise DeliveryFailed(f"cannot find the host {host} ({reason.strerror}): check the url and the DNS"
                                  ) from None
         raise DeliveryFailed(f"could not reach {target.url}: {reason}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise DeliveryFailed(f"{target.url} did not answer within {target.timeout:g} s") from None
     except (OSError, ValueError) as exc:     # a reset connection, a bad status line...
         raise DeliveryFailed(f"could not deliver to {target.url}: {exc}") from None

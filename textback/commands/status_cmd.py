@@ -138,7 +138,9 @@ def _notify_line(t: dict, out, now: datetime) -> tuple[str, str, str | None]:
     label = f"notify {t['name']}"
     if t.get("never_started"):
         return label, "not started yet: the worker starts it (restart it after adding a target)", "yellow"
-    kept = f"{t['delivered']} delivered, {t['waiting']} waiting" + (f", {t['dropped']} given up" if t["dropped"] else "")
+    kept = f"{t['delivered']} delivered, {t['waiting']} waiting"
+    if t["dropped"]:
+        kept += f", {t['dropped']} given up"
     if t["failures"]:
         return label, (f"FAILING since {out.time(t['failing_since'], seconds=True)} ({t['failures']} tries): "
                        f"{out.human(t['last_error'] or '', 'text')}; {kept}"), "red"
