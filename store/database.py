@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import os
 import sqlite3
 from pathlib import Path
@@ -33,7 +34,7 @@ def open_database(url: str = DEFAULT_URL, *, busy_timeout: float = 10.0) -> pw.D
     parsed = parse_database_url(url)
     if parsed.scheme == "sqlite":
         return _open_sqlite(parsed.path, busy_timeout)
-    return _open_postgresql(parsed)
+    return _open_postgresql(parsed, busy_timeout)
 
 
 def _open_sqlite(path: str, busy_timeout: float) -> pw.SqliteDatabase:
@@ -85,7 +86,7 @@ def writable_problem(db: pw.Database) -> str | None:
     return file_writable_problem(db.database)
 
 
-def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
+def _open_postgresql(parsed: DatabaseURL, busy_timeout: float) -> pw.PostgresqlDatabase:
     """psycopg 3 (the `postgresql` extra); peewee would take psycopg2 too, but only psycopg 3
     is tested and ships binary wheels for a Pi."""
     if importlib.util.find_spec("psycopg") is None:
@@ -94,8 +95,10 @@ def _open_postgresql(parsed: DatabaseURL) -> pw.PostgresqlDatabase:
                             "or use an sqlite:// URL")
     kwargs: dict[str, Any] = {k: v for k, v in (("user", parsed.user), ("password", parsed.password),
                                 ("host", parsed.host), ("port", parsed.port)) if v is not None}
-    # connect_timeout: an unreachable server fails in seconds, not the TCP default of minutes.
-    db = pw.PostgresqlDatabase(parsed.database, prefer_psycopg3=True, connect_timeout=CONNECT_TIMEOUT, **kwargs)
+    # connect_timeout: an unreachable server fails in seconds, not the TCP default of minutes;
+    # never longer than the caller's own bound (the hook's 2 s). libpq's minimum is 2.
+    wait = max(2, min(CONNECT_TIMEOUT, math.ceil(busy_timeout)))
+    db = pw.PostgresqlDatabase(parsed.database, prefer_psycopg3=True, connect_timeout=wait, **kwargs)
     try:
         db.connect()
     except pw.DatabaseError as exc:

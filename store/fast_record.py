@@ -1,4 +1,5 @@
-"""The lean write path for the AGI hook: record one call with stdlib sqlite3.
+"""The lean write path for the AGI hook: record one call with stdlib sqlite3 (a
+PostgreSQL store: store/fast_record_postgresql.py, psycopg without peewee).
 
 The hook runs once per call on a small board and pays the interpreter start
 each time, so this module imports no peewee (a test checks it). It writes the
@@ -52,7 +53,9 @@ def record_calls(url: str, facts: list[CallFact], timeout: float = 2.0, *, leave
     except StoreError as exc:
         raise StoreUnavailable(str(exc)) from None
     if parsed.scheme != "sqlite":
-        return [_record_with_store(url, fact, timeout) for fact in facts]
+        # psycopg only for a PostgreSQL store: an SQLite hook's imports stay as they are.
+        from store import fast_record_postgresql
+        return fast_record_postgresql.record_calls(url, parsed, facts, timeout)
     deadline = time.monotonic() + timeout
     path = parsed.path
     if not os.path.exists(path):
@@ -127,15 +130,3 @@ def _create_with_store(url: str, timeout: float) -> None:
         Store.open(url, busy_timeout=timeout).close()
     except StoreError as exc:
         raise StoreUnavailable(str(exc)) from None
-
-
-def _record_with_store(url: str, fact: CallFact, timeout: float) -> int:
-    from store.queue import Store
-
-    try:
-        with Store.open(url, busy_timeout=timeout) as store:
-            return store.record_call(fact)
-    except StoreError as exc:
-        raise StoreUnavailable(str(exc)) from None
-    except Exception as exc:  # a driver error on a remote database: the hook spools
-        raise StoreUnavailable(f"cannot record the call in {url.split('@')[-1]}: {exc}") from None

@@ -168,6 +168,6 @@ def test_fast_path_imports_no_peewee(db_url):
     fast_record.record_call(db_url, fact())        # schema exists: the common case
     code = ("import sys; from store import fast_record; from store.facts import CallFact; "
             f"print(fast_record.record_call({db_url!r}, CallFact(uniqueid='x.1'))); "
-            "print('peewee' in sys.modules)")
+            "print('peewee' in sys.modules, 'psycopg' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
-    assert out.stdout.split() == ["2", "False"]
+    assert out.stdout.split() == ["2", "False", "False"]
