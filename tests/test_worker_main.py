@@ -204,3 +204,26 @@ def test_a_clean_stop_is_in_the_heartbeat_at_once(tmp_path):
         status = store.worker_status()
     assert status.stopped_at is not None and status.modem_alive is False
     assert worker_state(status, datetime.now().astimezone()) == "stopped"
+
+
+@pytest.mark.slow
+def test_worker_rides_out_a_postgresql_outage(tmp_path, pg_cluster, pg_url):
+    """The server stops under a running worker (open connections cut) and comes back: the
+    worker stays alive and texts the next missed call."""
+    made = Rig(tmp_path, url=pg_url)
+    rig = made.start()
+    try:
+        wait_until(lambda: rig.worker.modem is not None, what="modem open")
+        rig.call(US, "1700000000.40")
+        wait_until(lambda: rig.sent_to(US), timeout=10, what="first text before the outage")
+        pg_cluster.stop()
+        try:
+            time.sleep(1.5)                     # the worker polls a store that is gone
+            assert rig.thread.is_alive()
+        finally:
+            pg_cluster.restart()
+        rig.call(US2, "1700000000.41")
+        wait_until(lambda: rig.sent_to(US2), timeout=20, what="a text after the server is back")
+        assert rig.thread.is_alive()
+    finally:
+        made.stop()
