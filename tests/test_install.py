@@ -238,7 +238,7 @@ def test_as_the_real_users_hook_records_worker_texts_staff_replies(shared_tmp, s
     # the simulator; a real install keeps /var/lib/textback and /dev/textback-modem.
     config = root / "etc/textback/textback.toml"
     config.write_text(BASE_TOML.format(shop=SHOP_LINE, delay="0s", emoji="keep", staff=STAFF, port=sim.device,
-                                       db=data / "textback.db", spool=spool))
+                                       url=f"sqlite:///{data / 'textback.db'}", spool=spool))
     os.chown(sim.device, 0, DIALOUT)          # what the udev rule does for the real modem
     os.chmod(sim.device, 0o660)
     hook_groups = SETUPS[setup][1]
