@@ -32,17 +32,18 @@ class Site:
     root: Path
     db: Path
     config: Path
+    store_url: str | None = None        # another store than the SQLite file `db` (PostgreSQL)
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.db}"
+        return self.store_url or f"sqlite:///{self.db}"
 
     def store(self) -> Store:
         return Store.open(self.url)
 
 
 def make_site(tmp_path: Path, *, country: str = "US", tz: str = "America/New_York", create: bool = True,
-              extra: str = "") -> Site:
+              extra: str = "", url: str | None = None) -> Site:
     db = tmp_path / "var" / "t.db"
     config = tmp_path / "textback.toml"
     config.write_text(textwrap.dedent(f"""\
@@ -51,10 +52,10 @@ def make_site(tmp_path: Path, *, country: str = "US", tz: str = "America/New_Yor
         country = "{country}"
         timezone = "{tz}"
         [store]
-        url = "sqlite:///{db}"
+        url = "{url or f'sqlite:///{db}'}"
         spool_dir = "{tmp_path / 'spool'}"
         """) + extra, encoding="utf-8")
-    site = Site(tmp_path, db, config)
+    site = Site(tmp_path, db, config, url)
     if create:
         site.store().close()
     return site
