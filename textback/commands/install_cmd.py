@@ -43,6 +43,14 @@ def install(root: str, dry_run: bool, fastagi: bool, agi_bin: str | None, asteri
     staged = os.path.realpath(root) != "/"
     if os.geteuid() != 0 and not dry_run:
         raise click.ClickException("textback install needs root: sudo textback install (or --dry-run to look)")
+    missing = [name for name in ("etc/passwd", "etc/group") if staged and not os.path.isfile(os.path.join(root, name))]
+    if missing:
+        # systemd-sysusers adds the textback user to the staged accounts; into none it fails
+        # with "Failed to take /etc/passwd lock", which says nothing about the fix.
+        raise click.ClickException(
+            f"--root {root} has no {' or '.join(missing)}: the textback user is added to the accounts of "
+            f"the machine it is staged for; copy them first: mkdir -p {os.path.join(root, 'etc')} && "
+            f"cp /etc/passwd /etc/group {os.path.join(root, 'etc')}/")
     setup = detect(root, proc=None if staged else "/proc")
     if asterisk_user:
         setup.user, setup.user_from, setup.found = asterisk_user, "--asterisk-user", True
