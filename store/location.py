@@ -48,7 +48,8 @@ def read_text(path: str) -> str:
         raise FileProblem(f"{path}: no such file; give an existing file with --config or {ENV_VAR}, "
                           f"or write one with: textback config example > {path}") from None
     except PermissionError:
-        raise FileProblem(f"{path}: permission denied; run as the textback user or make the file readable") from None
+        raise FileProblem(f"{path}: permission denied; it is for group textback: staff join it with "
+                          "sudo usermod -aG textback $USER (then log in again), or run as root") from None
     except IsADirectoryError:
         raise FileProblem(f"{path}: is a directory, expected the textback.toml file") from None
     except UnicodeDecodeError as e:

@@ -117,8 +117,9 @@ def parse_duration(v: Any) -> timedelta:
 
 def format_duration(td: timedelta) -> str:
     total, out = int(td.total_seconds()), ""
-    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):   # "24h" reads better than "1d"
-        if total >= size:
+    # "24h" reads better than "1d", but "400d" better than "9600h": days from two days up
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size and (unit != "d" or total >= 2 * size):
             out += f"{total // size}{unit}"
             total %= size
     return out or "0s"

@@ -39,6 +39,21 @@ def check_config(ctx) -> tuple[cfg.Config, Check]:
     return conf, Check("configuration valid", OK, conf.source)
 
 
+def config_ready(conf: cfg.Config) -> Check:
+    """A valid file can still hold the example's name and numbers, or a text that would lose a
+    sentence: `config check` refuses those, so doctor must not call the configuration fine."""
+    from textback.commands.config_cmd import identity_errors, template_value_errors
+
+    name = "configuration ready to text callers"
+    fix = f"edit {conf.source} as each error says, then: textback config check"
+    placeholders, incomplete = identity_errors(conf), template_value_errors(conf)
+    if placeholders:        # texting callers the example's name and number: never
+        return Check(name, FAIL, "; ".join(placeholders + incomplete), fix)
+    if incomplete:          # a sentence left out of a text: the texts still go, shorter
+        return Check(name, WARN, "; ".join(incomplete), fix)
+    return Check(name, OK, "no example values left, every text complete")
+
+
 def heartbeat(db: Path | None, url: str) -> tuple[WorkerStatus | None, list[dict]]:
     """The worker's last heartbeat and its active alerts, read without creating anything."""
     if db is not None and not db.exists():
@@ -67,6 +82,8 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
     """Check config, database, Asterisk hook, modem, SIM, network and worker; say how to fix each."""
     conf, first = check_config(ctx)
     checks = [first]
+    if first.mark == OK:
+        checks.append(config_ready(conf))
     try:
         path = database_path(conf.store.url)
     except Exception as exc:  # noqa: BLE001 - a bad URL is reported as a failed check, not a crash

@@ -65,15 +65,27 @@ def open_store(config: cfg.Config, busy_timeout: float = BUSY_TIMEOUT):
     try:
         store = Store.open(url, busy_timeout=busy_timeout)
     except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_with_staff_hint(exc)) from None
     try:
         yield store
     except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_with_staff_hint(exc)) from None
     except (pw.DatabaseError, sqlite3.Error) as exc:
-        raise click.ClickException(str(sqlite_error(exc, path or url))) from None
+        raise click.ClickException(_with_staff_hint(sqlite_error(exc, path or url))) from None
     finally:
         store.close()
+
+
+def _with_staff_hint(exc: Exception) -> str:
+    """A database a person at the terminal cannot write: most often they are staff not yet
+    in group textback (README: staff join the group), which the store's own words cannot know."""
+    from store.errors import DatabaseNotWritable
+
+    if not isinstance(exc, DatabaseNotWritable) or os.geteuid() == 0:
+        return str(exc)
+    login = staff_login()
+    return (f"{exc}; you are {login}: staff join group textback with: sudo usermod -aG textback {login} "
+            "(then log in again)")
 
 
 def parse_since(text: str | None) -> datetime | None:
