@@ -125,3 +125,21 @@ def test_a_broken_hook_stops_the_demo_with_a_clear_error(tmp_path):
     assert "the demo stopped: the AGI hook did not record the call from +12125550142" in done.stderr
     assert "cannot open the database" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_the_readme_shows_what_the_demo_prints(tmp_path, monkeypatch):
+    # README's "What the demo prints" is the newcomer's first sight of the product: it must
+    # stay the demo's real output, line for line; only numbers (timings, dates) may differ.
+    import re
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("## What the demo prints", 1)[1].split("```\n", 2)[1]
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+
+    def shape(text: str) -> list[str]:
+        text = re.sub(r"/tmp/textback-demo-\S+|" + re.escape(str(tmp_path)) + r"/textback-demo-\S+", "DIR", text)
+        return [re.sub(r"\d+", "N", line).rstrip() for line in text.splitlines()]
+
+    assert shape(result.output) == shape(shown.removeprefix("$ textback demo\n"))
