@@ -14,10 +14,11 @@ from typing import Any
 
 import peewee as pw
 
-from store import conversations, delivery, events, rows, times
+from store import conversations, delivery, events, rows, sending, times
 from store.errors import StoreError, UnknownMessage
 from store.models import OUT_KINDS, Models
 from store.records import MessageRecord
+from store.rules.pacing import Hold
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,15 @@ def queue_message(models: Models, number: str, kind: str, body: str, due_at: dat
     return int(row.id)
 
 
-def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime) -> MessageRecord | None:
+def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime,
+              hold: Hold | None = None) -> MessageRecord | None:
     Message = models.Message
+    where = (Message.status == "scheduled") & (Message.due_at <= now)
+    held = sending.held_filter(models, hold)
+    if held is not None:
+        where &= held
     with rows.write(models):
-        query = (Message.select(Message.id)
-                 .where((Message.status == "scheduled") & (Message.due_at <= now))
+        query = (Message.select(Message.id).where(where)
                  .order_by(Message.due_at, Message.id).limit(1))
         if isinstance(models.database, pw.PostgresqlDatabase):
             query = query.for_update(skip_locked=True)
@@ -70,10 +75,13 @@ def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime) -
         return rows.message_record(Message.get_by_id(row.id))
 
 
-def next_due_at(models: Models) -> datetime | None:
+def next_due_at(models: Models, hold: Hold | None = None) -> datetime | None:
     Message = models.Message
-    value = (Message.select(pw.fn.MIN(Message.due_at))
-             .where(Message.status == "scheduled").scalar())
+    where = Message.status == "scheduled"
+    held = sending.held_filter(models, hold)
+    if held is not None:
+        where &= held
+    value = Message.select(pw.fn.MIN(Message.due_at)).where(where).scalar()
     return times.from_db(value)
 
 

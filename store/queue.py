@@ -30,6 +30,7 @@ from store import (
     rejected,
     reports,
     retention,
+    sending,
     times,
 )
 from store import stats as shop_stats
@@ -66,6 +67,7 @@ from store.records import (
     WorkerStatus,
 )
 from store.rows import shown_name
+from store.rules.pacing import Hold
 from store.url import DEFAULT_URL
 
 log = logging.getLogger(__name__)
@@ -169,17 +171,33 @@ class Store:
         answer takes the conversation out of the inbox (store/conversations.py)."""
         return outbound.queue_message(self.models, number, kind, body, due_at, call_id, contact_number, sent_by)
 
-    def claim_due(self, owner: str, lease_seconds: float, now: datetime | None = None) -> MessageRecord | None:
+    def claim_due(self, owner: str, lease_seconds: float, now: datetime | None = None, *,
+                  hold: Hold | None = None) -> MessageRecord | None:
         """Lease the next due message to `owner`, or None. Never hands one message out twice.
+        `hold`: the kinds that wait for the carrier limits (store/rules/pacing.py); the rest pass them.
 
         SQLite: the transaction is BEGIN IMMEDIATE, so claimers queue on the
         write lock. PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers pass each other.
         """
-        return outbound.claim_due(self.models, owner, lease_seconds, now or times.utcnow())
+        return outbound.claim_due(self.models, owner, lease_seconds, now or times.utcnow(), hold)
 
-    def next_due_at(self) -> datetime | None:
-        """When the earliest scheduled message falls due (may be in the past), or None."""
-        return outbound.next_due_at(self.models)
+    def next_due_at(self, hold: Hold | None = None) -> datetime | None:
+        """When the earliest scheduled message `hold` lets through falls due (may be in the
+        past), or None."""
+        return outbound.next_due_at(self.models, hold)
+
+    # -- carrier limits (store/sending.py) ------------------------------------------------------
+    def sent_count_since(self, since: datetime) -> int:
+        """Texts the modem took since `since` (every kind: the carrier counts them all)."""
+        return sending.sent_count_since(self.models, since)
+
+    def recipient_count_since(self, since: datetime) -> int:
+        """Distinct numbers the modem texted since `since`."""
+        return sending.recipient_count_since(self.models, since)
+
+    def held_count(self, hold: Hold, now: datetime) -> int:
+        """Due texts `hold` keeps waiting."""
+        return sending.held_count(self.models, hold, now)
 
     def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
                   now: datetime | None = None, *, first_seq: int = 1) -> None:

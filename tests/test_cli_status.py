@@ -172,3 +172,21 @@ def test_doctor_takes_csv_like_every_listing(tmp_path, pbx):
     assert {r["name"] for r in rows} >= {"worker service running"}
     assert json.loads(doctor(site, pbx, "--worker-user", ME, "--json").output)[0].keys() == {
         "name", "mark", "detail", "fix"}
+
+
+def test_status_shows_todays_texts_and_the_30_day_numbers_against_the_caps(tmp_path):
+    site = make_site(tmp_path, extra="[sending]\ndaily_cap = 10\nrecipients_cap = 0\n")
+    now = datetime.now(timezone.utc)
+    with site.store() as store:
+        for n, number in enumerate(["+12125550123", "+12125550145", "+12125550123"] * 3):
+            message_id = store.queue_message(number, "text_back", "Hi", now)
+            store.claim_due("t", 60, now)
+            store.mark_sent(message_id, n, "t", now)
+        old = store.queue_message("+12125550167", "text_back", "Hi", now)
+        store.claim_due("t", 60, now)
+        store.mark_sent(old, 99, "t", now - timedelta(days=31))    # outside both windows
+    output = run(site, "status").output
+    assert "texts today        9 of 10 (daily cap, 90%)\n" in output
+    assert "numbers, 30 days   2 (no distinct-number cap)\n" in output
+    report = json.loads(run(site, "status", "--json").output)
+    assert report["sending"] == {"sent_today": 9, "daily_cap": 10, "recipients_30d": 2, "recipients_cap": None}

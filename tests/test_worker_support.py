@@ -44,6 +44,11 @@ emoji = "{emoji}"
 [staff]
 numbers = ["{staff}"]
 
+[sending]
+# The worker tests send bursts; tests/test_worker_pacing.py sets its own gaps and caps.
+min_gap = "0s"
+gap_jitter = "0s"
+
 [modem]
 port = "{port}"
 

@@ -206,6 +206,17 @@ class GuardConfig:
 
 
 @dataclass(frozen=True)
+class SendingConfig:
+    """Carrier-safe sending (store/rules/pacing.py): a consumer SIM that sends like a bulk
+    sender gets capped or blocked. 0 turns a cap off."""
+
+    min_gap: timedelta = _key(timedelta(seconds=5), parse.duration("0s", "10m"))
+    gap_jitter: timedelta = _key(timedelta(seconds=5), parse.duration("0s", "10m"))
+    daily_cap: int = _key(90, parse.whole_number(0, 100000))
+    recipients_cap: int = _key(200, parse.whole_number(0, 1000000))
+
+
+@dataclass(frozen=True)
 class StaffConfig:
     numbers: tuple = _key((), parse.list_of(parse.e164))
     forward: bool = _key(True, parse.flag)
@@ -281,6 +292,7 @@ class Config:
     followups: FollowupsConfig = _table(FollowupsConfig)
     quiet_hours: QuietHours = _table(QuietHours, keys=QUIET_KEYS)
     guard: GuardConfig = _table(GuardConfig)
+    sending: SendingConfig = _table(SendingConfig)
     staff: StaffConfig = _table(StaffConfig)
     modem: ModemConfig = _table(ModemConfig)
     store: StoreConfig = _table(StoreConfig)

@@ -63,6 +63,11 @@ delay = "0s"
 [staff]
 numbers = ["{staff}"]
 
+[sending]
+# The demo plays a day in a minute: no gap between texts (a real SIM keeps the default).
+min_gap = "0s"
+gap_jitter = "0s"
+
 [modem]
 # The simulator's pty: gone once the demo ends (a real worker needs a real modem).
 port = "{port}"

@@ -13,6 +13,7 @@ from modem.worker.settings import WorkerSettings
 from store.rules.dialstatus import StatusSettings
 from store.rules.guard import DEFAULT_TEXTABLE_TYPES, GuardSettings
 from store.rules.keywords import ShopKeywords
+from store.rules.pacing import CarrierLimits
 from store.rules.plan import LineProfile, RulesSettings
 from store.rules.schedule import WEEKDAYS, Hours, OpeningRange
 from textback.config import Config
@@ -73,6 +74,12 @@ def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSet
     )
 
 
+def carrier_limits(config: Config) -> CarrierLimits:
+    sending = config.sending
+    return CarrierLimits(min_gap=sending.min_gap, gap_jitter=sending.gap_jitter,
+                         daily_cap=sending.daily_cap or None, recipients_cap=sending.recipients_cap or None)
+
+
 def shop_keywords(config: Config) -> ShopKeywords:
     words = config.keywords
     return ShopKeywords(opt_out=words.opt_out, opt_in=words.opt_in, help=words.help)
@@ -105,6 +112,7 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) 
         sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
         modem_options=options,
         notify=notify_targets(config),
+        limits=carrier_limits(config),
         **timing,
     )
 

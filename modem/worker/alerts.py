@@ -40,7 +40,7 @@ DISK_LOW_FRACTION = 0.05
 DISK_LOW_CEILING = 512 * 1024 * 1024
 DISK_LOW_BYTES = 8 * 1024 * 1024
 
-CONDITIONS = ("hourly_cap", "receive_memory", "disk_full", "modem_gone", "texts_failing")
+CONDITIONS = ("hourly_cap", "carrier_limits", "receive_memory", "disk_full", "modem_gone", "texts_failing")
 EVENTS = ("database_replaced", "store_unwritable")
 
 
@@ -54,6 +54,7 @@ class Observations:
     modem_lost_for: float | None = None                   # seconds, None while the modem answers
     failing_in_a_row: int = 0
     last_failure: str = ""
+    carrier_limits: str | None = None                     # store/rules/pacing.py's sentence
 
 
 class AlertWatch:
@@ -110,6 +111,10 @@ class AlertWatch:
                 "calls wait in the spool. Check the disk.")
 
     # -- the look ----------------------------------------------------------------------------
+    def looking_soon(self) -> bool:
+        """The next look() looks (not every pass): costly observations are made only then."""
+        return time.monotonic() >= self._next_look
+
     def look(self, now: datetime) -> list[tuple[str, str]]:
         """Raise and clear; return the (staff number, text) alerts to queue now. Raises
         StoreError like any store verb (the loop's handler takes it)."""
@@ -148,6 +153,8 @@ class AlertWatch:
             wanted["hourly_cap"] = (f"hourly cap of {seen.hourly_cap} texts reached: {seen.held_calls} call(s) held "
                                     "(texted when the cap allows, or skipped when stale). So many calls at once "
                                     "may be forged caller IDs: look at `textback calls`")
+        if seen.carrier_limits:
+            wanted["carrier_limits"] = seen.carrier_limits
         if seen.receive_memory is not None:
             memory, used, total = seen.receive_memory
             if total and used / total > RECEIVE_MEMORY_FULL:

@@ -43,6 +43,7 @@ from modem.worker.alerts import AlertWatch, safe_look
 from modem.worker.conversation import FORWARD_KIND, KEYWORD_REPLY_KIND, Conversation
 from modem.worker.housekeeping import Housekeeper
 from modem.worker.notify import Notifier, NotifyStore
+from modem.worker.pacing import Pacer
 from modem.worker.planning import Planner
 from modem.worker.ports import ModemPort, OpenModem, WorkerStore
 from modem.worker.receiving import Receiver
@@ -98,6 +99,7 @@ class Worker:
         self.modem: ModemPort | None = None
         self.receiver = Receiver(store, self.conversation, now, self.wake)
         self.housekeeper = Housekeeper(store, settings.keep, settings.purge_batch)
+        self.pacer = Pacer(store, settings.limits, settings.rules.hours.tz)
         self._failures = 0                 # modem open attempts failed in a row
         self._next_attempt = 0.0           # monotonic time of the next open attempt
         self._lost_since: float | None = None
@@ -215,6 +217,7 @@ class Worker:
                   "from a backup", how)
         self.store.reopen()
         self.planner.forget()
+        self.pacer.forget()
         self.alerts.forget()
         self.alerts.event("database_replaced", f"the database {how} while the worker ran; the worker now "
                           "uses the new file. If nobody restored it on purpose, restore it from a backup", now)
@@ -269,6 +272,8 @@ class Worker:
                                if self.modem is None and self._lost_since is not None else None)
         seen.failing_in_a_row = self._failing_in_a_row
         now = self.now()
+        if self.alerts.looking_soon():
+            seen.carrier_limits = self.pacer.alert(now)
         for number, text in safe_look(self.alerts, now):
             self.store.queue_message(number, "alert", text, now)
 
@@ -388,13 +393,15 @@ class Worker:
     def _send_due(self, modem: ModemPort) -> int:
         sent = 0
         while not self.stop_event.is_set():
-            due = self.store.next_due_at()
             now = self.now()
+            # Text-backs and follow-ups wait for the gap and the caps; the rest go.
+            hold = self.pacer.hold(now)
+            due = self.store.next_due_at(hold)
             # Only a read while nothing is due: the claim is a write transaction, and the
             # AGI hook must not queue behind one every 100 ms.
             if due is None or due > now:
                 break
-            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now)
+            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now, hold=hold)
             if message is None:
                 break
             if self.stop_event.is_set():
@@ -499,6 +506,7 @@ class Worker:
                         "every pass; it is not sent again", message.id, message.number, store_problem_text(exc))
             raise
         self._failing_in_a_row = 0
+        self.pacer.sent(self.now())
         self._status["last_sent_at"] = self.now()
         resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,

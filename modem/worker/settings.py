@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from modem.worker.notify_send import NotifyTarget
 from store.rules.keywords import NO_SHOP_KEYWORDS, ShopKeywords
+from store.rules.pacing import NO_LIMITS, CarrierLimits
 from store.rules.plan import RulesSettings
 from store.rules.templates import render
 
@@ -35,6 +36,8 @@ class WorkerSettings:
     keep: timedelta | None = timedelta(days=400)       # [store] keep; None: keep everything
     purge_batch: int = 500                             # rows per table per pass while purging
     sweep_interval: timedelta = timedelta(seconds=60)
+    # [sending]: gaps and caps that keep a consumer SIM from looking like a bulk sender.
+    limits: CarrierLimits = NO_LIMITS
     # The worker's own timing; not in the TOML (tests and the kill test shorten them).
     poll_interval: float = 0.1
     lease_seconds: float = 60.0

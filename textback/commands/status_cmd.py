@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import click
 
 from store.records import WorkerStatus
+from store.rules import pacing
 from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import as_row, listing_options
 
@@ -72,7 +73,8 @@ def collect(store, config, now: datetime) -> dict:
             "worker": worker,
             "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
             "spool_backlog": spool_backlog(config.store.spool_dir),
-            "alerts": active_alerts(store, worker), **notify_report(store, config)}
+            "alerts": active_alerts(store, worker), "sending": sending_usage(store, config, now),
+            **notify_report(store, config)}
 
 
 def notify_report(store, config) -> dict:
@@ -82,6 +84,23 @@ def notify_report(store, config) -> dict:
         return {}
     known = {t.name: t for t in store.notify_targets()}
     return {"notify": [known.get(name) or {"name": name, "never_started": True} for name in wanted]}
+
+
+def sending_usage(store, config, now: datetime) -> dict:
+    """What the SIM sent against the [sending] caps (None: no cap)."""
+    sending = config.sending
+    return {"sent_today": store.sent_count_since(pacing.day_start(now, config.business.timezone)),
+            "daily_cap": sending.daily_cap or None,
+            "recipients_30d": store.recipient_count_since(now - pacing.RECIPIENT_WINDOW),
+            "recipients_cap": sending.recipients_cap or None}
+
+
+def _against(used: int, cap: int | None, what: str) -> tuple[str, str | None]:
+    if cap is None:
+        return f"{used} (no {what})", None
+    colour = "red" if used >= cap else "yellow" if used >= cap * 0.8 else None
+    held = "; text-backs wait" if used >= cap else ""
+    return f"{used} of {cap} ({what}, {used / cap:.0%}{held})", colour
 
 
 @click.command("status")
@@ -179,6 +198,10 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
     rows += [("queue", f"{q['scheduled']} scheduled ({q['due_now']} due now), {q['sending']} sending",
               "yellow" if q["due_now"] and not report["worker_alive"] else None),
              ("last text sent", _ago(out, q["last_sent_at"], now), None),
+             ("texts today", *_against(report["sending"]["sent_today"], report["sending"]["daily_cap"],
+                                       "daily cap")),
+             ("numbers, 30 days", *_against(report["sending"]["recipients_30d"], report["sending"]["recipients_cap"],
+                                            "distinct-number cap")),
              ("expired", f"{q['expired_last_day']} text(s) in the last day were too old to send",
               "yellow" if q["expired_last_day"] else None),
              ("last reply", _ago(out, q["last_received_at"], now), None)]

@@ -1,0 +1,98 @@
+"""Carrier-safe sending: send like a person, not like a bulk sender (pure rules, no I/O).
+
+A consumer SIM has no A2P registration. Users of Android and modem SMS gateways report
+"unlimited" plans with hidden caps of 99-500 texts a day and 99-250 distinct recipients
+a month (capcom6/android-sms-gateway #148, #270), and SIMs blocked for sending fast.
+So, per SIM (one worker drives one SIM):
+- a minimum gap between texts, with jitter, before each text-back or follow-up;
+- a cap on the texts of the local day, and on the distinct numbers texted in 30 days.
+At the warning share (80%) an alert is raised; at a cap the text-backs and follow-ups
+are held (they stay scheduled, an alert says how many wait), while staff replies,
+keyword replies (a STOP confirmation), forwards to staff and alerts always go: they are
+what a person sends, and the law wants the opt-out confirmed. Every text the SIM sends
+counts toward the caps, whatever its kind.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# What a cap or the gap holds: the texts the shop did not write by hand.
+PACED_KINDS = ("text_back", "follow_up")
+RECIPIENT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class CarrierLimits:
+    min_gap: timedelta = timedelta(seconds=5)
+    gap_jitter: timedelta = timedelta(seconds=5)   # up to this much more, at random
+    daily_cap: int | None = 90                     # below the lowest hidden cap reported (99)
+    recipients_cap: int | None = 200               # distinct numbers per 30 days; None: no cap
+    warn_share: float = 0.8
+
+
+NO_LIMITS = CarrierLimits(min_gap=timedelta(0), gap_jitter=timedelta(0), daily_cap=None, recipients_cap=None)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the SIM sent: texts since the local day began, distinct numbers in 30 days."""
+
+    sent_today: int = 0
+    recipients: int = 0
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Which due texts wait. `kinds` wait, except (when `known_since` is set) those to a
+    number already texted since then: a follow-up to a caller texted yesterday adds no
+    recipient, so the recipient cap does not hold it."""
+
+    kinds: tuple[str, ...]
+    why: str                              # "gap" | "daily_cap" | "recipients_cap"
+    known_since: datetime | None = None
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Midnight of `now`'s local day in the shop's time zone, in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def next_gap(limits: CarrierLimits, rng: random.Random | None = None) -> timedelta:
+    """The gap before the next paced text: the minimum plus a random share of the jitter."""
+    jitter = limits.gap_jitter.total_seconds()
+    extra = (rng or random).uniform(0.0, jitter) if jitter > 0 else 0.0
+    return limits.min_gap + timedelta(seconds=extra)
+
+
+def hold_for(limits: CarrierLimits, usage: Usage, now: datetime, paced_from: datetime | None) -> Hold | None:
+    """What waits now; None when everything due may go. `paced_from`: when the gap since
+    the last text ends (None: no text yet)."""
+    if limits.daily_cap is not None and usage.sent_today >= limits.daily_cap:
+        return Hold(PACED_KINDS, "daily_cap")
+    if paced_from is not None and now < paced_from:
+        return Hold(PACED_KINDS, "gap")
+    if limits.recipients_cap is not None and usage.recipients >= limits.recipients_cap:
+        return Hold(PACED_KINDS, "recipients_cap", known_since=now - RECIPIENT_WINDOW)
+    return None
+
+
+def cap_alert(limits: CarrierLimits, usage: Usage, held: int) -> str | None:
+    """The alert sentence at the warning share or at a cap, or None below both. Short: it is
+    texted to the staff phones, and each part counts against the same caps."""
+    parts, reached = [], False
+    for used, cap, what in ((usage.sent_today, limits.daily_cap, "texts today"),
+                            (usage.recipients, limits.recipients_cap, "numbers in 30 days")):
+        if cap is None or used < cap * limits.warn_share:
+            continue
+        reached = reached or used >= cap
+        parts.append(f"{used}/{cap} {what}")
+    if not parts:
+        return None
+    text = "carrier limits: " + ", ".join(parts)
+    if reached:
+        return f"{text}, cap reached: {held} text-back(s) held; STOP replies and staff texts still go"
+    return f"{text}, over {limits.warn_share:.0%} of the cap: at the cap text-backs wait"

@@ -1,0 +1,49 @@
+"""Carrier-limit verbs: what the SIM sent (for the caps of store/rules/pacing.py) and
+the filter that keeps held texts out of the claim.
+
+Both counts read the message_sent_at index (a day's or 30 days' rows). `status || ''`
+keeps SQLite off the status index, as texts_for_cap does (store/calls.py)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import peewee as pw
+
+from store.models import Models
+from store.rules.pacing import Hold
+
+SENT_STATES = ("sent", "delivered", "failed")
+
+
+def _sent_since(models: Models, since: datetime) -> Any:
+    Message = models.Message
+    return ((Message.sent_at >= since) & (Message.direction == "out")
+            & Message.status.concat("").in_(SENT_STATES))
+
+
+def sent_count_since(models: Models, since: datetime) -> int:
+    return int(models.Message.select().where(_sent_since(models, since)).count())
+
+
+def recipient_count_since(models: Models, since: datetime) -> int:
+    Message = models.Message
+    return int(Message.select(pw.fn.COUNT(Message.number.distinct())).where(_sent_since(models, since)).scalar() or 0)
+
+
+def held_filter(models: Models, hold: Hold | None) -> Any:
+    """A WHERE clause that leaves out what `hold` holds (None: everything passes)."""
+    if hold is None:
+        return None
+    Message = models.Message
+    passes = Message.kind.not_in(list(hold.kinds))
+    if hold.known_since is not None:
+        known = Message.select(Message.number).where(_sent_since(models, hold.known_since))
+        passes |= Message.number.in_(known)
+    return passes
+
+
+def held_count(models: Models, hold: Hold, now: datetime) -> int:
+    Message = models.Message
+    return int(Message.select().where((Message.status == "scheduled") & (Message.due_at <= now)
+                                      & ~held_filter(models, hold)).count())
