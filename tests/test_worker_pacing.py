@@ -174,4 +174,4 @@ def test_the_recipient_cap_holds_new_numbers_only(rig):
                                  "STOP replies and staff texts still go")
     clock.advance(timedelta(days=31))                   # the window moved on: it goes (or expires)
     worker.run_once()
-    assert [m["status"] for m in store.thread(NUMBERS[2])] == ["expired"], "held, then settled, not dropped"
+    assert [m.status for m in store.thread(NUMBERS[2])] == ["expired"], "held, then settled, not dropped"

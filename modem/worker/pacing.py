@@ -64,7 +64,7 @@ class Pacer:
         """A text went: the next paced one waits a gap, and the counts are read again."""
         if not self.active:
             return
-        self.paced_from = now + pacing.next_gap(self.limits, self.rng)
+        self.paced_from = now + pacing.next_gap(self.limits, self.rng.random())
         self._next_count = 0.0
 
     def alert(self, now: datetime) -> str | None:

@@ -14,7 +14,6 @@ counts toward the caps, whatever its kind.
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,11 +60,10 @@ def day_start(now: datetime, tz: str) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def next_gap(limits: CarrierLimits, rng: random.Random | None = None) -> timedelta:
-    """The gap before the next paced text: the minimum plus a random share of the jitter."""
-    jitter = limits.gap_jitter.total_seconds()
-    extra = (rng or random).uniform(0.0, jitter) if jitter > 0 else 0.0
-    return limits.min_gap + timedelta(seconds=extra)
+def next_gap(limits: CarrierLimits, draw: float) -> timedelta:
+    """The gap before the next paced text: the minimum plus the share `draw` (a random
+    number in [0, 1) the worker draws) of the jitter."""
+    return limits.min_gap + limits.gap_jitter * min(max(draw, 0.0), 1.0)
 
 
 def hold_for(limits: CarrierLimits, usage: Usage, now: datetime, paced_from: datetime | None) -> Hold | None:
