@@ -56,6 +56,14 @@ delay = "{delay}"
 [staff]
 numbers = ["{staff}"]
 
+[sending]
+# The hostile scenarios send hundreds of texts in seconds to test other faults; the
+# carrier limits have their own tests (tests/test_worker_pacing.py).
+min_gap = "0s"
+gap_jitter = "0s"
+daily_cap = 0
+recipients_cap = 0
+
 [modem]
 port = "{port}"
 
