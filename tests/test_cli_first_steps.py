@@ -101,3 +101,23 @@ def test_durations_read_as_the_example_writes_them():
     assert format_duration(timedelta(hours=49)) == "2d1h"
     for text in ("400d", "24h", "2d1h", "30s", "1h30m"):
         assert format_duration(parse_duration(text)) == text
+
+
+def test_a_live_install_refuses_a_python_other_users_cannot_run(shared_tmp, monkeypatch):
+    # Root's pyenv under /root (0700): the links would point the worker and every call at an
+    # interpreter they cannot run. CI's venv is Debian's, so the interpreter is the one thing
+    # set by hand here: a real file under a real 0700 folder. --dry-run: nothing is touched.
+    home = shared_tmp / "root"
+    (home / "bin").mkdir(parents=True)
+    home.chmod(0o700)
+    python = home / "bin" / "python3"
+    python.write_text("")
+    python.chmod(0o755)
+    monkeypatch.setattr("sys.executable", str(python))
+    result = CliRunner().invoke(main, ["install", "--dry-run"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: textback's Python {python} cannot be run by the textback user or Asterisk's: {home} (drwx------) "
+        "is closed to them. Make the virtualenv from Debian's Python: /usr/bin/python3 -m venv /opt/textback && "
+        "/opt/textback/bin/pip install -q . && /opt/textback/bin/textback install\n")
+

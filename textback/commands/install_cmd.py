@@ -4,11 +4,12 @@ for the users, groups, modes and ACLs are in textback/install/plan.py."""
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
 from textback.install.asterisk_setup import detect
-from textback.install.plan import CONFIG_FILE, DIALPLAN, Installer
+from textback.install.plan import CONFIG_FILE, DIALPLAN, Installer, closed_to_others
 
 
 def _lines_to_add(installer: Installer) -> list[str]:
@@ -43,6 +44,13 @@ def install(root: str, dry_run: bool, fastagi: bool, agi_bin: str | None, asteri
     staged = os.path.realpath(root) != "/"
     if os.geteuid() != 0 and not dry_run:
         raise click.ClickException("textback install needs root: sudo textback install (or --dry-run to look)")
+    closed = None if staged else closed_to_others(sys.executable)
+    if closed:
+        raise click.ClickException(
+            f"textback's Python {os.path.realpath(sys.executable)} cannot be run by the textback user or "
+            f"Asterisk's: {closed} is closed to them. Make the virtualenv from Debian's Python: "
+            f"/usr/bin/python3 -m venv /opt/textback && /opt/textback/bin/pip install -q . && "
+            "/opt/textback/bin/textback install")
     missing = [name for name in ("etc/passwd", "etc/group") if staged and not os.path.isfile(os.path.join(root, name))]
     if missing:
         # systemd-sysusers adds the textback user to the staged accounts; into none it fails

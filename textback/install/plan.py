@@ -73,6 +73,22 @@ def programs() -> Path:
     return Path(sys.executable).parent
 
 
+def closed_to_others(program: str) -> str | None:
+    """The first folder (or the file) on the way to `program`'s real interpreter that users
+    other than its owner cannot pass: the worker (textback) and the hook (Asterisk's user)
+    run this interpreter, so a virtualenv made from root's pyenv (/root is 0700) installs
+    links that every call and the worker would die on. None when all of it is open."""
+    path = Path(os.path.realpath(program))
+    for part in [*reversed(path.parents), path]:
+        try:
+            mode = part.stat().st_mode
+        except OSError:
+            return str(part)
+        if not mode & stat.S_IXOTH:
+            return f"{part} ({stat.filemode(mode)})"
+    return None
+
+
 def dialplan_text(src: Path, fastagi: bool) -> str:
     """extensions_textback.conf as shipped (FastAGI first, the program as fallback) or, with
     FastAGI not installed, the program alone: no connection attempt and no two WARNING lines
@@ -251,8 +267,11 @@ class Installer:
 
     def service_step(self, unit: str) -> Step:
         def done() -> bool:
-            enabled = subprocess.run(["systemctl", "is-enabled", "--quiet", unit], check=False).returncode == 0
-            active = subprocess.run(["systemctl", "is-active", "--quiet", unit], check=False).returncode == 0
+            # asked quietly: on a box not booted with systemd, --dry-run printed its complaints
+            def ok(*args: str) -> bool:
+                return subprocess.run(["systemctl", *args, "--quiet", unit], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, check=False).returncode == 0
+            enabled, active = ok("is-enabled"), ok("is-active")
             return enabled and active
 
         def apply() -> None:
