@@ -51,7 +51,8 @@ def read_text(path: str) -> str:
         raise FileProblem(f"{path}: permission denied; it is for group textback: staff join it with "
                           "sudo usermod -aG textback $USER (then log in again), or run as root") from None
     except IsADirectoryError:
-        raise FileProblem(f"{path}: is a directory, expected the textback.toml file") from None
+        wanted = os.path.join(path, "textback.toml")
+        raise FileProblem(f"{path}: is a directory, expected the file: give {wanted}") from None
     except UnicodeDecodeError as e:
         raise FileProblem(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
     except OSError as e:

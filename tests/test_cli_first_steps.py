@@ -121,3 +121,9 @@ def test_a_live_install_refuses_a_python_other_users_cannot_run(shared_tmp, monk
         "is closed to them. Make the virtualenv from Debian's Python: /usr/bin/python3 -m venv /opt/textback && "
         "/opt/textback/bin/pip install -q . && /opt/textback/bin/textback install\n")
 
+
+def test_a_folder_given_as_the_configuration_names_the_file_to_give(tmp_path):
+    result = CliRunner().invoke(main, ["--config", str(tmp_path), "inbox"])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {tmp_path}: is a directory, expected the file: give {tmp_path}/textback.toml "
+                             "(check it with: textback config check)\n")

@@ -121,8 +121,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="TEXTBACK_CONFIG",
-              # not readable=True: load_config says who may read it and how to join them
-              type=click.Path(dir_okay=False, readable=False),
+              # no readable=True or dir_okay=False: load_config says who may read it and what to give
+              type=click.Path(readable=False),
               help="Configuration file [default: /etc/textback/textback.toml; env TEXTBACK_CONFIG].")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
 @click.pass_context
