@@ -38,3 +38,12 @@ def test_optouts_json_carries_the_evidence(tmp_path):
     table = run(site, "optouts").output.splitlines()
     for heading in ("WRONG NUMBER", "RULE", "MATCHED", "MESSAGE", "MATCHED AT"):
         assert heading in table[0]
+
+
+def test_unblock_of_a_callers_own_stop_says_only_they_can_undo_it(tmp_path):
+    site = make_site(tmp_path)
+    fill(site)                                  # US2 texted STOP
+    result = run(site, "unblock", US2)
+    assert result.exit_code == 1
+    assert result.output == ("Error: (212) 555-0145 is not blocked: the caller opted out themselves, and only "
+                             "they can undo that, by texting START to the shop's number\n")

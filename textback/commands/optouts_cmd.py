@@ -80,6 +80,10 @@ def unblock(ctx, number):
     out = renderer(config, "table")
     with open_store(config) as store:
         e164 = resolve_contact(number, store, config)
+        if not store.is_blocked(e164) and store.is_opted_out(e164):
+            # the caller's own STOP: staff must not undo it (README, FCC 24-18), so say who can
+            raise click.ClickException(f"{out.number(e164)} is not blocked: the caller opted out themselves, "
+                                       "and only they can undo that, by texting START to the shop's number")
         if not store.is_blocked(e164):
             raise click.ClickException(f"{out.number(e164)} is not blocked: nothing to undo "
                                        "(see the list with: textback optouts)")
