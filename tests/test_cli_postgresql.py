@@ -48,3 +48,19 @@ def test_reply_block_and_unblock_on_postgresql(sites):
     assert run(site, "block", "212 555 0123").exit_code == 0
     assert "blocked" in run(site, "reply", "+12125550123", "hello").output
     assert run(site, "unblock", "+12125550123").exit_code == 0
+
+
+def test_doctor_checks_the_postgresql_server(tmp_path, pg_url):
+    from test_cli_status import doctor
+
+    (tmp_path / "agi-bin").mkdir()
+    (tmp_path / "asterisk").mkdir()
+    pbx = (tmp_path / "agi-bin", tmp_path / "asterisk")
+    site = make_site(tmp_path, url=pg_url, extra='[modem]\nport = "/dev/textback-no-such-modem"\n')
+    name = pg_url.rsplit("/", 1)[1]
+    assert f"[  ok] database reachable: PostgreSQL database '{name}' on 127.0.0.1, schema v" in doctor(site, pbx).output
+    (tmp_path / "down").mkdir()
+    down = make_site(tmp_path / "down", url=pg_url.replace(name, "no_such_database"), create=False)
+    out = doctor(down, pbx).output
+    assert "[FAIL] database reachable: cannot connect to PostgreSQL database 'no_such_database' on 127.0.0.1" in out
+    assert "fix: check [store] url, that the server runs and lets this box in (pg_hba.conf)" in out

@@ -16,6 +16,7 @@ from textback.commands.doctor_probes import (
     WARN,
     Check,
     agi_installed,
+    database_reachable,
     database_writable,
     dialplan_included,
     probe_modem,
@@ -88,6 +89,9 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         path = database_path(conf.store.url)
     except Exception as exc:  # noqa: BLE001 - a bad URL is reported as a failed check, not a crash
         path, checks = None, checks + [Check("database", FAIL, str(exc), "fix [store] url")]
+    else:
+        if path is None:
+            checks.append(database_reachable(conf.store.url))      # a server store (PostgreSQL)
     db = Path(path) if path else None
     if db is not None:
         checks.append(database_writable(db, (asterisk_user, worker_user)))

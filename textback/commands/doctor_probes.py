@@ -44,6 +44,23 @@ def user_can_write(path: Path, user: str) -> bool | None:
     return acl.may(str(path), account.pw_uid, groups, want)
 
 
+def database_reachable(url: str) -> Check:
+    """A server store (PostgreSQL): reachable, with textback's schema. An SQLite file is
+    checked by database_writable instead; its folder, not a server, is what goes wrong."""
+    from store import Store, StoreError
+    from store.url import parse_database_url
+
+    parsed = parse_database_url(url)
+    where = f"PostgreSQL database {parsed.database!r} on {parsed.host or 'localhost'}"
+    try:
+        with Store.open(url, busy_timeout=5.0) as store:
+            version = store.models.Meta.get_by_id("schema_version").value
+    except StoreError as exc:
+        return Check("database reachable", FAIL, str(exc),
+                     "check [store] url, that the server runs and lets this box in (pg_hba.conf)")
+    return Check("database reachable", OK, f"{where}, schema v{version}")
+
+
 def database_writable(db: Path, users: tuple[str, ...]) -> Check:
     name = "database writable by " + " and ".join(users)
     if not db.exists():
