@@ -190,3 +190,30 @@ def test_status_shows_todays_texts_and_the_30_day_numbers_against_the_caps(tmp_p
     assert "numbers, 30 days   2 (no distinct-number cap)\n" in output
     report = json.loads(run(site, "status", "--json").output)
     assert report["sending"] == {"sent_today": 9, "daily_cap": 10, "recipients_30d": 2, "recipients_cap": None}
+
+
+def test_status_shows_each_notify_target_and_one_failing(tmp_path):
+    extra = ('[[notify]]\nname = "crm"\nurl = "https://crm.example.com/hook"\nsecret = "k"\n'
+             '[[notify]]\nname = "csv"\ncommand = "sh to-csv.sh"\n[[notify]]\nname = "chat"\ncommand = "x"\n')
+    site = make_site(tmp_path, extra=extra)
+    t = datetime(2026, 12, 1, 18, 4, 5, tzinfo=timezone.utc)
+    with site.store() as store:
+        store.prepare_notify_targets(["crm", "csv"], t)
+        store.raise_alert("disk_full", "disk nearly full", t)
+        store.clear_alert("disk_full", t)
+        [raised, cleared] = store.pending_events("csv")
+        store.event_delivered("csv", raised.id, t)
+        store.event_failed("crm", "nothing answers at https://crm.example.com/hook (connection refused): is the "
+                           "receiver running?", t + timedelta(seconds=5), t)
+        store.event_failed("crm", "nothing answers at https://crm.example.com/hook (connection refused): is the "
+                           "receiver running?", t + timedelta(seconds=10), t + timedelta(seconds=5))
+    lines = [ln for ln in run(site, "status").output.splitlines() if ln.startswith("notify")]
+    assert lines[0] == ("notify crm         FAILING since 2026-12-01 13:04:05 (2 tries): nothing answers at "
+                        "https://crm.example.com/hook (connection refused): is the receiver running?; 0 delivered, "
+                        "2 waiting")
+    assert lines[1].startswith("notify csv         ok, last delivery 2026-12-01 13:04:05 (")
+    assert lines[1].endswith(" ago); 1 delivered, 1 waiting")
+    assert lines[2] == ("notify chat        not started yet: the worker starts it (restart it after adding a "
+                        "target)")
+    data = json.loads(run(site, "status", "--json").output)["notify"]
+    assert [(t["name"], t.get("failures")) for t in data] == [("crm", 2), ("csv", 0), ("chat", None)]
