@@ -104,6 +104,13 @@ def parse_arguments(args: list[str]) -> tuple[dict[str, str], list[str]]:
             elif key == "number":
                 if value:
                     fields["number"] = value[:64]
+            elif key in ("ring", "dialedtime"):
+                # ${DIALEDTIME}: whole seconds from Dial() to its end (the ringing, for a
+                # call nobody answered). Empty when the call never reached a Dial().
+                if value.isdigit() and len(value) <= 6:
+                    fields["ring_seconds"] = value
+                elif value:
+                    notes.append(f"unreadable ring time {value[:16]!r} ignored")
             else:
                 notes.append(f"unknown argument {key[:32]!r} ignored")
             continue
@@ -192,5 +199,6 @@ def build_call_fact(env: dict[str, str], args: list[str], variables: dict[str, s
         happened_at=now or datetime.now(timezone.utc),
         source=source,
         note="; ".join(notes)[:500],
+        ring_seconds=int(fields["ring_seconds"]) if "ring_seconds" in fields else None,
     )
     return fact, ""

@@ -32,6 +32,7 @@ CALL_FACT_FIELDS: tuple[str, ...] = (
     "happened_at",          # aware UTC; now when not given
     "source",               # agi, fastagi, spool, test-call
     "note",                 # what the hook could not read, for the record
+    "ring_seconds",         # how long it rang (the dialplan's ${DIALEDTIME}), None when not given
 )
 
 
@@ -54,14 +55,16 @@ class CallFact:
     happened_at: datetime
     source: str
     note: str
+    ring_seconds: int | None
 
     def __init__(self, uniqueid: str, linkedid: str = "", caller_raw: str = "", caller_name: str = "",
                  caller_presentation: str = "", business_line: str = "", disposition: str = "",
                  queue_status: str = "", reason: str = "", direction: str = "in",
-                 happened_at: datetime | None = None, source: str = "agi", note: str = ""):
+                 happened_at: datetime | None = None, source: str = "agi", note: str = "",
+                 ring_seconds: int | None = None):
         values = (uniqueid, linkedid, caller_raw, caller_name, caller_presentation, business_line,
                   disposition, queue_status, reason, direction,
-                  datetime.now(timezone.utc) if happened_at is None else happened_at, source, note)
+                  datetime.now(timezone.utc) if happened_at is None else happened_at, source, note, ring_seconds)
         for name, value in zip(CALL_FACT_FIELDS, values):
             object.__setattr__(self, name, value)
 

@@ -138,6 +138,11 @@ def _add_events(models: Models) -> None:
     models.database.create_tables([models.Event, models.NotifyTarget], safe=True)
 
 
+def _add_ring_time(models: Models) -> None:
+    """How long a call rang (${DIALEDTIME}): a caller who gave up within seconds misdialled."""
+    _add_column(models, models.Call, "ring_seconds")
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
@@ -148,6 +153,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_receive_memory_hygiene,  # v6 -> v7: drafts and junk cleared off the modem; which memory fills
     _add_opt_out_evidence,  # v7 -> v8: wrong numbers, one confirmation, possible opt-outs, evidence
     _add_events,          # v8 -> v9: the event outbox and [[notify]] delivery state (issue 16)
+    _add_ring_time,       # v9 -> v10: call.ring_seconds, for [textback] min_ring (issue 13)
 ]
 
 CURRENT_VERSION = len(STEPS)

@@ -154,6 +154,7 @@ def build_models(database: pw.Database) -> Models:
         happened_at = UTCDateTimeField()
         source = pw.TextField(default="agi")
         note = pw.TextField(default="")
+        ring_seconds = pw.IntegerField(null=True)     # schema v10; None: the dialplan did not say
         # Set when the worker plans the call.
         caller_number = pw.CharField(null=True, index=True)
         region = pw.CharField(null=True)

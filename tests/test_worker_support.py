@@ -85,7 +85,8 @@ _TEMPLATE = "hh-noanswer"
 
 
 def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOANSWER",
-                when: datetime | None = None, command: list[str] | None = None) -> None:
+                when: datetime | None = None, command: list[str] | None = None,
+                args: tuple[str, ...] = ()) -> None:
     """One call through the real hook, as Asterisk runs it: the recorded hh-noanswer session
     with this caller, call id, status and time put in (the recording's own caller ID is a
     555-1234 number that no real shop could text)."""
@@ -98,10 +99,15 @@ def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOAN
             text = text.replace(old, new)
         return text
 
-    transcript = Transcript(name=f"call-{uniqueid}", raw_env=[fix(x) for x in source["raw_env"]],
+    raw_env = [fix(x) for x in source["raw_env"]]
+    if args:
+        # More dialplan arguments (e.g. ring=${DIALEDTIME}), as Asterisk numbers them.
+        last = max(i for i, line in enumerate(raw_env) if line.startswith("agi_arg_"))
+        raw_env[last + 1:last + 1] = [f"agi_arg_{len(source['argv']) + n}: {a}\n" for n, a in enumerate(args, 1)]
+    transcript = Transcript(name=f"call-{uniqueid}", raw_env=raw_env,
                             exchanges=[{"sent": fix(e["sent"]), "reply": [fix(r) for r in e["reply"]]}
                                        for e in source["exchanges"]],
-                            argv=[fix(a) for a in source["argv"]], sighup_received=False)
+                            argv=[fix(a) for a in source["argv"]] + list(args), sighup_received=False)
     env = dict(os.environ, TEXTBACK_CONFIG=str(config))
     result = replay_subprocess(transcript, command or hook_command(), env=env, timeout=10)
     assert result.returncode == 0, result.stderr

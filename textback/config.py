@@ -127,6 +127,9 @@ class TextbackConfig:
                                      parse.template, placeholders=MESSAGE_PLACEHOLDERS)
     stale_after: timedelta = _key(timedelta(hours=2), parse.duration("1m", "7d"))
     dedupe_window: timedelta = _key(timedelta(hours=24), parse.duration("0s", "30d"))
+    # A caller who gave up (CANCEL) after ringing less than this misdialled: not texted
+    # (too_short). Needs ring=${DIALEDTIME} in the dialplan (asterisk/extensions_textback.conf).
+    min_ring: timedelta = _key(timedelta(seconds=3), parse.duration("0s", "1m"))
     text_on: tuple = _key(MISSED_DIAL_STATUSES,
                           parse.list_of(parse.choice(*MISSED_DIAL_STATUSES, fold=str.upper)))
     queue_text_on: tuple = _key(MISSED_QUEUE_STATUSES,

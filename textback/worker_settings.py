@@ -70,6 +70,7 @@ def rules_settings(config: Config, *, allow_fictional: bool = False) -> RulesSet
         stale_after=config.textback.stale_after,
         dedupe_window=config.textback.dedupe_window,
         hourly_cap=guard.hourly_cap,
+        min_ring=int(config.textback.min_ring.total_seconds()),
         opt_out_line=config.followups.opt_out_line,
     )
 

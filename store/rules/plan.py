@@ -9,6 +9,8 @@ for each new call:
 
 Order of the checks (the first that fails names the skip reason):
  1. statuses (store.rules.dialstatus): answered / outbound cancel or skip; no_status, not_missed
+ 1b. too_short: the caller gave up (CANCEL) after ringing less than `min_ring` [3 s]:
+    usually a misdial; a call the dialplan gave no ring time for is never too short
  2. the caller ID guard (store.rules.guard): anonymous, internal, invalid_number,
     short_code, own_number, blocked_region, premium, shared_cost, not_mobile
  3. the shop's lists: blocked (staff), opted_out, awaiting_staff (a possible opt-out
@@ -55,6 +57,7 @@ FOLLOW_UP = "follow_up"
 BLOCKED, OPTED_OUT, STALE, DUPLICATE, RATE_LIMITED, EMPTY_TEMPLATE = (
     "blocked", "opted_out", "stale", "duplicate", "rate_limited", "empty_template")
 AWAITING_STAFF = "awaiting_staff"
+TOO_SHORT = "too_short"
 RETRYABLE_SKIPS: frozenset[str] = frozenset({RATE_LIMITED})
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class RulesSettings:
     stale_after: timedelta = timedelta(hours=2)
     dedupe_window: timedelta = timedelta(hours=24)
     hourly_cap: int | None = 30                           # None: no cap
+    min_ring: int = 3                                     # seconds; 0: no call is too short
     opt_out_line: str = DEFAULT_OPT_OUT_LINE
     after_hours_reasons: frozenset[str] = frozenset({"after-hours"})
     twelve_hour_clock: bool = False
@@ -113,6 +117,9 @@ def plan_call(fact: CallFact, settings: RulesSettings, history: CallerHistory, n
     status = decide_status(fact.disposition, fact.queue_status, fact.reason, fact.direction, settings.statuses)
     if not status.text:
         return CallPlan(caller_number(fact, settings), status.skip_reason, cancel_pending=status.cancel_pending)
+    if (settings.min_ring and fact.disposition == "CANCEL" and fact.ring_seconds is not None
+            and fact.ring_seconds < settings.min_ring):
+        return CallPlan(caller_number(fact, settings), TOO_SHORT)
     guard = check_caller(fact.caller_raw, fact.caller_presentation, settings.guard)
     plan = CallPlan(guard.e164, guard.skip_reason, region=guard.region)
     if guard.skip_reason:
