@@ -122,7 +122,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="TEXTBACK_CONFIG",
               # no readable=True or dir_okay=False: load_config says who may read it and what to give
-              type=click.Path(readable=False),
+              type=click.Path(readable=False), metavar="FILE",
               help="Configuration file [default: /etc/textback/textback.toml; env TEXTBACK_CONFIG].")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
 @click.pass_context
