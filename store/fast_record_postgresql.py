@@ -23,7 +23,10 @@ _COLUMNS = CALL_FACT_FIELDS + ("state", "recorded_at")
 _INSERT = (
     f"INSERT INTO call ({', '.join(_COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
     "ON CONFLICT (uniqueid) DO UPDATE SET "
-    + ", ".join(f"{n} = CASE WHEN call.{n} = '' THEN excluded.{n} ELSE call.{n} END" for n in FILLABLE_FIELDS)
+    # CAST: a blank is '' in a text column; PostgreSQL, unlike SQLite, refuses to compare an
+    # integer one (ring_seconds) with '', and a NULL one is left alone as the Store leaves it.
+    + ", ".join(f"{n} = CASE WHEN CAST(call.{n} AS TEXT) = '' THEN excluded.{n} ELSE call.{n} END"
+                for n in FILLABLE_FIELDS)
     + " WHERE call.state = 'new'"
 )
 

@@ -40,11 +40,11 @@ def test_lean_path_writes_the_row_the_store_writes(pg_url):
 
 
 def test_lean_path_and_store_mixed_give_one_row_and_fill_blanks(pg_url):
-    first = fast_record.record_call(pg_url, fact(caller_name=""))
-    assert fast_record.record_call(pg_url, fact(caller_name="Bob")) == first
+    first = fast_record.record_call(pg_url, fact(caller_name="", ring_seconds=7))
+    assert fast_record.record_call(pg_url, fact(caller_name="Bob", ring_seconds=9)) == first
     with Store.open(pg_url) as store:
         assert store.record_call(fact()) == first
-        assert store.call(first).fact.caller_name == "Bob"
+        assert (store.call(first).fact.caller_name, store.call(first).fact.ring_seconds) == ("Bob", 7)
 
 
 def test_lean_path_imports_psycopg_and_no_peewee(pg_url):
