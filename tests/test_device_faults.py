@@ -151,3 +151,15 @@ def test_a_modem_left_at_the_pdu_prompt_by_a_killed_process_opens_again(sim):
     finally:
         m.close()
     assert [p.text for p in sim.sent] == ["Sent after the prompt was cleared"]
+
+
+def test_an_a7670_that_refuses_every_report_cnmi_still_announces_new_sms(received, caplog):
+    # morgverd/sms-server issue #12: the A7670 takes only <ds> 0. Without the last fallback
+    # the modem took no AT+CNMI at all and a reply waited for the periodic sweep.
+    with ModemSimulator(profile="a7670") as a7670:
+        with Modem.open(a7670.device, command_timeout=1, on_sms=received.append) as m:
+            assert a7670.state.cnmi == (2, 1, 0, 0, 0)
+            assert "refuses every AT+CNMI setting that announces status reports" in caplog.text
+            a7670.inject_sms(US, "still here")
+            wait_until(lambda: received, timeout=3, what="the SMS announced by +CMTI")
+            assert m.is_alive()

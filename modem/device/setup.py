@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 
 # mode 2 (buffer codes while the link is busy), mt 1 (store the SMS and send +CMTI:
 # FAULT cmt-ignored), bm 0, ds (status reports: 2 stored with +CDSI, 1 direct +CDS), bfr 0.
-CNMI_WITH_REPORTS = ("2,1,0,2,0", "2,1,0,1,0")
+# The last one gives up the status reports' notice but keeps the notice of new SMS: an
+# A7670 refuses every ds but 0 (morgverd/sms-server issue #12: AT+CNMI=2,2,0,1,0 gives
+# ERROR, 2,2,0,0,0 works); without it the replies waited for the periodic sweep.
+CNMI_WITH_REPORTS = ("2,1,0,2,0", "2,1,0,1,0", "2,1,0,0,0")
 CNMI_WITHOUT_REPORTS = ("2,1,0,0,0",)
 # Memories that hold received SMS; "MT" is SM+ME together and would list each twice,
 # "BM" holds cell broadcasts, "SR" status reports.
@@ -252,6 +255,10 @@ def _notifications(command: Command, settings: ModemSettings) -> str:
             log.info("modem on %s refused AT+CNMI=%s (%s)", settings.port, value, exc.text)
             problem = exc
             continue
+        if not settings.cnmi and settings.delivery_reports and value.split(",")[3:4] == ["0"]:
+            log.warning("modem on %s refuses every AT+CNMI setting that announces status reports (took "
+                        "AT+CNMI=%s): texts are marked sent but not delivered; set [modem] delivery_reports "
+                        "= false to stop asking for reports", settings.port, value)
         return value
     if settings.cnmi:
         raise ModemSetupError(problem.code if problem else None,

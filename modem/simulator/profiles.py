@@ -85,10 +85,20 @@ PROFILES: dict[str, Profile] = {
         creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
         extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID"),
     ),
+    # SIMCom A7670 (A7670X, LTE Cat-1): refuses AT+CNMI with any <ds> but 0
+    # (morgverd/sms-server issue #12: "AT+CNMI=2,2,0,1,0" gives ERROR, "2,2,0,0,0" works).
+    "a7670": Profile(
+        name="a7670", manufacturer="SIMCOM INCORPORATED", model="A7670E-LASE",
+        revision="A131B01A7670M7_F",
+        ati_lines=("Manufacturer: SIMCOM INCORPORATED", "Model: A7670E-LASE", "Revision: A131B01A7670M7_F"),
+        creg_act=7, cnmi_ds_values=(0,),
+        extra_commands=("AT+CGSMS", "AT+CNMP", "AT+CPSI"),
+    ),
 }
 
 # Names a technician might type for the same modem.
-ALIASES = {"simcom": "sim800", "sim800l": "sim800", "e1752": "huawei", "quectel": "ec25"}
+ALIASES = {"simcom": "sim800", "sim800l": "sim800", "e1752": "huawei", "quectel": "ec25", "a7670e": "a7670",
+           "a7670x": "a7670"}
 
 
 def get_profile(name: str) -> Profile:
