@@ -234,12 +234,12 @@ class ModemConfig:
     pin: str = _key("", parse.pin)
     smsc: str = _key("", parse.smsc)
     flow_control: bool = _key(False, parse.flag)
-    cnmi: str = _key("2,1,0,1,0", parse.cnmi)
+    cnmi: str = _key("auto", parse.cnmi)
     delivery_reports: bool = _key(True, parse.flag)
     sweep_interval: timedelta = _key(timedelta(seconds=60), parse.duration("5s", "1h"))
 
     def __post_init__(self):
-        ds = self.cnmi.split(",")[3] if self.cnmi.count(",") >= 3 else "0"
+        ds = "1" if self.cnmi == "auto" else self.cnmi.split(",")[3] if self.cnmi.count(",") >= 3 else "0"
         if self.delivery_reports and ds not in ("1", "2"):
             raise parse.BadValue(f'delivery_reports = true needs ds (the 4th cnmi value) = 1, '
                                  f'got cnmi = "{self.cnmi}"')

@@ -270,6 +270,8 @@ def baudrate(v: Any) -> int:
 def cnmi(v: Any) -> str:
     # python-gsmmodem-new ignores +CMT (direct delivery): new texts must be stored on
     # the SIM and announced with +CMTI (mt=1), and the worker sweeps for missed ones.
+    if text(v).strip().lower() == "auto":
+        return "auto"       # textback tries 2,1,0,1,0 then 2,1,0,0,0 (modem/device/setup.py)
     parts = text(v).replace(" ", "").split(",")
     if not 2 <= len(parts) <= 5 or not all(p.isdigit() for p in parts):
         raise BadValue('expected AT+CNMI parameters like "2,1,0,1,0"')

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # A7670 refuses every ds but 0 (morgverd/sms-server issue #12: AT+CNMI=2,2,0,1,0 gives
 # ERROR, 2,2,0,0,0 works); without it the replies waited for the periodic sweep.
 CNMI_WITH_REPORTS = ("2,1,0,2,0", "2,1,0,1,0", "2,1,0,0,0")
+CNMI_AUTO = ("2,1,0,1,0", "2,1,0,0,0")
 CNMI_WITHOUT_REPORTS = ("2,1,0,0,0",)
 # Memories that hold received SMS; "MT" is SM+ME together and would list each twice,
 # "BM" holds cell broadcasts, "SR" status reports.
@@ -237,8 +238,12 @@ def _current_receive_memory(command: Command) -> str | None:
 
 def _notifications(command: Command, settings: ModemSettings) -> str:
     """The AT+CNMI setting the modem took, or "" when it takes none."""
-    if settings.cnmi:
-        candidates: tuple[str, ...] = (settings.cnmi,)
+    if settings.cnmi == "auto":
+        # The configuration's default ([modem] cnmi = "auto"): status reports as +CDS
+        # (ds=1, which a SIM800 takes too), else no report notices (an A7670).
+        candidates: tuple[str, ...] = CNMI_AUTO if settings.delivery_reports else CNMI_WITHOUT_REPORTS
+    elif settings.cnmi:
+        candidates = (settings.cnmi,)
         if settings.cnmi.split(",")[1:2] != ["1"]:
             log.warning("[modem] cnmi %s does not ask for store-and-notify (mt=1): SMS may reach us "
                         "without a SIM copy", settings.cnmi)
@@ -255,12 +260,12 @@ def _notifications(command: Command, settings: ModemSettings) -> str:
             log.info("modem on %s refused AT+CNMI=%s (%s)", settings.port, value, exc.text)
             problem = exc
             continue
-        if not settings.cnmi and settings.delivery_reports and value.split(",")[3:4] == ["0"]:
+        if settings.cnmi in (None, "", "auto") and settings.delivery_reports and value.split(",")[3:4] == ["0"]:
             log.warning("modem on %s refuses every AT+CNMI setting that announces status reports (took "
                         "AT+CNMI=%s): texts are marked sent but not delivered; set [modem] delivery_reports "
                         "= false to stop asking for reports", settings.port, value)
         return value
-    if settings.cnmi:
+    if settings.cnmi and settings.cnmi != "auto":
         raise ModemSetupError(problem.code if problem else None,
                               f"modem on {settings.port} refused AT+CNMI={settings.cnmi}: fix [modem] cnmi "
                               "or remove it to let textback choose", command="AT+CNMI")
