@@ -10,10 +10,10 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from user_helpers import program
 
 from textback.cli import main
 from textback.demo import BUSINESS, STAFF, run_demo
@@ -116,8 +116,7 @@ def test_a_broken_hook_stops_the_demo_with_a_clear_error(tmp_path):
     hook = bin_dir / "textback-agi"
     hook.write_text("#!/bin/sh\necho 'textback-agi: cannot open the database' >&2\nexit 0\n")
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
-    textback = Path(sys.executable).with_name("textback")
-    command = [str(textback)] if textback.exists() else [sys.executable, "-m", "textback.cli"]
+    command = program("textback")
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     done = subprocess.run(command + ["demo", "--keep", str(tmp_path / "kept")], capture_output=True,
                           text=True, env=env, timeout=60)

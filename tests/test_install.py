@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sim_helpers import wait_until
-from test_worker_support import BASE_TOML, SHOP_LINE, STAFF, missed_call
+from test_worker_support import missed_call, write_config
 from user_helpers import ASTERISK_GID, ASTERISK_UID, STAFF_UID, as_user, program, require_other_users
 
 from textback.install import acl
@@ -237,8 +237,7 @@ def test_as_the_real_users_hook_records_worker_texts_staff_replies(shared_tmp, s
     # The installed file (its owner, mode and ACL kept) pointed at the staged folders and
     # the simulator; a real install keeps /var/lib/textback and /dev/textback-modem.
     config = root / "etc/textback/textback.toml"
-    config.write_text(BASE_TOML.format(shop=SHOP_LINE, delay="0s", emoji="keep", staff=STAFF, port=sim.device,
-                                       url=f"sqlite:///{data / 'textback.db'}", spool=spool))
+    write_config(config.parent, port=sim.device, url=f"sqlite:///{data / 'textback.db'}", spool=spool)
     os.chown(sim.device, 0, DIALOUT)          # what the udev rule does for the real modem
     os.chmod(sim.device, 0o660)
     hook_groups = SETUPS[setup][1]

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import queue
-import signal
 import subprocess
 import threading
 from pathlib import Path
 
 from click.testing import CliRunner
 from sim_helpers import wait_until
-from test_worker_kill import FAST, _textback
-from test_worker_support import write_config
+from test_worker_support import start_worker_process, stop_process, write_config
+from user_helpers import program
 
 from textback.cli import main
 
@@ -51,15 +50,14 @@ def inbox(config: Path) -> list[dict]:
 
 
 def test_a_person_plays_the_customer_and_the_reply_reaches_the_inbox(tmp_path):
-    sim = subprocess.Popen([*_textback(), "simulate-modem"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    sim = subprocess.Popen([*program("textback"), "simulate-modem"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     worker = None
     try:
         device = sim.stdout.readline().strip()
         person = Typist(sim)
         config = write_config(tmp_path, port=device)
-        worker = subprocess.Popen([*_textback(), "--config", str(config), "worker", *FAST],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        worker = start_worker_process(config, None)
         wait_until(lambda: (tmp_path / "textback.db").exists(), timeout=20, what="the worker's store")
         assert person.type("sent") == "the modem has sent nothing yet"
         assert person.type("frobnicate") == "error: unknown command 'frobnicate'; type help for the list"
@@ -95,10 +93,5 @@ def test_a_person_plays_the_customer_and_the_reply_reaches_the_inbox(tmp_path):
         assert sim.wait(timeout=10) == 0
     finally:
         for proc in (worker, sim):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc is not None:
+                stop_process(proc)

@@ -6,31 +6,12 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sim_helpers import wait_until
-from test_worker_support import write_config
-
-FAST = ["--poll-interval", "0.02", "--lease-seconds", "1", "--reconnect-delay", "0.05", "--sweep-seconds", "1"]
-
-
-def _textback() -> list[str]:
-    beside = Path(sys.executable).with_name("textback")
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "textback.cli"]
-
-
-def _start(config: Path, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "ab")
-    try:
-        return subprocess.Popen([*_textback(), "--config", str(config), "worker", *FAST],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    finally:
-        log.close()
+from test_worker_support import start_worker_process, write_config
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -40,7 +21,7 @@ def test_sigterm_finishes_and_exits(tmp_path, sim, backend, request):
 
     url = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'textback.db'}"
     config = write_config(tmp_path, port=sim.device, url=url)
-    proc = _start(config, tmp_path / "worker.log")
+    proc = start_worker_process(config, tmp_path / "worker.log")
     try:
         with Store.open(url) as store:
             wait_until(lambda: store.is_opted_out("+12125550199") is False, what="store ready")
@@ -75,7 +56,7 @@ def test_sigkill_twenty_times_during_200_messages(tmp_path, sim):
         for number, body in sorted(expected):
             store.queue_message(number, "staff_reply", body, utcnow())
         kills = 0
-        proc = _start(config, log_path)
+        proc = start_worker_process(config, log_path)
         try:
             while kills < 20:
                 # Wait for the worker to be sending, then kill it at a random moment.
@@ -89,9 +70,9 @@ def test_sigkill_twenty_times_during_200_messages(tmp_path, sim):
                 kills += 1
                 if len({(m.destination, m.text) for m in sim.sent_messages()}) == len(expected):
                     break
-                proc = _start(config, log_path)
+                proc = start_worker_process(config, log_path)
             if proc.poll() is not None:
-                proc = _start(config, log_path)
+                proc = start_worker_process(config, log_path)
             wait_until(lambda: {(m.destination, m.text) for m in sim.sent_messages()} >= expected,
                        timeout=40, interval=0.05, what="every message sent")
         finally:

@@ -8,8 +8,7 @@ import signal
 
 from notify_receiver import Receiver, free_port
 from sim_helpers import wait_until
-from test_worker_kill import _start
-from test_worker_support import US, write_config
+from test_worker_support import US, start_worker_process, write_config
 
 SECRET = "kill-test-secret"
 
@@ -23,7 +22,7 @@ def test_events_committed_before_a_sigkill_arrive_after_the_restart(tmp_path, si
     config = write_config(tmp_path, port=sim.device, extra=extra)
     log_path = tmp_path / "worker.log"
     receiver = Receiver(port)
-    proc = _start(config, log_path)
+    proc = start_worker_process(config, log_path)
     try:
         with Store.open(f"sqlite:///{tmp_path / 'textback.db'}") as store:
             wait_until(lambda: store.notify_targets(), timeout=15, what="the worker started its notifier")
@@ -37,7 +36,7 @@ def test_events_committed_before_a_sigkill_arrive_after_the_restart(tmp_path, si
             proc.wait(timeout=10)
             assert store.notify_targets()[0].delivered == 0           # nothing went before the kill
             receiver.start()
-            proc = _start(config, log_path)
+            proc = start_worker_process(config, log_path)
             wait_until(lambda: store.notify_targets()[0].waiting == 0, timeout=30, what="every event delivered")
             stored = [e.uid for e in store.events_after(0)]
     finally:

@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sim_helpers import wait_until
-from test_worker_kill import _start
-from test_worker_support import write_config
+from test_worker_support import start_worker_process, write_config
 
 COUNT = 1000
 # Two SIMs sending 1,000 texts in seconds: the carrier caps (tests/test_worker_pacing.py)
@@ -39,7 +38,7 @@ def test_two_workers_two_modems_send_each_of_1000_texts_once(tmp_path, pg_url):
             for name, sim, log in zip("ab", (sim_a, sim_b), logs):
                 config = write_config(tmp_path / name, port=sim.device, url=pg_url)
                 config.write_text(config.read_text().replace(*NO_CAPS))
-                workers.append(_start(config, log))
+                workers.append(start_worker_process(config, log))
             started = time.monotonic()
 
             def sent() -> list[tuple[str, str]]:

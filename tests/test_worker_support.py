@@ -1,17 +1,21 @@
 """Shared rig for the worker tests (no tests of its own): a real SQLite store, the modem
 simulator on a pty opened through modem.device.modem, the worker loop in a thread with an
 injectable clock, and missed calls entering through the real `textback-agi` hook run as
-a subprocess with an AGI environment on stdin."""
+a subprocess with an AGI environment on stdin. Also `textback worker` as its own process
+(start_worker_process, stop_process) for the tests that kill it or run it beside others."""
 from __future__ import annotations
 
 import json
 import logging
 import os
+import signal
+import subprocess
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from agi_replay import TRANSCRIPTS, Transcript, hook_command, replay_subprocess
+from user_helpers import program
 
 from store.records import MessageRecord
 
@@ -72,24 +76,56 @@ class Clock:
 
 
 def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep", extra: str = "",
-                 url: str | None = None) -> Path:
-    """The shop's config; its store an SQLite file in `root` unless `url` names another."""
+                 url: str | None = None, spool: Path | None = None) -> Path:
+    """The shop's config; its store an SQLite file in `root` unless `url` names another, its
+    spool `root`/spool unless `spool` names another."""
     root.mkdir(parents=True, exist_ok=True)
     path = root / "textback.toml"
     path.write_text(BASE_TOML.format(shop=SHOP_LINE, delay=delay, emoji=emoji, staff=STAFF, port=port,
-                                     url=url or f"sqlite:///{root / 'textback.db'}", spool=root / "spool") + extra)
+                                     url=url or f"sqlite:///{root / 'textback.db'}",
+                                     spool=spool or root / "spool") + extra)
     return path
+
+
+# The worker as a process with its timings shrunk for tests: a 20 ms poll, a 1 s lease (a
+# killed worker's claim comes back quickly), a 50 ms reconnect, a sweep every second.
+WORKER_FAST = ["--poll-interval", "0.02", "--lease-seconds", "1", "--reconnect-delay", "0.05",
+               "--sweep-seconds", "1"]
+
+
+def start_worker_process(config: Path, log_path: Path | None, *extra: str,
+                         env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`textback worker` as systemd runs it, in its own session (so SIGKILL reaches only it),
+    its stdout and stderr appended to `log_path` (None: discarded)."""
+    command = [*program("textback"), "--config", str(config), "worker", *WORKER_FAST, *extra]
+    if log_path is None:
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> int:
+    """SIGTERM as systemd stops a service, SIGKILL if it has not exited within `timeout`;
+    its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
 
 
 _TEMPLATE = "hh-noanswer"
 
 
-def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOANSWER",
-                when: datetime | None = None, command: list[str] | None = None,
-                args: tuple[str, ...] = ()) -> None:
-    """One call through the real hook, as Asterisk runs it: the recorded hh-noanswer session
-    with this caller, call id, status and time put in (the recording's own caller ID is a
-    555-1234 number that no real shop could text)."""
+def hh_noanswer(number: str, uniqueid: str, *, status: str = "NOANSWER", when: datetime | None = None,
+                args: tuple[str, ...] = ()) -> Transcript:
+    """The recorded hh-noanswer session with this caller, call id, status and time put in
+    (the recording's own caller ID is a 555-1234 number that no real shop could text), and
+    `args` as more dialplan arguments."""
     source = json.loads((TRANSCRIPTS / f"{_TEMPLATE}.json").read_text())
     epoch = str(int((when or datetime.now(timezone.utc)).timestamp()))
     swap = {"+15551234567": number, "1795411943.17": uniqueid, "1795411946": epoch, "NOANSWER": status}
@@ -104,10 +140,17 @@ def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOAN
         # More dialplan arguments (e.g. ring=${DIALEDTIME}), as Asterisk numbers them.
         last = max(i for i, line in enumerate(raw_env) if line.startswith("agi_arg_"))
         raw_env[last + 1:last + 1] = [f"agi_arg_{len(source['argv']) + n}: {a}\n" for n, a in enumerate(args, 1)]
-    transcript = Transcript(name=f"call-{uniqueid}", raw_env=raw_env,
-                            exchanges=[{"sent": fix(e["sent"]), "reply": [fix(r) for r in e["reply"]]}
-                                       for e in source["exchanges"]],
-                            argv=[fix(a) for a in source["argv"]] + list(args), sighup_received=False)
+    return Transcript(name=f"call-{uniqueid}", raw_env=raw_env,
+                      exchanges=[{"sent": fix(e["sent"]), "reply": [fix(r) for r in e["reply"]]}
+                                 for e in source["exchanges"]],
+                      argv=[fix(a) for a in source["argv"]] + list(args), sighup_received=False)
+
+
+def missed_call(config: Path, number: str, uniqueid: str, *, status: str = "NOANSWER",
+                when: datetime | None = None, command: list[str] | None = None,
+                args: tuple[str, ...] = ()) -> None:
+    """One call through the real hook, as Asterisk runs it (the hh-noanswer session)."""
+    transcript = hh_noanswer(number, uniqueid, status=status, when=when, args=args)
     env = dict(os.environ, TEXTBACK_CONFIG=str(config))
     result = replay_subprocess(transcript, command or hook_command(), env=env, timeout=10)
     assert result.returncode == 0, result.stderr

@@ -14,24 +14,22 @@ sqlite3, independent of the store's code.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from agi_replay import TRANSCRIPTS, ReplayResult, Transcript, hook_command, replay_fastagi, replay_subprocess
+from agi_replay import ReplayResult, hook_command, replay_fastagi, replay_subprocess
 from hostile_ledger import LedgerRow
 from sim_helpers import wait_until
+from test_worker_support import hh_noanswer, start_worker_process, stop_process
+from user_helpers import program
 
 SHOP_LINE = "+12125550100"
 STAFF = "+12125550177"
-WORKER_FAST = ["--poll-interval", "0.02", "--lease-seconds", "1", "--reconnect-delay", "0.05",
-               "--sweep-seconds", "1"]
 
 CONFIG = """
 [business]
@@ -76,28 +74,6 @@ spool_dir = "{spool}"
 _uniqueids = itertools.count(1)
 
 
-def textback_command() -> list[str]:
-    beside = Path(sys.executable).with_name("textback")
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "textback.cli"]
-
-
-def _hh_noanswer(number: str, uniqueid: str, status: str, when: datetime) -> Transcript:
-    """The recorded hh-noanswer session with this caller, call id, status and time put in."""
-    source = json.loads((TRANSCRIPTS / "hh-noanswer.json").read_text())
-    swap = {"+15551234567": number, "1795411943.17": uniqueid, "1795411946": str(int(when.timestamp())),
-            "NOANSWER": status}
-
-    def fix(text: str) -> str:
-        for old, new in swap.items():
-            text = text.replace(old, new)
-        return text
-
-    return Transcript(name=f"call-{uniqueid}", raw_env=[fix(x) for x in source["raw_env"]],
-                      exchanges=[{"sent": fix(e["sent"]), "reply": [fix(r) for r in e["reply"]]}
-                                 for e in source["exchanges"]],
-                      argv=[fix(a) for a in source["argv"]], sighup_received=False)
-
-
 class Site:
     """A shop: config file, database, spool, simulated modem (behind a stable link, so an
     unplug/replug looks like a USB modem's udev name), the worker as a process."""
@@ -134,7 +110,7 @@ class Site:
         """One missed call through the real hook; returns what the hook said and did."""
         uniqueid = uniqueid or f"{1795400000 + next(_uniqueids)}.{os.getpid() % 1000}"
         self.uniqueids.append(uniqueid)
-        transcript = _hh_noanswer(number, uniqueid, status, when or datetime.now(timezone.utc))
+        transcript = hh_noanswer(number, uniqueid, status=status, when=when)
         result = replay_subprocess(transcript, hook_command(), env=self.env(), timeout=10)
         assert result.returncode == 0, result.stderr
         return result
@@ -154,7 +130,7 @@ class Site:
 
     def start_fastagi(self, *extra: str) -> int:
         """`textback fastagi` as a process on a free port; returns the port."""
-        self.fastagi = subprocess.Popen([*textback_command(), "--config", str(self.config), "fastagi",
+        self.fastagi = subprocess.Popen([*program("textback"), "--config", str(self.config), "fastagi",
                                          "--listen", "127.0.0.1:0", *extra], env=self.env(),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         start_new_session=True, text=True)
@@ -171,16 +147,13 @@ class Site:
         """One missed call as Asterisk hands it to agi://127.0.0.1:PORT/missed."""
         uniqueid = f"{1795400000 + next(_uniqueids)}.{os.getpid() % 1000}"
         self.uniqueids.append(uniqueid)
-        transcript = _hh_noanswer(number, uniqueid, status, datetime.now(timezone.utc))
+        transcript = hh_noanswer(number, uniqueid, status=status)
         return replay_fastagi(transcript, "127.0.0.1", self.fastagi_port, hangup_line=False, timeout=10)
 
     # -- the worker as a process -------------------------------------------------------------
     def start_worker(self, *extra: str) -> subprocess.Popen:
         assert self.worker is None or self.worker.poll() is not None, "a worker is already running"
-        with open(self.log_path, "ab") as log:
-            self.worker = subprocess.Popen([*textback_command(), "--config", str(self.config), "worker",
-                                            *WORKER_FAST, *extra], env=self.env(),
-                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.worker = start_worker_process(self.config, self.log_path, *extra, env=self.env())
         return self.worker
 
     def kill_worker(self) -> None:
@@ -193,14 +166,7 @@ class Site:
     def stop_worker(self, timeout: float = 10) -> int | None:
         if self.worker is None:
             return None
-        if self.worker.poll() is None:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.worker.kill()
-                self.worker.wait()
-        return self.worker.returncode
+        return stop_process(self.worker, timeout)
 
     def worker_alive(self) -> bool:
         return self.worker is not None and self.worker.poll() is None
@@ -210,18 +176,13 @@ class Site:
 
     def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
         """A staff command (`textback status`...) as a process, as a person runs it."""
-        return subprocess.run([*textback_command(), "--config", str(self.config), *args],
+        return subprocess.run([*program("textback"), "--config", str(self.config), *args],
                               capture_output=True, text=True, timeout=timeout, env=self.env())
 
     def close(self) -> None:
         self.stop_worker()
-        if self.fastagi is not None and self.fastagi.poll() is None:
-            self.fastagi.send_signal(signal.SIGTERM)
-            try:
-                self.fastagi.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.fastagi.kill()
-                self.fastagi.wait()
+        if self.fastagi is not None:
+            stop_process(self.fastagi)
         self.sim.stop()
 
     # -- what happened (read with sqlite3, independent of the store) ------------------------------

@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_rig import Site, textback_command
+from hostile_rig import Site
 from sim_helpers import wait_until
+from test_worker_support import hh_noanswer
+from user_helpers import program
 
 DIALPLAN = Path(__file__).resolve().parents[2] / "asterisk" / "extensions_textback.conf"
 CONDITION = re.compile(r'GotoIf\(\$\["\$\{(\w+)\}" (=|!=) "(\w*)"\]\?program\)')
@@ -87,7 +89,7 @@ def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    server = subprocess.Popen([*textback_command(), "--config", str(site.config), "fastagi",
+    server = subprocess.Popen([*program("textback"), "--config", str(site.config), "fastagi",
                                "--listen", f"127.0.0.1:{port}", "--max-calls", "4"],
                               env=site.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               start_new_session=True)
@@ -147,7 +149,6 @@ def test_the_hook_does_not_hang_on_a_full_stderr(site, ledger_row):
     import os
 
     from agi_replay import ReplayResult, _converse, hook_command
-    from hostile_rig import _hh_noanswer
 
     ledger_row.scenario = "case 1: hook stderr full"
     read_end, write_end = os.pipe()
@@ -161,7 +162,7 @@ def test_the_hook_does_not_hang_on_a_full_stderr(site, ledger_row):
     os.set_blocking(write_end, True)
     uniqueid = "1795499999.1"
     site.uniqueids.append(uniqueid)
-    transcript = _hh_noanswer("+12125550170", uniqueid, "NOANSWER", __import__("datetime").datetime.now())
+    transcript = hh_noanswer("+12125550170", uniqueid)
     started = time.monotonic()
     proc = subprocess.Popen([*hook_command(), *transcript.argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=write_end, env=site.env())
