@@ -5,11 +5,32 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 
 import click
 
 from textback.install.asterisk_setup import detect
-from textback.install.plan import CONFIG_FILE, DIALPLAN, Installer, closed_to_others
+from textback.install.plan import CONFIG_FILE, DIALPLAN, Installer, Step, closed_to_others
+
+
+def apply_steps(steps: Iterable[Step], *, dry_run: bool) -> int:
+    """Apply each step not yet done, printing `done:` (or `would:` on a dry run) for it; how
+    many were not done. A step that fails stops the run with what it was doing and why
+    (the user or group missing, a file it could not write, systemctl refusing)."""
+    changed = 0
+    for step in steps:
+        try:
+            if step.done():
+                continue
+            changed += 1
+            if dry_run:
+                click.echo(f"would: {step.description}")
+                continue
+            step.apply()
+            click.echo(f"done: {step.description}")
+        except (OSError, LookupError, RuntimeError) as exc:
+            raise click.ClickException(f"{step.description}: {exc}") from None
+    return changed
 
 
 def _lines_to_add(installer: Installer) -> list[str]:
@@ -69,19 +90,7 @@ def install(root: str, dry_run: bool, fastagi: bool, agi_bin: str | None, asteri
     if setup.found and setup.user and installer.asterisk_uid() is None and setup.user != "root":
         raise click.ClickException(f"Asterisk's user {setup.user} ({setup.user_from}) does not exist"
                                    f"{' under ' + root if staged else ''}: fix that setting or pass --asterisk-user")
-    changed = 0
-    for step in installer.steps():
-        try:
-            if step.done():
-                continue
-            changed += 1
-            if dry_run:
-                click.echo(f"would: {step.description}")
-                continue
-            step.apply()
-            click.echo(f"done: {step.description}")
-        except (OSError, LookupError, RuntimeError) as exc:
-            raise click.ClickException(f"{step.description}: {exc}") from None
+    changed = apply_steps(installer.steps(), dry_run=dry_run)
     for note in dict.fromkeys(notes):
         click.echo(note)
     if changed == 0:

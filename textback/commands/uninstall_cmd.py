@@ -6,6 +6,7 @@ import os
 
 import click
 
+from textback.commands.install_cmd import apply_steps
 from textback.install.asterisk_setup import detect
 from textback.install.plan import CONFIG_DIR, DATA_DIR, SPOOL_DIR, Installer
 from textback.install.removal import removal_steps
@@ -25,19 +26,7 @@ def uninstall(root: str, dry_run: bool, purge: bool, agi_bin: str | None) -> Non
         raise click.ClickException("textback uninstall needs root: sudo textback uninstall")
     setup = detect(root, proc=None)
     installer = Installer(root, setup, fastagi=False, agi_dir=agi_bin, live=not staged, log=click.echo)
-    changed = 0
-    for step in removal_steps(installer, purge=purge):
-        try:
-            if step.done():
-                continue
-            changed += 1
-            if dry_run:
-                click.echo(f"would: {step.description}")
-                continue
-            step.apply()
-            click.echo(f"done: {step.description}")
-        except (OSError, RuntimeError) as exc:
-            raise click.ClickException(f"{step.description}: {exc}") from None
+    changed = apply_steps(removal_steps(installer, purge=purge), dry_run=dry_run)
     if changed == 0:
         click.echo("Nothing to remove.")
     if not purge:
