@@ -17,9 +17,9 @@ def rig(request, tmp_path):
 
 
 def test_text_back_and_reply_on_each_modem_profile(rig):
-    wait_until(lambda: rig.worker.modem is not None, what="modem open")
+    wait_until(lambda: rig.worker.modem is not None, timeout=10, what="modem open")
     rig.call(US, "1700000300.1")
-    wait_until(lambda: rig.sent_to(US), what="text-back sent")
+    wait_until(lambda: rig.sent_to(US), timeout=10, what="text-back sent")
     rig.sim.inject_sms(US, "Can you come Tuesday?")
-    wait_until(lambda: any("Can you come Tuesday?" in t for t in rig.sent_to(STAFF)), timeout=8,
+    wait_until(lambda: any("Can you come Tuesday?" in t for t in rig.sent_to(STAFF)), timeout=10,
                what="reply forwarded to staff")
