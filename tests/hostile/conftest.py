@@ -12,8 +12,17 @@ from pathlib import Path
 
 import pytest
 from hostile_ledger import LEDGER, LedgerRow, render_table
+from hostile_rig import Site
 
 HERE = Path(__file__).parent
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The plain shop (hostile_rig.Site); a file that needs other settings defines its own."""
+    running = Site(tmp_path)
+    yield running
+    running.close()
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -9,15 +9,8 @@ import shutil
 import time
 
 import pytest
-from hostile_rig import STAFF, Site
+from hostile_rig import STAFF
 from sim_helpers import wait_until
-
-
-@pytest.fixture
-def site(tmp_path):
-    running = Site(tmp_path)
-    yield running
-    running.close()
 
 
 def _files(db) -> list:

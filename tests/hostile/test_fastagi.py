@@ -10,7 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from hostile_rig import Site
 from sim_helpers import wait_until
 from test_worker_support import hh_noanswer
@@ -46,13 +45,6 @@ def asterisk_hands_over(site: Site, number: str) -> str:
     site.uniqueids.pop()                    # the same call, handed to the program now
     site.call(number, uniqueid=uniqueid)
     return "program"
-
-
-@pytest.fixture
-def site(tmp_path):
-    running = Site(tmp_path)
-    yield running
-    running.close()
 
 
 def test_full_fastagi_server_does_not_lose_the_call(site, ledger_row):

@@ -1,16 +1,6 @@
 """The suite's own frame: one call in, one text out, a row in the table."""
 from __future__ import annotations
 
-import pytest
-from hostile_rig import Site
-
-
-@pytest.fixture
-def site(tmp_path):
-    running = Site(tmp_path)
-    yield running
-    running.close()
-
 
 def test_one_call_one_text(site, ledger_row):
     ledger_row.scenario = "frame: one call, one text"

@@ -8,9 +8,7 @@ import json
 import re
 import time
 
-import pytest
 from agi_replay import Transcript, hook_command, replay_subprocess
-from hostile_rig import Site
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sim_helpers import wait_until
@@ -31,13 +29,6 @@ AGI_KEYS = ["agi_request", "agi_channel", "agi_language", "agi_type", "agi_uniqu
             "agi_callerid", "agi_calleridname", "agi_callingpres", "agi_dnid", "agi_rdnis", "agi_context",
             "agi_extension", "agi_priority", "agi_enhanced", "agi_accountcode", "agi_threadid",
             "agi_arg_1", "agi_arg_2", "agi_arg_3", "agi_network", "agi_unknown_key"]
-
-
-@pytest.fixture
-def site(tmp_path):
-    running = Site(tmp_path)
-    yield running
-    running.close()
 
 
 def test_hook_survives_any_agi_environment(site, ledger_row):

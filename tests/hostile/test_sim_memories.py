@@ -4,18 +4,10 @@ after they were sent. The hook and `textback worker` as processes, the store on 
 file, the simulator on a pty."""
 from __future__ import annotations
 
-import pytest
-from hostile_rig import STAFF, Site
+from hostile_rig import STAFF
 from sim_helpers import wait_until
 
 CALLER = "+12125550123"
-
-
-@pytest.fixture
-def site(tmp_path):
-    running = Site(tmp_path)
-    yield running
-    running.close()
 
 
 def _replies(site, number: str) -> list[dict]:
