@@ -59,20 +59,25 @@ def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime,
     if held is not None:
         where &= held
     with rows.write(models):
-        query = (Message.select(Message.id).where(where)
+        # The whole row at once (under the write lock, or FOR UPDATE): reading it back after
+        # the update would cost a third statement per text on the send path.
+        query = (Message.select().where(where)
                  .order_by(Message.due_at, Message.id).limit(1))
         if isinstance(models.database, pw.PostgresqlDatabase):
             query = query.for_update(skip_locked=True)
         row = query.first()
         if row is None:
             return None
+        expires = now + timedelta(seconds=lease_seconds)
         changed = (Message.update({Message.status: "sending", Message.lease_owner: owner,
-                                   Message.lease_expires_at: now + timedelta(seconds=lease_seconds),
+                                   Message.lease_expires_at: expires,
                                    Message.attempts: Message.attempts + 1})
                    .where((Message.id == row.id) & (Message.status == "scheduled")).execute())
         if changed != 1:
             return None
-        return rows.message_record(Message.get_by_id(row.id))
+        row.status, row.lease_owner, row.lease_expires_at = "sending", owner, expires
+        row.attempts += 1
+        return rows.message_record(row)
 
 
 def next_due_at(models: Models, hold: Hold | None = None) -> datetime | None:
