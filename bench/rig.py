@@ -44,6 +44,14 @@ enabled = false
 [guard]
 hourly_cap = 10000
 
+[sending]
+# The path's speed, not the carrier pacing's: the gap between text-backs and the caps
+# (textback.example.toml [sending]) would make speed to lead measure the policy.
+min_gap = "0s"
+gap_jitter = "0s"
+daily_cap = 0
+recipients_cap = 0
+
 [modem]
 port = "{port}"
 delivery_reports = false
