@@ -89,9 +89,5 @@ def _peer(timing: str, count: int, timeout: float) -> list[float]:
                     break
                 samples.append((part.submitted_at - began).total_seconds())
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            rig.stop(proc)
     return samples

@@ -96,7 +96,7 @@ def run(quick: bool) -> list[Row]:
 
 @contextlib.contextmanager
 def _fastagi_server(site):
-    from bench.rig import textback_command, wait_for
+    from bench.rig import stop, textback_command, wait_for
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -114,11 +114,7 @@ def _fastagi_server(site):
         wait_for(listening, timeout=20, what="textback fastagi listening", interval=0.05)
         yield ("127.0.0.1", port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def _errors_row(metric: str, failures: list[str], out_of: int) -> Row:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -116,6 +115,17 @@ def textback_command() -> list[str]:
     return [str(beside)] if beside.exists() else [sys.executable, "-m", "textback.cli"]
 
 
+def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a program as systemd would: SIGTERM, `grace` seconds to finish, then SIGKILL."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class WorkerProcess:
     """`textback worker` as systemd runs it, stopped with SIGTERM."""
 
@@ -143,13 +153,7 @@ class WorkerProcess:
     def __exit__(self, *exc) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc, grace=15)
         self.log.close()
 
 
