@@ -143,6 +143,13 @@ def _add_ring_time(models: Models) -> None:
     _add_column(models, models.Call, "ring_seconds")
 
 
+def _add_modems(models: Models) -> None:
+    """Several modems sharing one store: which SIM a text leaves from (or came in on), and
+    whose heartbeat a worker_status row is."""
+    _add_column(models, models.Message, "modem")
+    _add_column(models, models.WorkerStatus, "modem_name")
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
@@ -154,6 +161,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_opt_out_evidence,  # v7 -> v8: wrong numbers, one confirmation, possible opt-outs, evidence
     _add_events,          # v8 -> v9: the event outbox and [[notify]] delivery state (issue 16)
     _add_ring_time,       # v9 -> v10: call.ring_seconds, for [textback] min_ring (issue 13)
+    _add_modems,          # v10 -> v11: message.modem, worker_status.modem_name (issue 15)
 ]
 
 CURRENT_VERSION = len(STEPS)

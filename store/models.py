@@ -198,6 +198,9 @@ def build_models(database: pw.Database) -> Models:
         # staff phone's number (E.164) for an answer texted to the modem.
         sent_by = pw.TextField(null=True)
         flag = pw.CharField(null=True)              # inbound: opt_out | possible_opt_out (IN_FLAGS)
+        # Several modems (schema v11): out, the modem it must leave from (None: any) and,
+        # once sent, the one it left from; in, the modem whose SIM received it.
+        modem = pw.CharField(null=True)
 
         class Meta:
             table_name = "message"
@@ -272,7 +275,8 @@ def build_models(database: pw.Database) -> Models:
             table_name = "opt_out_event"
 
     class WorkerStatus(Base):
-        # One row (id 1): the worker's heartbeat, rewritten every few seconds, so
+        # One row per worker (id 1 for the one [modem]; schema v11 names the others by
+        # their modem, `modem_name`): the worker's heartbeat, rewritten every few seconds, so
         # `textback status` and `doctor` can tell a live worker from a dead one
         # without signals or pid files (the CLI may run on another box or user).
         pid = pw.IntegerField(null=True)
@@ -296,6 +300,7 @@ def build_models(database: pw.Database) -> Models:
         # the beat's own interval says how old a beat may be before the worker is dead.
         stopped_at = UTCDateTimeField(null=True)
         beat_seconds = pw.FloatField(null=True)
+        modem_name = pw.TextField(default="")      # schema v11: "" for the one [modem]
 
         class Meta:
             table_name = "worker_status"

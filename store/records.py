@@ -88,6 +88,7 @@ class MessageRecord:
     contact_number: str             # whose thread it belongs to (differs from number for a forward)
     call_id: int | None
     flag: str | None = None         # inbound: opt_out | possible_opt_out, as the keyword rules read it
+    modem: str | None = None        # the [[modem]] it leaves from / left from / came in on; None: any
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class WorkerStatus:
     alerts: tuple[str, ...]         # the active alerts' sentences (store/alerts.py holds the alerts)
     stopped_at: datetime | None     # a clean stop
     beat_seconds: float | None      # the beat's own interval
+    modem_name: str = ""            # whose heartbeat: the [[modem]] name, "" for the one [modem]
 
 
 @dataclass(frozen=True)

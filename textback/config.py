@@ -229,6 +229,11 @@ class StaffConfig:
 
 @dataclass(frozen=True)
 class ModemConfig:
+    """The one [modem], or one [[modem]] entry of several (one worker each: its name, and
+    the business lines whose callers it texts, so a reply comes back to the number they rang)."""
+
+    name: str = _key("", parse.modem_name)
+    lines: tuple = _key((), parse.list_of(parse.e164))
     port: str = _key("/dev/textback-modem", parse.nonempty)
     baudrate: int = _key(115200, parse.baudrate)
     pin: str = _key("", parse.pin)
@@ -302,9 +307,35 @@ class Config:
     log: LogConfig = _table(LogConfig)
     notify: tuple = field(default=(), metadata={"tables": NotifyConfig})
     source: str = field(default="built-in defaults", metadata={"internal": True})
+    # Every [[modem]] entry when the file has several; () when it has the one [modem]
+    # table (then `modem` is it). parse_config fills both: `modem` is the first entry.
+    modem_entries: tuple = field(default=(), metadata={"internal": True})
 
     def allowed_regions(self) -> tuple[str, ...]:
         return self.guard.allowed_regions or (self.business.country,)
+
+    def modems(self) -> tuple[ModemConfig, ...]:
+        """Every modem this configuration names: the [[modem]] entries, or the one [modem]."""
+        return self.modem_entries or (self.modem,)
+
+    def modem_named(self, name: str | None) -> ModemConfig:
+        """The modem a worker drives: `name` from `textback worker --modem NAME`, or the
+        only one. ConfigError says which names there are when it is ambiguous or unknown."""
+        entries = self.modems()
+        names = ", ".join(m.name for m in entries if m.name)
+        if name is None:
+            if len(entries) == 1:
+                return entries[0]
+            first = entries[0].name
+            raise ConfigError(f"{self.source} has {len(entries)} modems ({names}): run one worker for each, "
+                              f"e.g. textback worker --modem {first} (systemd: textback-worker@{first})")
+        for entry in entries:
+            if entry.name == name:
+                return entry
+        if not names:
+            raise ConfigError(f'{self.source} has one [modem] without a name: add name = "{name}" to it, '
+                              "or run textback worker without --modem")
+        raise ConfigError(f'{self.source} has no modem named "{name}": it has {names}')
 
 
 def section_keys(cls) -> list[str]:
@@ -378,6 +409,7 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
+    entries = doc.pop("modem") if isinstance(doc.get("modem"), list) else None   # [[modem]]: several
     tables = {f.name: f.metadata.get("table") for f in fields(Config) if not f.metadata.get("internal")}
     for name, value in doc.items():
         if name in tables and tables[name] and not isinstance(value, dict):
@@ -389,6 +421,8 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
                                   f"put it under [{homes[0]}]")
             raise ConfigError(f"{source}: unknown section [{name}]{_hint(name, list(tables))}")
     config = _build(Config, doc, "", "", source, source=source)
+    if entries is not None:
+        config = _with_modem_entries(config, entries, source)
     names = [t.name for t in config.notify]
     for name in names:
         if names.count(name) > 1:
@@ -397,6 +431,33 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
         if not ln.did.strip():
             raise ConfigError(f'{source}: [lines.""]: a line needs its number, like [lines."+12125550100"]')
     return config
+
+
+def _with_modem_entries(config: Config, entries: list, source: str) -> Config:
+    """Several modems ([[modem]] tables): each needs a name, its own port, and lines no
+    other entry claims; at most one may leave `lines` out (it texts for every other line)."""
+    import dataclasses
+
+    if not entries or not all(isinstance(x, dict) for x in entries):
+        raise ConfigError(f"{source}: write each modem as a [[modem]] table with name, port and lines")
+    built = tuple(_build(ModemConfig, x, "modem", f"[[modem]] #{i + 1}", source) for i, x in enumerate(entries))
+    seen: dict[str, dict[str, str]] = {"name": {}, "port": {}, "line": {}}
+    for i, entry in enumerate(built):
+        label = f"[[modem]] #{i + 1}"
+        if not entry.name:
+            raise ConfigError(f'{source}: {label} needs a name, like name = "front-desk" '
+                              "(textback worker --modem NAME runs it)")
+        for kind, values in (("name", (entry.name,)), ("port", (entry.port,)), ("line", entry.lines)):
+            for value in values:
+                if value in seen[kind]:
+                    raise ConfigError(f'{source}: {label} {kind} "{value}" is also in [[modem]] '
+                                      f'"{seen[kind][value]}": each modem needs its own')
+                seen[kind][value] = entry.name
+    catch_alls = [m.name for m in built if not m.lines]
+    if len(catch_alls) > 1:
+        raise ConfigError(f"{source}: [[modem]] {', '.join(catch_alls)} list no lines: give each its "
+                          'lines = ["+1..."] (one may leave them out: it texts for every other line)')
+    return dataclasses.replace(config, modem=built[0], modem_entries=built)
 
 
 def load_config(path: str | None = None) -> Config:

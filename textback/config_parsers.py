@@ -249,6 +249,14 @@ def nonempty(v: Any) -> str:
     return v
 
 
+def modem_name(v: Any) -> str:
+    """A [[modem]] name: it names the worker (`textback worker --modem NAME`), its systemd
+    unit (textback-worker@NAME) and the SIM a text left from, so plain letters only."""
+    if text(v) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", v):
+        raise BadValue('expected a short name of lower-case letters, digits, "-" or "_", like "front-desk"')
+    return v
+
+
 def pin(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
         raise BadValue('write the PIN in quotes (a PIN may start with 0), e.g. pin = "1234"')

@@ -86,10 +86,13 @@ def shop_keywords(config: Config) -> ShopKeywords:
     return ShopKeywords(opt_out=words.opt_out, opt_in=words.opt_in, help=words.help)
 
 
-def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) -> WorkerSettings:
-    """The worker's settings from the configuration; `timing` overrides poll_interval,
-    lease_seconds, health_interval, reconnect_delays or sweep_interval (tests)."""
-    modem = config.modem
+def worker_settings(config: Config, *, allow_fictional: bool = False, modem_name: str | None = None,
+                    **timing) -> WorkerSettings:
+    """The worker's settings from the configuration, for the modem called `modem_name`
+    (`textback worker --modem NAME`; None: the only one, else ConfigError); `timing`
+    overrides poll_interval, lease_seconds, health_interval, reconnect_delays or
+    sweep_interval (tests)."""
+    modem = config.modem_named(modem_name)
     options = {"baudrate": modem.baudrate, "pin": modem.pin or None, "smsc": modem.smsc or None,
                "flow_control": modem.flow_control, "cnmi": modem.cnmi,
                "delivery_reports": modem.delivery_reports}
@@ -110,6 +113,8 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, **timing) 
         spool_dir=config.store.spool_dir,
         keep=config.store.keep,
         modem_port=modem.port,
+        modem_name=modem.name or None,
+        modem_lines=tuple((m.name, m.lines) for m in config.modem_entries),
         sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
         modem_options=options,
         notify=notify_targets(config),

@@ -33,6 +33,12 @@ class WorkerSettings:
     emoji: str = "keep"                                # keep | replace
     spool_dir: str | None = None
     modem_port: str = ""
+    # Several modems ([[modem]] in the config, one worker each): the name of the one this
+    # worker drives, stored on each text it sends or receives; None with the one [modem].
+    modem_name: str | None = None
+    # Every modem of the configuration as (name, the business lines it texts for); a
+    # modem with no lines texts for every line no other modem lists. () with one [modem].
+    modem_lines: tuple[tuple[str, tuple[str, ...]], ...] = ()
     keep: timedelta | None = timedelta(days=400)       # [store] keep; None: keep everything
     purge_batch: int = 500                             # rows per table per pass while purging
     sweep_interval: timedelta = timedelta(seconds=60)

@@ -10,6 +10,8 @@ log = logging.getLogger("textback.worker")
 
 
 @click.command("worker")
+@click.option("--modem", "modem_name", metavar="NAME", default=None,
+              help="The [[modem]] this worker drives, when the configuration names several.")
 @click.option("--poll-interval", type=click.FloatRange(0.01, 5.0), default=0.1, show_default=True,
               help="Seconds between passes when nothing happens.")
 @click.option("--lease-seconds", type=click.FloatRange(0.5, 3600), default=60.0, show_default=True,
@@ -21,8 +23,8 @@ log = logging.getLogger("textback.worker")
 @click.option("--allow-fictional", is_flag=True, hidden=True,
               help="Treat +44 7700 900xxx drama numbers as mobiles (demo and tests only).")
 @click.pass_context
-def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep_seconds: float | None,
-           reconnect_delay: float | None, allow_fictional: bool) -> None:
+def worker(ctx: click.Context, modem_name: str | None, poll_interval: float, lease_seconds: float,
+           sweep_seconds: float | None, reconnect_delay: float | None, allow_fictional: bool) -> None:
     """Plan texts for missed calls, send them through the modem, store replies. Stops on SIGTERM."""
     from datetime import timedelta
 
@@ -45,7 +47,10 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
         timing["sweep_interval"] = timedelta(seconds=sweep_seconds)
     if reconnect_delay is not None:
         timing["reconnect_delays"] = tuple(reconnect_delay * 2 ** i for i in range(5))
-    settings = worker_settings(config, allow_fictional=allow_fictional, **timing)
+    try:
+        settings = worker_settings(config, allow_fictional=allow_fictional, modem_name=modem_name, **timing)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         store = Store.open(config.store.url)
     except StoreError as exc:
@@ -57,7 +62,7 @@ def worker(ctx: click.Context, poll_interval: float, lease_seconds: float, sweep
         store.close()
         raise click.ClickException(problem)
 
-    port = config.modem.port
+    port = settings.modem_port
 
     def open_modem(**callbacks):
         # The configured path is opened anew each time: after a replug the udev name

@@ -1,0 +1,77 @@
+"""Several modems: [[modem]] entries in the configuration, and `textback worker --modem NAME`."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from textback.cli import main
+from textback.config import ConfigError, parse_config
+from textback.worker_settings import worker_settings
+
+BUSINESS = '[business]\nname = "Brightside Plumbing"\ncallback_number = "(212) 555-0100"\n'
+TWO = BUSINESS + """
+[[modem]]
+name = "front-desk"
+port = "/dev/ttyUSB2"
+lines = ["+12125550100"]
+
+[[modem]]
+name = "service"
+port = "/dev/ttyUSB6"
+pin = "1234"
+lines = ["+12125550111", "+12125550112"]
+"""
+
+
+def test_two_modems_each_with_its_name_port_and_lines():
+    config = parse_config(TWO)
+    assert [(m.name, m.port, m.lines) for m in config.modems()] == [
+        ("front-desk", "/dev/ttyUSB2", ("+12125550100",)),
+        ("service", "/dev/ttyUSB6", ("+12125550111", "+12125550112"))]
+    assert config.modem.name == "front-desk"          # the first entry stands for [modem]
+    settings = worker_settings(config, modem_name="service")
+    assert (settings.modem_name, settings.modem_port, settings.modem_options["pin"]) == ("service", "/dev/ttyUSB6",
+                                                                                       "1234")
+    assert settings.modem_lines == (("front-desk", ("+12125550100",)),
+                                    ("service", ("+12125550111", "+12125550112")))
+
+
+def test_the_one_modem_table_still_works_and_names_no_modem():
+    config = parse_config(BUSINESS + '[modem]\nport = "/dev/ttyUSB2"\n')
+    settings = worker_settings(config)
+    assert (settings.modem_name, settings.modem_port, settings.modem_lines) == (None, "/dev/ttyUSB2", ())
+    with pytest.raises(ConfigError, match='one \\[modem\\] without a name: add name = "front"'):
+        config.modem_named("front")
+
+
+@pytest.mark.parametrize("entries, message", [
+    ('[[modem]]\nport = "/dev/a"\n', '[[modem]] #1 needs a name, like name = "front-desk"'),
+    ('[[modem]]\nname = "Front Desk"\n', '[[modem]] #1 name = "Front Desk": expected a short name of lower-case'),
+    ('[[modem]]\nname = "a"\nport = "/dev/a"\n[[modem]]\nname = "a"\nport = "/dev/b"\nlines = ["+12125550101"]\n',
+     '[[modem]] #2 name "a" is also in [[modem]] "a": each modem needs its own'),
+    ('[[modem]]\nname = "a"\nport = "/dev/a"\n[[modem]]\nname = "b"\nport = "/dev/a"\nlines = ["+12125550101"]\n',
+     '[[modem]] #2 port "/dev/a" is also in [[modem]] "a"'),
+    ('[[modem]]\nname = "a"\nport = "/dev/a"\nlines = ["+12125550101"]\n'
+     '[[modem]]\nname = "b"\nport = "/dev/b"\nlines = ["+12125550101"]\n',
+     '[[modem]] #2 line "+12125550101" is also in [[modem]] "a"'),
+    ('[[modem]]\nname = "a"\nport = "/dev/a"\n[[modem]]\nname = "b"\nport = "/dev/b"\n',
+     "[[modem]] a, b list no lines: give each its lines"),
+    ('[[modem]]\nname = "a"\nport = "/dev/a"\nlines = ["555"]\n', "[[modem]] #1 lines"),
+    ('[[modem]]\nname = "a"\nprot = "/dev/a"\n', '[[modem]] #1 unknown key "prot" (did you mean "port"?)'),
+])
+def test_a_wrong_modem_entry_is_refused_naming_it(entries, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(BUSINESS + entries)
+    assert message in str(caught.value)
+
+
+def test_a_worker_must_be_told_which_of_several_modems_it_drives(tmp_path):
+    path = tmp_path / "textback.toml"
+    path.write_text(TWO + f'[store]\nurl = "sqlite:///{tmp_path}/t.db"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "worker"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{path} has 2 modems (front-desk, service): run one worker for each, e.g. textback worker "
+            "--modem front-desk (systemd: textback-worker@front-desk)") in result.output
+    result = CliRunner().invoke(main, ["--config", str(path), "worker", "--modem", "back-office"])
+    assert result.exit_code == 1
+    assert f'{path} has no modem named "back-office": it has front-desk, service' in result.output
