@@ -9,6 +9,9 @@ AT commands on the pty, so the reply path can be tried without writing Python:
     delivered [N]           the network reports text N (default: the newest) delivered
     failed [N]              ... or undelivered
     auto-report on|off      the network reports every text delivered by itself
+    auto-answer on [TEXT]   the phones answer: each text is reported delivered, then
+                            its number texts back TEXT (default "Got it, thanks")
+    auto-answer off         the phones stop answering
     help                    this list
     quit                    stop the simulated modem
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 import shlex
 import textwrap
 from collections.abc import Callable
+
+from modem.simulator.auto_answer import DEFAULT_ANSWER
 
 HELP = textwrap.dedent(__doc__.split("\n\n")[2]).strip() if __doc__ else ""
 DELIVERED, UNDELIVERED = 0x00, 0x45    # TP-ST: received by the phone / failed, not retried
@@ -35,7 +40,7 @@ class ControlPrompt:
             "text": self._text, "sms": self._text, "stop": self._stop, "sent": self._sent,
             "delivered": lambda args: self._report(args, DELIVERED),
             "failed": lambda args: self._report(args, UNDELIVERED),
-            "auto-report": self._auto_report, "help": lambda args: HELP,
+            "auto-report": self._auto_report, "auto-answer": self._auto_answer, "help": lambda args: HELP,
         }
 
     def run(self, line: str) -> str:
@@ -104,6 +109,16 @@ class ControlPrompt:
         self.sim.auto_report(DELIVERED if args[0] == "on" else None)
         return ("the network now reports every text delivered" if args[0] == "on"
                 else "the network reports nothing by itself now (use: delivered N)")
+
+    def _auto_answer(self, args: list[str]) -> str:
+        if not args or args[0] not in ("on", "off") or (args[0] == "off" and len(args) > 1):
+            raise ValueError('auto-answer on, auto-answer on "the answer\'s text", or auto-answer off')
+        if args[0] == "off":
+            self.sim.auto_answer(None)
+            return "the phones answer nothing by themselves now"
+        text = " ".join(args[1:]) or DEFAULT_ANSWER
+        self.sim.auto_answer(text)
+        return f"the phones now answer each text: reported delivered, then {text!r} from its number"
 
 
 def _number(text: str) -> str:

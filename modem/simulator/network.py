@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from modem.simulator.auto_answer import AutoAnswer
 from modem.simulator.memory import REC_UNREAD, MemoryFull, StoredMessage
 from modem.simulator.state import ModemState
 from modem.sms import pdu
@@ -94,6 +95,7 @@ class Network:
         self.scheduled_reports: list[tuple[float, SentPart, int]] = []   # (monotonic due, part, status)
         self.auto_report_status: int | None = None   # ModemSimulator.auto_report: report every part
         self.auto_report_delay = 0.0
+        self.auto_answer: AutoAnswer | None = None   # ModemSimulator.auto_answer: the phones answer
 
     # -- inbound SMS ----------------------------------------------------------------------
     def deliver(self, deliver_pdu: str, *, storage: str | None = None,
@@ -138,10 +140,18 @@ class Network:
     def record_submit(self, part: SentPart) -> None:
         with self.state.lock:
             self.sent.append(part)
-            auto = self.auto_report_status
+            auto, answer = self.auto_report_status, self.auto_answer
         if auto is not None and part.status_report_requested:
             # Networks send one report for EACH part that asked (DESIGN.md, measured peers).
             self.scheduled_reports.append((time.monotonic() + self.auto_report_delay, part, auto))
+        if answer is not None and (part.concat is None or part.concat[2] == part.concat[1]):
+            # The last part of a text (parts go in order): the phone has it all and answers.
+            report_at = answer.texted(part.destination)
+            if auto is None:
+                reported = [p for p in group_sent(self.sent) if p.parts[-1] is part]
+                for sent in (reported[0].parts if reported else (part,)):
+                    if sent.status_report_requested:
+                        self.scheduled_reports.append((report_at, sent, 0))
 
     def due_reports(self) -> None:
         """Send the automatic reports whose time has come (the serving thread calls this)."""

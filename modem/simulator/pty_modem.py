@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Self
 
+from modem.simulator.auto_answer import DEFAULT_ANSWER, DEFAULT_DELAY, AutoAnswer
 from modem.simulator.clutter import clutter_message
 from modem.simulator.handlers import Reply
 from modem.simulator.interpreter import CommandProcessor
@@ -166,6 +167,13 @@ class ModemSimulator:
             self.network.auto_report_status = status
             self.network.auto_report_delay = float(delay)
 
+    def auto_answer(self, text: str | None = DEFAULT_ANSWER, delay: float = DEFAULT_DELAY) -> None:
+        """From now on the phones answer: each text is reported delivered `delay` seconds
+        after it went (when it asked for a report) and answered with `text` from its number
+        as long again (modem/simulator/auto_answer.py; text None: stop answering)."""
+        with self.state.lock:
+            self.network.auto_answer = AutoAnswer(text, delay) if text is not None else None
+
     # -- what the memories hold -----------------------------------------------------------------
     def store_message(self, kind: str, memory: str | None = None, count: int | None = 1, *,
                       number: str = "+12125550199", text: str = "Call you back later") -> list[int]:
@@ -285,6 +293,7 @@ class ModemSimulator:
                     for byte in data:
                         self._feed(byte)
                 self.network.due_reports()
+                self._answer_due()
                 if self._answering and not self._input and self._prompt is None:
                     self._flush_urcs()
             except (OSError, ValueError):
@@ -297,6 +306,14 @@ class ModemSimulator:
                 log.exception("simulated modem loop error; carrying on")
                 self._input.clear()
                 self._prompt = None
+
+    def _answer_due(self) -> None:
+        answering = self.network.auto_answer
+        if answering is None:
+            return
+        for answer in answering.due():
+            self.inject_sms(answer.number, answer.text)
+            log.info("simulated phone %s answered: %r", answer.number, answer.text)
 
     def _write(self, data: bytes) -> None:
         port = self._port

@@ -30,13 +30,18 @@ def _profile(ctx, param, value: str) -> str:
 @click.option("--link", type=click.Path(dir_okay=False),
               help="Also make this symlink to the pty (a stable name, like a udev rule gives).")
 @click.option("--pin", help="Ask for this SIM PIN (AT+CPIN?) until it is entered.")
-def simulate_modem(profile: str, link: str | None, pin: str | None) -> None:
+@click.option("--auto-answer", is_flag=True,
+              help="Play the phones: report each text delivered, then answer it from its number "
+                   "(what `textback modem test` waits for).")
+def simulate_modem(profile: str, link: str | None, pin: str | None, auto_answer: bool) -> None:
     """Run a simulated GSM modem on a pseudo-terminal until stopped."""
     from modem.simulator.pty_modem import ModemSimulator, PtyError
 
     stop = threading.Event()
     try:
         sim = ModemSimulator(profile=profile, link=link, pin=pin).start()
+        if auto_answer:
+            sim.auto_answer()
     except PtyError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
