@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from modem.device.hilink import hilink_sticks
 from store.records import WorkerStatus
 from textback import config as cfg
 from textback.commands.doctor_access import asterisk_access, port_free
@@ -101,6 +102,8 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
     status, alerts = heartbeat(db, conf.store.url)
     alive = worker_alive(status, datetime.now(timezone.utc))
     beat = as_row(status) if status else {}     # the heartbeat as a row: optional fields by name
+    # Said once, before the port checks: "no device /dev/textback-modem" alone would hide why.
+    checks += [Check("modem has an AT port", FAIL, stick.problem()) for stick in hilink_sticks()]
     if alive:
         # The worker holds the port: asking it ourselves would steal the worker's replies.
         registration = beat.get("registration") or "unknown"
