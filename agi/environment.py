@@ -125,6 +125,20 @@ def parse_arguments(args: list[str]) -> tuple[dict[str, str], list[str]]:
     return fields, notes
 
 
+def channel_age(uniqueid: str, now: datetime) -> int | None:
+    """Whole seconds since Asterisk made the channel, or None. Its uniqueid is
+    "<epoch>.<n>" ("<systemname>-<epoch>.<n>" with asterisk.conf's systemname; recorded as
+    1795411959.45 with ${EPOCH} 1795411961 at the hangup in shared/asterisk-agi-transcripts),
+    so the hangup time minus it is how long the caller waited: the ring time when the call
+    never reached a Dial() (a queue, an IVR) and ${DIALEDTIME} is empty. It counts any IVR
+    time too, so it can only make a call look longer: never a reason to skip a real one."""
+    stamp = uniqueid.rpartition("-")[2].partition(".")[0]
+    if not (stamp.isdigit() and 9 <= len(stamp) <= 10):
+        return None
+    age = int(now.timestamp()) - int(stamp)
+    return age if 0 <= age <= 86400 else None      # a clock far off, or a forged id: no guess
+
+
 def build_call_fact(env: dict[str, str], args: list[str], variables: dict[str, str | None], *,
                     source: str = "agi", problems: list[str] | None = None,
                     now: datetime | None = None) -> tuple[CallFact | None, str]:
@@ -178,10 +192,11 @@ def build_call_fact(env: dict[str, str], args: list[str], variables: dict[str, s
     business_line = _clean(business_line, notes, "business line")[:64]
 
     uniqueid = env.get("agi_uniqueid", "").strip()[:64]
+    moment = now or datetime.now(timezone.utc)
+    ring = int(fields["ring_seconds"]) if "ring_seconds" in fields else channel_age(uniqueid, moment)
     if not uniqueid:
         if not caller_raw:
             return None, "no agi_uniqueid and no caller number"
-        moment = now or datetime.now(timezone.utc)
         uniqueid = f"nouid-{moment.timestamp():.6f}-{caller_raw[:32]}"
         notes.append("no agi_uniqueid")
 
@@ -196,9 +211,9 @@ def build_call_fact(env: dict[str, str], args: list[str], variables: dict[str, s
         queue_status=queue_status,
         reason=reason,
         direction=direction,
-        happened_at=now or datetime.now(timezone.utc),
+        happened_at=moment,
         source=source,
         note="; ".join(notes)[:500],
-        ring_seconds=int(fields["ring_seconds"]) if "ring_seconds" in fields else None,
+        ring_seconds=ring,
     )
     return fact, ""

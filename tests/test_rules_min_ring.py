@@ -41,3 +41,15 @@ def test_the_hook_reads_ring_from_the_dialplan_and_notes_what_it_cannot_read():
     assert fact.ring_seconds is None and fact.note == ""
     fact, _ = build_call_fact(env, ["CANCEL", "ring=abc"], {}, now=NOW)
     assert fact.ring_seconds is None and "unreadable ring time 'abc' ignored" in fact.note
+
+
+def test_without_a_ring_argument_the_hook_takes_the_channel_age_from_the_uniqueid():
+    at = int(NOW.timestamp())
+    env = {"agi_uniqueid": f"{at - 2}.45", "agi_callerid": "+12125550123"}
+    assert build_call_fact(env, ["CANCEL", "ring="], {}, now=NOW)[0].ring_seconds == 2
+    assert build_call_fact(env, ["CANCEL", "ring=9"], {}, now=NOW)[0].ring_seconds == 9      # DIALEDTIME wins
+    named = {**env, "agi_uniqueid": f"pbx-east-{at - 4}.45"}                                  # systemname
+    assert build_call_fact(named, ["CANCEL"], {}, now=NOW)[0].ring_seconds == 4
+    for odd in (f"{at + 60}.1", f"{at - 200000}.1", "1.1", "abc", f"x{at}.1"):                # no guess
+        assert build_call_fact({**env, "agi_uniqueid": odd}, ["CANCEL"], {}, now=NOW)[0].ring_seconds is None
+    assert build_call_fact({"agi_callerid": "+12125550123"}, ["CANCEL"], {}, now=NOW)[0].ring_seconds is None

@@ -33,3 +33,20 @@ def test_a_call_without_a_ring_time_or_a_short_busy_is_still_texted(rig):
     rig.call(US, "1700000200.1", status="CANCEL")                     # an old dialplan: no ring=
     rig.call(US2, "1700000200.2", status="BUSY", args=("ring=0",))     # busy at once: not a misdial
     wait_until(lambda: rig.sent_to(US) and rig.sent_to(US2), what="both texted")
+
+
+def test_without_dialedtime_the_ring_time_is_the_channel_age_from_its_uniqueid(rig):
+    # A queue or an IVR leaves ${DIALEDTIME} empty: the hook takes the hangup time minus the
+    # channel's start, which Asterisk writes into the uniqueid ("<epoch>.<n>").
+    import time
+
+    wait_until(lambda: rig.worker.modem is not None, what="modem open")
+    now = int(time.time())
+    rig.call(US, f"{now - 1}.7", status="CANCEL", args=("ring=",))
+    rig.call(US2, f"pbx-east-{now - 10}.8", status="CANCEL", args=("ring=",))   # asterisk.conf systemname
+    wait_until(lambda: rig.sent_to(US2), what="the caller who waited ten seconds texted")
+    calls = {c.fact.caller_raw: c for c in map(rig.store.call, (1, 2))}
+    short = wait_until(lambda: (c := rig.store.call(calls[US].id)) and c.state != "new" and c, what="planned")
+    assert (short.state, short.skip_reason, short.fact.ring_seconds) == ("skipped", "too_short", 1)
+    assert calls[US2].fact.ring_seconds in (10, 11)
+    assert rig.sent_to(US) == []
