@@ -492,7 +492,8 @@ class Store:
 
     # -- the worker's heartbeat and alerts (store/health.py) ------------------------------------
     def write_worker_status(self, **fields: Any) -> None:
-        """Update the heartbeat row with `fields` (beat_at defaults to now).
+        """Update the heartbeat row with `fields` (beat_at defaults to now): the row of the
+        worker whose `modem_name` the fields give ("" or none given: the one [modem]'s).
 
         Fields not given keep their last value, so the worker can send only what
         it learnt on this beat. `alerts` is a list of short sentences (it replaces
@@ -502,9 +503,14 @@ class Store:
         """
         health.write_worker_status(self.models, fields)
 
-    def worker_status(self) -> WorkerStatus | None:
-        """The last heartbeat, or None if no worker ever ran."""
-        return health.worker_status(self.models)
+    def worker_status(self, modem_name: str = "") -> WorkerStatus | None:
+        """The last heartbeat of the worker driving `modem_name` ("": the one [modem]),
+        or None if it never ran."""
+        return health.worker_status(self.models, modem_name)
+
+    def worker_statuses(self) -> list[WorkerStatus]:
+        """Every worker's last heartbeat (one per modem), the one [modem]'s first, then by name."""
+        return health.worker_statuses(self.models)
 
     # -- alerts (store/alerts.py) ---------------------------------------------------------------
     def raise_alert(self, key: str, text: str, now: datetime | None = None) -> bool:

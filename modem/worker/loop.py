@@ -119,7 +119,9 @@ class Worker:
                                  [os.path.dirname(os.path.abspath(db_file)) if db_file else "",
                                   settings.spool_dir or ""])
         # The heartbeat row `textback status` reads (store/health.py).
-        self._status: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname()}
+        # Its own row among several workers' (modem_name "": the one [modem]'s row).
+        self._status: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname(),
+                                        "modem_name": settings.modem_name or ""}
         self._next_beat = 0.0
         self._next_health = 0.0
         # The events out to the shop's other systems, on threads of their own (modem/worker/notify.py),
@@ -201,7 +203,8 @@ class Worker:
         """A clean stop is written at once, so `textback status` and `reply` are right at once
         rather than after the beat ages."""
         try:
-            self.store.write_worker_status(beat_at=self.now(), stopped_at=self.now(), modem_alive=False)
+            self.store.write_worker_status(beat_at=self.now(), stopped_at=self.now(), modem_alive=False,
+                                           modem_name=self._status["modem_name"])
         except Exception as exc:  # noqa: BLE001 - the stop itself must finish: status then ages the beat
             log.warning("could not record the stop in the heartbeat row: %s", exc)
 
