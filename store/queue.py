@@ -187,13 +187,14 @@ class Store:
         return outbound.next_due_at(self.models, hold)
 
     # -- carrier limits (store/sending.py) ------------------------------------------------------
-    def sent_count_since(self, since: datetime) -> int:
-        """Texts the modem took since `since` (every kind: the carrier counts them all)."""
-        return sending.sent_count_since(self.models, since)
+    def sent_count_since(self, since: datetime, modem: str | None = None) -> int:
+        """Texts the modem took since `since` (every kind: the carrier counts them all);
+        `modem`: only those that left from that [[modem]]'s SIM (None: from any)."""
+        return sending.sent_count_since(self.models, since, modem)
 
-    def recipient_count_since(self, since: datetime) -> int:
-        """Distinct numbers the modem texted since `since`."""
-        return sending.recipient_count_since(self.models, since)
+    def recipient_count_since(self, since: datetime, modem: str | None = None) -> int:
+        """Distinct numbers the modem texted since `since` (`modem`: from that SIM only)."""
+        return sending.recipient_count_since(self.models, since, modem)
 
     def held_count(self, hold: Hold, now: datetime) -> int:
         """Due texts `hold` keeps waiting."""

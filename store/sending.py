@@ -16,34 +16,43 @@ from store.rules.pacing import Hold
 SENT_STATES = ("sent", "delivered", "failed")
 
 
-def _sent_since(models: Models, since: datetime) -> Any:
+def _sent_since(models: Models, since: datetime, modem: str | None = None) -> Any:
+    """Texts sent since `since`: from the SIM of `modem` (a sent text's message.modem names
+    the modem it left from), or from any (None: the one [modem] counts everything)."""
     Message = models.Message
-    return ((Message.sent_at >= since) & (Message.direction == "out")
-            & Message.status.concat("").in_(SENT_STATES))
+    where = ((Message.sent_at >= since) & (Message.direction == "out")
+             & Message.status.concat("").in_(SENT_STATES))
+    return where & (Message.modem == modem) if modem else where
 
 
-def sent_count_since(models: Models, since: datetime) -> int:
-    return int(models.Message.select().where(_sent_since(models, since)).count())
+def sent_count_since(models: Models, since: datetime, modem: str | None = None) -> int:
+    return int(models.Message.select().where(_sent_since(models, since, modem)).count())
 
 
-def recipient_count_since(models: Models, since: datetime) -> int:
+def recipient_count_since(models: Models, since: datetime, modem: str | None = None) -> int:
     Message = models.Message
-    return int(Message.select(pw.fn.COUNT(Message.number.distinct())).where(_sent_since(models, since)).scalar() or 0)
+    return int(Message.select(pw.fn.COUNT(Message.number.distinct()))
+               .where(_sent_since(models, since, modem)).scalar() or 0)
 
 
 def held_filter(models: Models, hold: Hold | None) -> Any:
-    """A WHERE clause that leaves out what `hold` holds (None: everything passes)."""
+    """A WHERE clause that leaves out what `hold` holds (None: everything passes). A
+    number counts as known to the recipient cap when the held SIM texted it."""
     if hold is None:
         return None
     Message = models.Message
     passes = Message.kind.not_in(list(hold.kinds))
     if hold.known_since is not None:
-        known = Message.select(Message.number).where(_sent_since(models, hold.known_since))
+        known = Message.select(Message.number).where(_sent_since(models, hold.known_since, hold.modem))
         passes |= Message.number.in_(known)
     return passes
 
 
 def held_count(models: Models, hold: Hold, now: datetime) -> int:
+    """Due texts `hold` keeps waiting: with several modems, those the held SIM would send
+    (its own, or for any modem), not another SIM's."""
     Message = models.Message
-    return int(Message.select().where((Message.status == "scheduled") & (Message.due_at <= now)
-                                      & ~held_filter(models, hold)).count())
+    where = (Message.status == "scheduled") & (Message.due_at <= now) & ~held_filter(models, hold)
+    if hold.modem:
+        where &= Message.modem.is_null() | (Message.modem == hold.modem)
+    return int(Message.select().where(where).count())

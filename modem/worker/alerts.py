@@ -9,6 +9,10 @@ Two sorts:
 - events, which happened once (the database file was replaced under the worker, the
   worker could not write the database for a while): kept for an hour, then cleared.
 
+With several modems (one worker each, one store) the alerts about a modem and its SIM
+(PER_MODEM) are each worker's own: keyed "carrier_limits:service", their text naming the
+modem, raised and cleared by that modem's worker only.
+
 The worker that cannot write cannot raise an alert in the store either: that one is
 kept in memory, and texted straight through the modem (not through the queue, which
 is the thing that is broken) once an hour while it lasts.
@@ -42,6 +46,7 @@ DISK_LOW_BYTES = 8 * 1024 * 1024
 
 CONDITIONS = ("hourly_cap", "carrier_limits", "receive_memory", "disk_full", "modem_gone", "texts_failing")
 EVENTS = ("database_replaced", "store_unwritable")
+PER_MODEM = ("carrier_limits", "receive_memory", "modem_gone", "texts_failing")
 
 
 @dataclass
@@ -58,8 +63,10 @@ class Observations:
 
 
 class AlertWatch:
-    def __init__(self, store: AlertStore, staff_numbers: tuple[str, ...], watched_paths: list[str]):
+    def __init__(self, store: AlertStore, staff_numbers: tuple[str, ...], watched_paths: list[str],
+                 modem_name: str | None = None):
         self.store = store
+        self.modem_name = modem_name        # the [[modem]] this worker drives; None: the one [modem]
         self.staff_numbers = staff_numbers
         self.watched_paths = [p for p in watched_paths if p]
         self.seen = Observations()
@@ -123,12 +130,18 @@ class AlertWatch:
         self._next_look = time.monotonic() + LOOK_SECONDS
         if not self._loaded:
             for alert in self.store.active_alerts():
+                base, _, name = alert.key.partition(":")
+                if self.modem_name and base in PER_MODEM and not name:
+                    self._clear(alert.key, now)     # from the one [modem], before [[modem]] entries
+                    continue
+                if name and name != self.modem_name:
+                    continue            # another modem's worker raised it, and clears it
                 self.active[alert.key] = alert.text
                 if alert.key in EVENTS:
                     self.event_at.setdefault(alert.key, alert.raised_at)
             self._loaded = True
-        wanted = self._conditions()
-        for key in CONDITIONS:
+        wanted = {self.key(k): self._named(k, text) for k, text in self._conditions().items()}
+        for key in map(self.key, CONDITIONS):
             if key in wanted:
                 self._raise(key, wanted[key], now)
             elif key in self.active:
@@ -142,6 +155,15 @@ class AlertWatch:
             outgoing += [(number, f"textback alert: {alert.text}") for number in self.staff_numbers]
             self.store.mark_alert_texted(alert.key, now)
         return outgoing
+
+    def key(self, condition: str) -> str:
+        """The alert's key in the store: a modem's own alerts carry its name."""
+        return f"{condition}:{self.modem_name}" if self.modem_name and condition in PER_MODEM else condition
+
+    def _named(self, condition: str, text: str) -> str:
+        if not self.modem_name or condition not in PER_MODEM or condition == "carrier_limits":
+            return text                 # the carrier limits' sentence names its modem itself
+        return f"modem {self.modem_name}: {text}"
 
     def texts(self) -> list[str]:
         """The active alerts' sentences, for the heartbeat row."""

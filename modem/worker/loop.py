@@ -99,7 +99,7 @@ class Worker:
         self.modem: ModemPort | None = None
         self.receiver = Receiver(store, self.conversation, now, self.wake)
         self.housekeeper = Housekeeper(store, settings.keep, settings.purge_batch)
-        self.pacer = Pacer(store, settings.limits, settings.rules.hours.tz)
+        self.pacer = Pacer(store, settings.limits, settings.rules.hours.tz, modem=settings.modem_name)
         self._failures = 0                 # modem open attempts failed in a row
         self._next_attempt = 0.0           # monotonic time of the next open attempt
         self._lost_since: float | None = None
@@ -117,7 +117,7 @@ class Worker:
                    else str(getattr(getattr(store, "db", None), "database", "") or ""))
         self.alerts = AlertWatch(store, settings.staff_numbers,
                                  [os.path.dirname(os.path.abspath(db_file)) if db_file else "",
-                                  settings.spool_dir or ""])
+                                  settings.spool_dir or ""], settings.modem_name)
         # The heartbeat row `textback status` reads (store/health.py).
         # Its own row among several workers' (modem_name "": the one [modem]'s row).
         self._status: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname(),

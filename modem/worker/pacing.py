@@ -3,7 +3,9 @@
 One job: know what the SIM sent (counted in the store: texts since the shop's local
 midnight, distinct numbers in 30 days), when the gap after the last text ends, and so
 which due texts wait. The counts are read again after each send and every REFRESH,
-so several workers on one store (or a restart) never lose count.
+so several workers on one store (or a restart) never lose count. With several modems
+([[modem]] entries, one worker each) each SIM has its own caps: a worker counts the texts
+that left from its modem only, and holds only its own.
 """
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ REFRESH_SECONDS = 30.0
 
 
 class Pacer:
-    def __init__(self, store: LoopStore, limits: CarrierLimits, tz: str, rng: random.Random | None = None):
+    def __init__(self, store: LoopStore, limits: CarrierLimits, tz: str, rng: random.Random | None = None,
+                 modem: str | None = None):
         self.store = store
         self.limits = limits
         self.tz = tz
+        self.modem = modem              # the [[modem]] whose SIM this counts; None: the one [modem]
         self.rng = rng or random.Random()
         self.usage = Usage()
         self.paced_from: datetime | None = None
@@ -46,18 +50,19 @@ class Pacer:
         if not self.active:
             return None
         self._count(now)
-        hold = pacing.hold_for(self.limits, self.usage, now, self.paced_from)
+        hold = pacing.hold_for(self.limits, self.usage, now, self.paced_from, self.modem)
         why = hold.why if hold is not None and hold.why != "gap" else ""
         if why != self._said:
             self._said = why
+            whose = f"modem {self.modem}: " if self.modem else ""
             if why == "daily_cap":
-                log.warning("daily cap of %d texts reached: text-backs and follow-ups wait for the shop's next "
-                            "day; staff replies and STOP confirmations still go", self.limits.daily_cap)
+                log.warning("%sdaily cap of %d texts reached: text-backs and follow-ups wait for the shop's next "
+                            "day; staff replies and STOP confirmations still go", whose, self.limits.daily_cap)
             elif why == "recipients_cap":
-                log.warning("cap of %d distinct numbers in 30 days reached: text-backs to new numbers wait; "
-                            "staff replies and STOP confirmations still go", self.limits.recipients_cap)
+                log.warning("%scap of %d distinct numbers in 30 days reached: text-backs to new numbers wait; "
+                            "staff replies and STOP confirmations still go", whose, self.limits.recipients_cap)
             else:
-                log.info("carrier limits allow text-backs again")
+                log.info("%scarrier limits allow text-backs again", whose)
         return hold
 
     def sent(self, now: datetime) -> None:
@@ -72,14 +77,14 @@ class Pacer:
         if not self.active:
             return None
         self._count(now)
-        hold = pacing.hold_for(self.limits, self.usage, now, None)
+        hold = pacing.hold_for(self.limits, self.usage, now, None, self.modem)
         held = self.store.held_count(hold, now) if hold is not None else 0
-        return pacing.cap_alert(self.limits, self.usage, held)
+        return pacing.cap_alert(self.limits, self.usage, held, self.modem)
 
     def _count(self, now: datetime) -> None:
         day = pacing.day_start(now, self.tz)
         if day == self._counted_day and time.monotonic() < self._next_count:
             return
-        self.usage = Usage(sent_today=self.store.sent_count_since(day),
-                           recipients=self.store.recipient_count_since(now - pacing.RECIPIENT_WINDOW))
+        self.usage = Usage(sent_today=self.store.sent_count_since(day, self.modem),
+                           recipients=self.store.recipient_count_since(now - pacing.RECIPIENT_WINDOW, self.modem))
         self._counted_day, self._next_count = day, time.monotonic() + REFRESH_SECONDS

@@ -3,7 +3,8 @@
 A consumer SIM has no A2P registration. Users of Android and modem SMS gateways report
 "unlimited" plans with hidden caps of 99-500 texts a day and 99-250 distinct recipients
 a month (capcom6/android-sms-gateway #148, #270), and SIMs blocked for sending fast.
-So, per SIM (one worker drives one SIM):
+So, per SIM (one worker drives one SIM; with several modems each SIM counts only the
+texts that left from it, `message.modem`):
 - a minimum gap between texts, with jitter, before each text-back or follow-up;
 - a cap on the texts of the local day, and on the distinct numbers texted in 30 days.
 At the warning share (80%) an alert is raised; at a cap the text-backs and follow-ups
@@ -52,6 +53,9 @@ class Hold:
     kinds: tuple[str, ...]
     why: str                              # "gap" | "daily_cap" | "recipients_cap"
     known_since: datetime | None = None
+    # Whose SIM is held: the [[modem]] name (its own texts wait, and "known" means texted
+    # from it); None with the one [modem], whose SIM sends everything.
+    modem: str | None = None
 
 
 def day_start(now: datetime, tz: str) -> datetime:
@@ -66,21 +70,23 @@ def next_gap(limits: CarrierLimits, draw: float) -> timedelta:
     return limits.min_gap + limits.gap_jitter * min(max(draw, 0.0), 1.0)
 
 
-def hold_for(limits: CarrierLimits, usage: Usage, now: datetime, paced_from: datetime | None) -> Hold | None:
+def hold_for(limits: CarrierLimits, usage: Usage, now: datetime, paced_from: datetime | None,
+             modem: str | None = None) -> Hold | None:
     """What waits now; None when everything due may go. `paced_from`: when the gap since
-    the last text ends (None: no text yet)."""
+    the last text ends (None: no text yet). `modem`: whose SIM `usage` counts."""
     if limits.daily_cap is not None and usage.sent_today >= limits.daily_cap:
-        return Hold(PACED_KINDS, "daily_cap")
+        return Hold(PACED_KINDS, "daily_cap", modem=modem)
     if paced_from is not None and now < paced_from:
-        return Hold(PACED_KINDS, "gap")
+        return Hold(PACED_KINDS, "gap", modem=modem)
     if limits.recipients_cap is not None and usage.recipients >= limits.recipients_cap:
-        return Hold(PACED_KINDS, "recipients_cap", known_since=now - RECIPIENT_WINDOW)
+        return Hold(PACED_KINDS, "recipients_cap", known_since=now - RECIPIENT_WINDOW, modem=modem)
     return None
 
 
-def cap_alert(limits: CarrierLimits, usage: Usage, held: int) -> str | None:
+def cap_alert(limits: CarrierLimits, usage: Usage, held: int, modem: str | None = None) -> str | None:
     """The alert sentence at the warning share or at a cap, or None below both. Short: it is
-    texted to the staff phones, and each part counts against the same caps."""
+    texted to the staff phones, and each part counts against the same caps. With several
+    modems it names the one whose SIM is near its caps (`modem`)."""
     parts, reached = [], False
     for used, cap, what in ((usage.sent_today, limits.daily_cap, "texts today"),
                             (usage.recipients, limits.recipients_cap, "numbers in 30 days")):
@@ -90,7 +96,7 @@ def cap_alert(limits: CarrierLimits, usage: Usage, held: int) -> str | None:
         parts.append(f"{used}/{cap} {what}")
     if not parts:
         return None
-    text = "carrier limits: " + ", ".join(parts)
+    text = (f"carrier limits of modem {modem}: " if modem else "carrier limits: ") + ", ".join(parts)
     if reached:
         return f"{text}, cap reached: {held} text-back(s) held; STOP replies and staff texts still go"
     return f"{text}, over {limits.warn_share:.0%} of the cap: at the cap text-backs wait"
