@@ -22,7 +22,7 @@ from textback.commands.shop_store import (
     resolve_contact,
     staff_login,
 )
-from textback.commands.status_cmd import worker_note
+from textback.commands.status_cmd import newest_worker, worker_note
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def reply(ctx, ref, text, force, sender):
             _confirm_double_answer(recent, e164, ref, out)
         message_id = store.queue_message(e164, "staff_reply", text, due_at=datetime.now(timezone.utc),
                                          sent_by=sender)
-        note = worker_note(store.worker_status(), datetime.now(timezone.utc), out)
+        note = worker_note(newest_worker(store), datetime.now(timezone.utc), out)
     log.debug("reply %s to %s queued by %s", message_id, e164, sender)
     if measure.encoding == "UCS-2":
         why = "emoji" if measure.has_emoji else explain_non_gsm(sent)

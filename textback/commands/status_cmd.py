@@ -1,12 +1,14 @@
 """`textback status`: is the worker alive, what does the modem say, what is waiting."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import click
 
 from store.records import WorkerStatus
 from store.rules import pacing
+from textback.commands import status_fleet
 from textback.commands.shop_store import load_settings, open_store, renderer
 from textback.output import as_row, listing_options
 
@@ -29,6 +31,14 @@ def worker_state(status: WorkerStatus | None, now: datetime) -> str:
 
 def worker_alive(status: WorkerStatus | None, now: datetime) -> bool:
     return worker_state(status, now) == "running"
+
+
+def newest_worker(store) -> WorkerStatus | None:
+    """The worker a text just queued waits for: the one [modem]'s, or with several modems
+    the one that beat last (None: no worker ever ran on this store)."""
+    beats = [s for s in store.worker_statuses() if s.beat_at is not None]
+    single = next((s for s in beats if not s.modem_name), None)
+    return single or max(beats, key=lambda s: (s.stopped_at is None, s.beat_at), default=None)
 
 
 def worker_note(status: WorkerStatus | None, now: datetime, out=None) -> str | None:
@@ -56,25 +66,38 @@ def spool_backlog(spool_dir: str) -> int | None:
         return None
 
 
-def active_alerts(store, worker: WorkerStatus | None) -> list[dict]:
-    """The alerts the worker raised and has not cleared (store/alerts.py), and any sentence
-    its heartbeat carries that the alert table lacks (an older worker wrote only those)."""
+def active_alerts(store, worker: WorkerStatus | None, others: Sequence[WorkerStatus] = ()) -> list[dict]:
+    """The alerts the workers raised and have not cleared (store/alerts.py), and any sentence
+    a heartbeat carries that the alert table lacks (an older worker wrote only those)."""
     alerts = [{"key": a.key, "text": a.text, "raised_at": a.raised_at, "texted_at": a.texted_at}
               for a in store.active_alerts()]
     known = {a["text"] for a in alerts}
-    alerts += [{"key": "", "text": str(t), "raised_at": None, "texted_at": None}
-               for t in (worker.alerts if worker else ()) if str(t) not in known]
+    for beat in ([worker] if worker else []) + list(others):
+        for text in beat.alerts:
+            if str(text) not in known:
+                known.add(str(text))
+                alerts.append({"key": "", "text": str(text), "raised_at": None, "texted_at": None})
     return alerts
 
 
 def collect(store, config, now: datetime) -> dict:
     worker = store.worker_status()
-    return {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker_state": worker_state(worker, now),
-            "worker": worker,
-            "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
-            "spool_backlog": spool_backlog(config.store.spool_dir),
-            "alerts": active_alerts(store, worker), "sending": sending_usage(store, config, now),
-            **notify_report(store, config)}
+    fleet = status_fleet.workers(store, config, now, worker_state,
+                                 lambda modem: sending_usage(store, config, now, modem))
+    report = {"checked_at": now, "worker_alive": worker_alive(worker, now), "worker_state": worker_state(worker, now),
+              "worker": worker, "workers": fleet,
+              "queue": store.queue_summary(now), "spool_dir": config.store.spool_dir,
+              "spool_backlog": spool_backlog(config.store.spool_dir),
+              "alerts": active_alerts(store, worker), "sending": sending_usage(store, config, now),
+              **notify_report(store, config)}
+    if status_fleet.several(report):
+        # Several workers: alive only when each runs; `sending` counts every SIM together,
+        # each worker's own counts are in its entry of `workers`.
+        running = sum(w["state"] == "running" for w in fleet)
+        report.update(worker_alive=running == len(fleet),
+                      worker_state="running" if running == len(fleet) else f"{running} of {len(fleet)} running",
+                      alerts=active_alerts(store, None, [w["worker"] for w in fleet if w["worker"]]))
+    return report
 
 
 def notify_report(store, config) -> dict:
@@ -86,12 +109,13 @@ def notify_report(store, config) -> dict:
     return {"notify": [known.get(name) or {"name": name, "never_started": True} for name in wanted]}
 
 
-def sending_usage(store, config, now: datetime) -> dict:
-    """What the SIM sent against the [sending] caps (None: no cap)."""
+def sending_usage(store, config, now: datetime, modem: str | None = None) -> dict:
+    """What the SIM sent against the [sending] caps (None: no cap); `modem`: that
+    [[modem]]'s SIM only, each SIM having caps of its own (None: every text)."""
     sending = config.sending
-    return {"sent_today": store.sent_count_since(pacing.day_start(now, config.business.timezone)),
+    return {"sent_today": store.sent_count_since(pacing.day_start(now, config.business.timezone), modem),
             "daily_cap": sending.daily_cap or None,
-            "recipients_30d": store.recipient_count_since(now - pacing.RECIPIENT_WINDOW),
+            "recipients_30d": store.recipient_count_since(now - pacing.RECIPIENT_WINDOW, modem),
             "recipients_cap": sending.recipients_cap or None}
 
 
@@ -117,6 +141,16 @@ def status(ctx, fmt):
         report = collect(store, config, now)
     if fmt == "json":
         click.echo(out.json(report))
+    elif status_fleet.several(report):
+        rows = _fleet_lines(report, out, now)
+        if fmt == "csv":
+            click.echo(out.listing(status_fleet.csv_items(rows), [_col("item"), _col("value")]))
+        else:
+            from textback.table import terminal_width
+            width = terminal_width()
+            for label, value, colour in rows:
+                label, value = status_fleet.shown(label, value, width)
+                click.echo(f"{label} " + (click.style(value, fg=colour) if colour else value))
     else:
         rows = _lines(report, out, now)
         if fmt == "csv":
@@ -166,6 +200,31 @@ def _notify_line(t: dict, out, now: datetime) -> tuple[str, str, str | None]:
     return label, f"ok, last delivery {_ago(out, t['last_ok_at'], now)}; {kept}", "yellow" if t["dropped"] else None
 
 
+def _fleet_lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
+    """Several workers: a block for each (its modem, its SIM's caps), then what they share."""
+    rows: list[tuple[str, str, str | None]] = []
+    for w in report["workers"]:
+        rows += status_fleet.worker_lines(w, out, now, _ago, _against, _receive_memory)
+    q = as_row(report["queue"])
+    rows += [("queue", f"{q['scheduled']} scheduled ({q['due_now']} due now), {q['sending']} sending",
+              "yellow" if q["due_now"] and not report["worker_alive"] else None),
+             ("expired", f"{q['expired_last_day']} text(s) in the last day were too old to send",
+              "yellow" if q["expired_last_day"] else None)]
+    return rows + _shared_lines(report, out, now)
+
+
+def _shared_lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
+    """The last rows, one view or the other: notify targets, the hook's spool, the alerts."""
+    rows = [_notify_line(t if isinstance(t, dict) else as_row(t), out, now) for t in report.get("notify", ())]
+    backlog = report["spool_backlog"]
+    rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
+                 f"{backlog} call(s) waiting in {report['spool_dir']}", "yellow" if backlog else None))
+    rows += [("alert", out.human(a["text"], "text")
+              + (f" (since {out.time(a['raised_at'], seconds=True)})" if a["raised_at"] else ""), "red")
+             for a in report["alerts"]] or [("alerts", "none", None)]
+    return rows
+
+
 def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]]:
     # The records as rows: the lines below read optional fields by name.
     w, q = (as_row(report["worker"]) if report["worker"] else {}), as_row(report["queue"])
@@ -205,11 +264,4 @@ def _lines(report: dict, out, now: datetime) -> list[tuple[str, str, str | None]
              ("expired", f"{q['expired_last_day']} text(s) in the last day were too old to send",
               "yellow" if q["expired_last_day"] else None),
              ("last reply", _ago(out, q["last_received_at"], now), None)]
-    rows += [_notify_line(t if isinstance(t, dict) else as_row(t), out, now) for t in report.get("notify", ())]
-    backlog = report["spool_backlog"]
-    rows.append(("spool backlog", f"cannot read {report['spool_dir']}" if backlog is None else
-                 f"{backlog} call(s) waiting in {report['spool_dir']}", "yellow" if backlog else None))
-    rows += [("alert", out.human(a["text"], "text")
-              + (f" (since {out.time(a['raised_at'], seconds=True)})" if a["raised_at"] else ""), "red")
-             for a in report["alerts"]] or [("alerts", "none", None)]
-    return rows
+    return rows + _shared_lines(report, out, now)

@@ -69,11 +69,12 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
                    "the worker imports it when the store is back (see `textback calls` later).")
         return
     from store import Store, StoreError
+    from textback.commands.status_cmd import newest_worker
     url, _, _ = _store_settings(ctx)
     try:
         with Store.open(url) as store:
             record = store.call(call_id)
-            worker = store.worker_status()
+            worker = newest_worker(store)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if record is None:
