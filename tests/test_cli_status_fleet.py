@@ -169,3 +169,50 @@ def test_a_reply_queued_while_a_named_worker_runs_is_not_told_the_worker_never_r
     with site.store() as store:
         store.write_worker_status(modem_name="service", pid=2, beat_at=now, beat_seconds=5.0, stopped_at=None)
     assert "the worker sends it within seconds" in run(site, "reply", "+12125550123", "Hi", "--force").output
+
+
+def test_doctor_checks_each_modem_and_names_the_worker_to_start(tmp_path):
+    """The service modem is a simulator on a pty with no worker: doctor asks it itself; the
+    front desk's worker runs (its heartbeat), so doctor leaves that port alone."""
+    import getpass
+
+    from modem.simulator.pty_modem import ModemSimulator
+
+    agi, etc = tmp_path / "agi-bin", tmp_path / "asterisk"
+    agi.mkdir()
+    etc.mkdir()
+    with ModemSimulator() as service:
+        site = make_site(tmp_path, extra=MODEMS.replace("/dev/textback-modem-service", service.device)
+                         .replace('[[modem]]\nname = "van"\nport = "/dev/textback-modem-van"\nlines = ["+12125550122"]\n',
+                                  ""))
+        now = datetime.now(timezone.utc)
+        with site.store() as store:
+            store.write_worker_status(modem_name="front-desk", pid=4242, beat_at=now, beat_seconds=5.0,
+                                      modem_port="/dev/textback-modem", modem_alive=True, registration="home")
+        result = run(site, "doctor", "--agi-bin", str(agi), "--asterisk-etc", str(etc), "--modem-timeout", "1",
+                     "--asterisk-user", getpass.getuser(), "--worker-user", getpass.getuser())
+        device = service.device
+        with site.store() as store:
+            store.write_worker_status(modem_name="service", pid=9, beat_at=now, stopped_at=now, beat_seconds=5.0)
+        stopped = run(site, "doctor", "--agi-bin", str(agi), "--asterisk-etc", str(etc), "--modem-timeout", "1",
+                      "--asterisk-user", getpass.getuser(), "--worker-user", getpass.getuser()).output
+    assert (f"[FAIL] worker for modem service: not running (stopped cleanly at {now:%Y-%m-%d %H:%M:%S} UTC)\n"
+            "       fix: sudo systemctl start textback-worker@service; journalctl -u textback-worker@service says "
+            "why it stopped\n") in stopped
+    out = result.output
+    lines = out[out.index("[  ok] modem front-desk"):out.index("[  ok] no active alerts")].splitlines()
+    assert lines == [
+        "[  ok] modem front-desk: modem answers AT: /dev/textback-modem (reported by the running worker)",
+        "[  ok] modem front-desk: registered on the network: home",
+        "[skip] modem front-desk: SIM ready / SMSC set: not asked: the worker holds the port",
+        "       fix: stop the worker and run doctor again to check them",
+        f"[  ok] worker for modem front-desk: pid 4242, last beat {now:%H:%M:%S} UTC",
+        f"[  ok] modem service: modem port not held by another program: no other process has {device} open",
+        f"[  ok] modem service: modem answers AT: {device} answered OK",
+        "[  ok] modem service: SIM ready: READY",
+        "[  ok] modem service: registered on the network: home",
+        "[  ok] modem service: SMSC set: +447700900100",
+        "[FAIL] worker for modem service: not running (no heartbeat ever)",
+        "       fix: sudo systemctl enable --now textback-worker@service",
+    ]
+    assert result.exit_code == 1

@@ -75,3 +75,12 @@ def test_a_worker_must_be_told_which_of_several_modems_it_drives(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(path), "worker", "--modem", "back-office"])
     assert result.exit_code == 1
     assert f'{path} has no modem named "back-office": it has front-desk, service' in result.output
+
+
+def test_config_check_and_doctor_take_several_modems_without_asking_which(tmp_path):
+    """The shop's rules are every worker's: checking them needs no --modem."""
+    path = tmp_path / "textback.toml"
+    path.write_text(TWO + f'[store]\nurl = "sqlite:///{tmp_path}/t.db"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert "Traceback" not in result.output and "has 2 modems" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

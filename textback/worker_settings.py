@@ -130,3 +130,10 @@ def notify_targets(config: Config) -> tuple[NotifyTarget, ...]:
                               retry_first=t.retry_first.total_seconds(), retry_max=t.retry_max.total_seconds(),
                               alert_after=t.alert_after, cafile=t.cafile)
                  for t in config.notify)
+
+
+def shop_settings(config: Config) -> WorkerSettings:
+    """The settings every worker of the shop shares (rules, texts, guard), for the commands
+    that check or apply them rather than drive a modem: the first modem's worker's, so a
+    configuration with several [[modem]] entries needs no --modem for them."""
+    return worker_settings(config, modem_name=config.modems()[0].name or None)

@@ -24,7 +24,7 @@ from store.rules.plan import plan_messages, profile_for_line
 from store.rules.schedule import next_opening
 from store.rules.templates import render, unfilled
 from textback import config as cfg
-from textback.worker_settings import shop_keywords, worker_settings
+from textback.worker_settings import shop_keywords, shop_settings
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def render_all(config: cfg.Config, now: datetime | None = None) -> list[Rendered
     """Every text the configuration can produce, rendered by the same rules the worker
     uses (store.rules.plan.plan_messages, the keyword replies, the staff forward), for a
     sample caller."""
-    settings = worker_settings(config)
+    settings = shop_settings(config)
     rules = settings.rules
     now = now or datetime.now(timezone.utc)
     opening = next_opening(rules.hours, now)
@@ -126,7 +126,7 @@ def general_warnings(config: cfg.Config) -> list[str]:
                             f"({config.quiet_hours.start:%H:%M}-{config.quiet_hours.end:%H:%M}): "
                             "it waits until they end")
     # Own numbers the abuse guard cannot read are not recognised as the shop's own.
-    warnings += own_number_problems(worker_settings(config).rules.guard)
+    warnings += own_number_problems(shop_settings(config).rules.guard)
     warnings += keyword_problems(config)
     if staff.forward and not staff.numbers:
         warnings.append("[staff] forward = true but no numbers: replies are only kept for `textback` on this box")
@@ -170,7 +170,7 @@ _FILLED_BY = {"business": "name", "callback_number": "callback_number", "booking
 def template_value_errors(config: cfg.Config, now: datetime | None = None) -> list[str]:
     """Each text that renders empty or loses a sentence because a placeholder has no value,
     naming the placeholder and the key that fills it."""
-    settings = worker_settings(config)
+    settings = shop_settings(config)
     rules = settings.rules
     opening = next_opening(rules.hours, now or datetime.now(timezone.utc))
     errors: list[str] = []

@@ -9,7 +9,8 @@ import click
 from modem.device.hilink import hilink_sticks
 from store.records import WorkerStatus
 from textback import config as cfg
-from textback.commands.doctor_access import asterisk_access, port_free
+from textback.commands.doctor_access import asterisk_access
+from textback.commands.doctor_modems import modem_checks
 from textback.commands.doctor_probes import (
     FAIL,
     OK,
@@ -20,13 +21,12 @@ from textback.commands.doctor_probes import (
     database_reachable,
     database_writable,
     dialplan_included,
-    probe_modem,
 )
 from textback.commands.shop_store import database_path
-from textback.commands.status_cmd import active_alerts, worker_alive
+from textback.commands.status_cmd import active_alerts
 from textback.install.accounts import Accounts
 from textback.install.asterisk_setup import detect
-from textback.output import as_row, listing_options
+from textback.output import listing_options
 
 MARKS = {OK: ("ok", "green"), FAIL: ("FAIL", "red"), WARN: ("warn", "yellow"), SKIP: ("skip", "bright_black")}
 
@@ -56,17 +56,19 @@ def config_ready(conf: cfg.Config) -> Check:
     return Check(name, OK, "no example values left, every text complete")
 
 
-def heartbeat(db: Path | None, url: str) -> tuple[WorkerStatus | None, list[dict]]:
-    """The worker's last heartbeat and its active alerts, read without creating anything."""
+def heartbeats(db: Path | None, url: str) -> tuple[dict[str, WorkerStatus], list[dict]]:
+    """Every worker's last heartbeat by its modem name ("": the one [modem]) and the
+    active alerts, read without creating anything."""
     if db is not None and not db.exists():
-        return None, []
+        return {}, []
     from store import Store, StoreError
     try:
         with Store.open(url, busy_timeout=2.0) as store:
-            status = store.worker_status()
-            return status, (active_alerts(store, status) if status else [])
+            beats = store.worker_statuses()
+            return ({s.modem_name: s for s in beats},
+                    active_alerts(store, None, beats) if beats else [])
     except StoreError:
-        return None, []
+        return {}, []
 
 
 @click.command("doctor")
@@ -99,34 +101,14 @@ def doctor(ctx, agi_bin, asterisk_etc, asterisk_user, worker_user, modem_timeout
         # How Asterisk really runs (a run group drops supplementary groups), not /etc/group:
         checks.append(asterisk_access(detect("/"), Accounts("/"), db.parent, Path(conf.store.spool_dir), db))
     checks += [agi_installed(Path(agi_bin)), dialplan_included(Path(asterisk_etc))]
-    status, alerts = heartbeat(db, conf.store.url)
-    alive = worker_alive(status, datetime.now(timezone.utc))
-    beat = as_row(status) if status else {}     # the heartbeat as a row: optional fields by name
+    statuses, alerts = heartbeats(db, conf.store.url)
     # Said once, before the port checks: "no device /dev/textback-modem" alone would hide why.
     checks += [Check("modem has an AT port", FAIL, stick.problem()) for stick in hilink_sticks()]
-    if alive:
-        # The worker holds the port: asking it ourselves would steal the worker's replies.
-        registration = beat.get("registration") or "unknown"
-        checks += [Check("modem answers AT", OK if beat.get("modem_alive") else FAIL,
-                         f"{beat.get('modem_port')} (reported by the running worker)",
-                         "" if beat.get("modem_alive") else "journalctl -u textback-worker says why"),
-                   Check("registered on the network", OK if registration in ("home", "roaming") else FAIL,
-                         registration, "" if registration in ("home", "roaming") else
-                         "check the antenna and that the SIM is active"),
-                   Check("SIM ready / SMSC set", SKIP, "not asked: the worker holds the port",
-                         "stop the worker and run doctor again to check them")]
-    else:
-        checks.append(port_free(conf.modem.port))
-        checks += probe_modem(conf.modem.port, conf.modem.baudrate, modem_timeout)
-    if alive:
-        checks.append(Check("worker service running", OK,
-                            f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC"))
-    else:
-        detail = ("no heartbeat ever" if not beat else
-                  f"stopped cleanly at {beat['stopped_at']:%Y-%m-%d %H:%M:%S} UTC" if beat.get("stopped_at") else
-                  f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC")
-        checks.append(Check("worker service running", FAIL, detail,
-                            "systemctl enable --now textback-worker; journalctl -u textback-worker"))
+    now = datetime.now(timezone.utc)
+    for modem in conf.modems():
+        checks += modem_checks(modem, statuses.get(modem.name if conf.modem_entries else ""), now,
+                               modem_timeout, several=bool(conf.modem_entries))
+    beat = any(statuses.values())
     if beat:
         checks.append(Check("no active alerts", FAIL if alerts else OK,
                             "; ".join(a["text"] for a in alerts) if alerts else "none",

@@ -65,9 +65,9 @@ def block(ctx, number, no_confirmation):
 
 
 def _confirmation(config) -> str:
-    from textback.worker_settings import worker_settings
+    from textback.worker_settings import shop_settings
 
-    settings = worker_settings(config)
+    settings = shop_settings(config)
     return settings.reply_text(settings.stop_reply) if settings.stop_reply else ""
 
 
