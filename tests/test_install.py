@@ -115,6 +115,7 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
         f"done: link /var/lib/asterisk/agi-bin/textback-agi -> {bins}/textback-agi",
         "done: write /etc/asterisk/extensions_textback.conf (the program only, no FastAGI)",
         "done: write /etc/systemd/system/textback-worker.service",
+        "done: write /etc/systemd/system/textback-worker@.service",
         "done: write /etc/systemd/system/textback-fastagi.service",
         "done: write /etc/systemd/system/textback-fastagi.socket",
         "done: write /etc/udev/rules.d/99-textback-modem.rules",
@@ -151,6 +152,7 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     assert config.read_text() == example_text()
     copies = {"usr/lib/sysusers.d/textback.conf": "systemd/textback.sysusers.conf",
               "etc/systemd/system/textback-worker.service": "systemd/textback-worker.service",
+              "etc/systemd/system/textback-worker@.service": "systemd/textback-worker@.service",
               "etc/systemd/system/textback-fastagi.service": "systemd/textback-fastagi.service",
               "etc/systemd/system/textback-fastagi.socket": "systemd/textback-fastagi.socket",
               "etc/udev/rules.d/99-textback-modem.rules": "systemd/99-textback-modem.rules",
@@ -176,7 +178,7 @@ def test_install_into_a_staging_root_file_by_file_and_a_second_run_changes_nothi
     for link, target in links.items():
         assert os.readlink(root / link) == str(target), link
     # Every unit's Documentation= names a file the install made.
-    for unit in ("textback-worker.service", "textback-fastagi.service"):
+    for unit in ("textback-worker.service", "textback-worker@.service", "textback-fastagi.service"):
         text = (root / "etc/systemd/system" / unit).read_text()
         docs = [line.split("=", 1)[1] for line in text.splitlines() if line.startswith("Documentation=")]
         assert docs and all((root / d.removeprefix("file:///")).is_file() for d in docs), (unit, docs)
@@ -198,7 +200,7 @@ def test_dry_run_changes_nothing(shared_tmp):
     assert result.exit_code == 0
     assert "would: system user and group textback (in group dialout, for the modem), with systemd-sysusers" \
         in result.output.splitlines()
-    assert result.output.splitlines()[-1] == "20 step(s) would change something; run without --dry-run to do them."
+    assert result.output.splitlines()[-1] == "21 step(s) would change something; run without --dry-run to do them."  # + the template unit
     assert _snapshot(root) == before
 
 
@@ -357,3 +359,21 @@ def test_install_repairs_a_database_made_before_it(shared_tmp):
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, _ids(root, "textback")[1], 0o660)
     assert acl.named_users(str(db)) == {ASTERISK_UID: 6}
     assert acl.may(str(db), ASTERISK_UID, {ASTERISK_GID}, acl.R | acl.W)
+
+
+def test_with_several_modems_install_starts_one_templated_worker_each(tmp_path):
+    """The live install's service steps: textback-worker@NAME per [[modem]], else the one unit
+    (read from the installed configuration; a broken or missing one gives the one unit)."""
+    from textback.install.asterisk_setup import detect
+    from textback.install.plan import Installer
+
+    installer = Installer(str(tmp_path), detect(str(tmp_path)), fastagi=False, agi_dir=None, live=False,
+                          log=lambda _: None)
+    assert installer.worker_units() == ["textback-worker.service"]
+    config = tmp_path / "etc/textback/textback.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[[modem]]\nname = "front-desk"\nport = "/dev/textback-modem"\nlines = ["+12125550100"]\n'
+                      '[[modem]]\nname = "service"\nport = "/dev/textback-modem-service"\n', encoding="utf-8")
+    assert installer.worker_units() == ["textback-worker@front-desk.service", "textback-worker@service.service"]
+    config.write_text("[modem\n", encoding="utf-8")
+    assert installer.worker_units() == ["textback-worker.service"]

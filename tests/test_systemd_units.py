@@ -68,3 +68,26 @@ def test_every_modem_line_cites_its_source():
     for block in blocks:
         if 'SYMLINK+="textback-modem"' in block and not block.lstrip().startswith("# SIM800"):
             assert "Source:" in block, block
+
+
+def test_the_template_runs_one_modems_worker_with_the_single_units_settings():
+    """textback-worker@NAME is textback-worker.service with --modem NAME: same user, restart,
+    watchdog and hardening (a setting added to one and not the other fails here)."""
+    def settings(unit: str) -> list[str]:
+        return [line for line in (SYSTEMD / unit).read_text().splitlines()
+                if line and not line.startswith(("#", "Description=", "ExecStart=", "DeviceAllow=/dev/"))]
+
+    assert settings("textback-worker@.service") == settings("textback-worker.service")
+    text = (SYSTEMD / "textback-worker@.service").read_text()
+    assert "ExecStart=/usr/local/bin/textback worker --modem %i\n" in text
+    assert "Description=textback worker for modem %i " in text
+
+
+def test_an_instance_of_the_template_passes_verify(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("needs systemd-analyze (apt-get install systemd)")
+    text = (SYSTEMD / "textback-worker@.service").read_text()
+    instance = tmp_path / "textback-worker@front-desk.service"
+    instance.write_text(text.replace("/usr/local/bin/textback", str(programs() / "textback")))
+    result = subprocess.run(["systemd-analyze", "verify", str(instance)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")

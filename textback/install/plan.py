@@ -46,7 +46,9 @@ UDEV_RULE = "/etc/udev/rules.d/99-textback-modem.rules"
 SYSUSERS = "/usr/lib/sysusers.d/textback.conf"
 TMPFILES = "/usr/lib/tmpfiles.d/textback.conf"
 DOC_DIR = "/usr/share/doc/textback"
-UNITS = ("textback-worker.service", "textback-fastagi.service", "textback-fastagi.socket")
+# textback-worker@.service: the template for several modems, one worker each (textback-worker@NAME).
+UNITS = ("textback-worker.service", "textback-worker@.service", "textback-fastagi.service",
+         "textback-fastagi.socket")
 DIALPLAN = "extensions_textback.conf"
 
 
@@ -324,10 +326,23 @@ class Installer:
                   self.file_step(src / "asterisk/extensions_custom.conf.sample",
                                  f"{DOC_DIR}/asterisk/extensions_custom.conf.sample")]
         if self.live:
-            steps.append(self.service_step("textback-worker.service"))
+            steps += [self.service_step(unit) for unit in self.worker_units()]
             if self.fastagi:
                 steps.append(self.service_step("textback-fastagi.socket"))
         return steps
+
+    def worker_units(self) -> list[str]:
+        """The worker units to run: textback-worker@NAME for each [[modem]] the installed
+        configuration names, else the one textback-worker.service (also when the file
+        cannot be read yet: `textback config check` says why)."""
+        from textback.config import ConfigError, parse_config
+
+        path = self.at(CONFIG_FILE)
+        try:
+            config = parse_config(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, ConfigError):
+            return ["textback-worker.service"]
+        return [f"textback-worker@{m.name}.service" for m in config.modem_entries] or ["textback-worker.service"]
 
     @staticmethod
     def _reload_udev() -> None:

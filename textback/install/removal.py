@@ -67,8 +67,8 @@ def removal_steps(installer: Installer, *, purge: bool) -> list[Step]:
     at = installer.at
     steps: list[Step] = []
     if installer.live:
-        steps += [_stop_step(u) for u in ("textback-fastagi.socket", "textback-fastagi.service",
-                                         "textback-worker.service")]
+        workers = {"textback-worker.service", *installer.worker_units()}     # and each modem's, if several
+        steps += [_stop_step(u) for u in ("textback-fastagi.socket", "textback-fastagi.service", *sorted(workers))]
     steps += [_remove_file_step(at(f"{UNIT_DIR}/{u}"), f"{UNIT_DIR}/{u}") for u in UNITS]
     steps.append(_remove_file_step(at(UDEV_RULE), UDEV_RULE))
     steps += [_remove_link_step(at(f"{BIN_DIR}/{n}"), f"{BIN_DIR}/{n}") for n in ("textback", "textback-agi")]
