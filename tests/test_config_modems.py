@@ -84,3 +84,16 @@ def test_config_check_and_doctor_take_several_modems_without_asking_which(tmp_pa
     result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
     assert "Traceback" not in result.output and "has 2 modems" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_readmes_several_shops_configuration_is_valid():
+    """README's "Several modems, several shops" box config parses as it is printed."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Several modems, several shops"):]
+    block = section[section.index("```toml\n") + len("```toml\n"):]
+    config = parse_config(block[:block.index("```")])
+    assert [(m.name, m.port) for m in config.modems()] == [("front-desk", "/dev/textback-modem-front-desk"),
+                                                           ("service", "/dev/textback-modem-service")]
+    assert config.store.url.startswith("postgresql://")
