@@ -8,43 +8,10 @@ through click, and the store is a real SQLite file.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from cli_helpers import make_site, run
+from sysfs_helpers import HILINK_LINE, usb_net, virtual
 
 from modem.device.hilink import SYSFS_ENV, HiLinkStick, hilink_sticks
-
-HILINK_LINE = ("a Huawei HiLink stick (network interface eth1, no AT port): it cannot be driven by AT commands; "
-               "switch it to stick mode (usb_modeswitch / firmware) or use a modem with an AT port")
-
-
-def usb_net(sysfs: Path, name: str, *, usb: str, vendor: str, product: str, driver: str,
-            ttys: tuple[str, ...] = ()) -> None:
-    """A USB device `usb` (e.g. 1-1.2) whose interface 0 is network interface `name`, with
-    ttyUSB ports on the interfaces after it, as usb-serial (the option driver) makes them."""
-    device = sysfs / "devices" / "platform" / "usb1" / usb
-    interface = device / f"{usb}:1.0"
-    (interface / "net" / name).mkdir(parents=True)
-    (device / "idVendor").write_text(vendor + "\n")
-    (device / "idProduct").write_text(product + "\n")
-    drivers = sysfs / "bus" / "usb" / "drivers" / driver
-    drivers.mkdir(parents=True, exist_ok=True)
-    (interface / "driver").symlink_to(os.path.relpath(drivers, interface))
-    (interface / "net" / name / "device").symlink_to("../..")
-    for number, tty in enumerate(ttys, start=1):
-        (device / f"{usb}:1.{number}" / tty).mkdir(parents=True)
-    net = sysfs / "class" / "net"
-    net.mkdir(parents=True, exist_ok=True)
-    (net / name).symlink_to(os.path.relpath(interface / "net" / name, net))
-
-
-def virtual(sysfs: Path, name: str) -> None:
-    target = sysfs / "devices" / "virtual" / "net" / name
-    target.mkdir(parents=True)
-    net = sysfs / "class" / "net"
-    net.mkdir(parents=True, exist_ok=True)
-    (net / name).symlink_to(os.path.relpath(target, net))
 
 
 def test_a_hilink_stick_is_found_and_the_others_are_not(tmp_path):

@@ -20,6 +20,7 @@ make_default_short_help = cast(Callable[[str, int], str], _short_help)
 COMMANDS: dict[str, str] = {
     "config": "textback.commands.config_cmd:config",
     "simulate-modem": "textback.commands.simulate_modem_cmd:simulate_modem",
+    "modem": "textback.commands.modem_cmd:modem",
     "test-call": "textback.commands.test_call_cmd:test_call",
     "calls": "textback.commands.calls_cmd:calls",
     "fastagi": "textback.commands.fastagi_cmd:fastagi",
@@ -50,6 +51,7 @@ COMMANDS: dict[str, str] = {
 SUMMARIES: dict[str, str] = {
     "config": 'Check the configuration, or print a commented example to start from.',
     "simulate-modem": 'Run a simulated GSM modem on a pseudo-terminal until stopped.',
+    "modem": 'The modem itself: a live self-test once the SIM is in (textback modem test).',
     "test-call": 'Run the installed AGI hook exactly as Asterisk would, without placing a call.',
     "calls": 'Each call, newest first, and what happened: texted, or skipped and why.',
     "fastagi": 'Record missed calls sent by Asterisk as AGI(agi://HOST:PORT/missed,...).',

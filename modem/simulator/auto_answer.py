@@ -4,9 +4,10 @@ status report, when it asked for one) and answered from the number it went to.
 This is what lets `textback modem test` pass end to end on the simulator: it sends a text
 to a staff phone, waits for the delivery report, then for the person's answer.
 
-Answers are rationed: a number that got an automatic answer in the last `quiet_for`
-seconds gets none, so a worker and the simulated phones cannot text each other in a loop
-(the worker forwards a customer's answer to staff, staff's answer gets a note back...).
+The worker and the simulated phones must not text each other in a loop (a customer's
+answer is forwarded to staff, staff's answer that names no thread gets a note back...):
+a text that starts with "textback:" (the worker's notes to staff phones) gets no answer,
+and neither does a number that answered less than `quiet_for` seconds ago.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 
 DEFAULT_ANSWER = "Got it, thanks"
 DEFAULT_DELAY = 0.5         # seconds from the text to its report; the answer follows as long again
-QUIET_FOR = 5.0             # seconds a number stays quiet after answering
+QUIET_FOR = 2.0             # seconds a number stays quiet after answering
+NOTE_PREFIX = "textback:"   # how the worker's notes to staff phones begin (modem/worker/conversation.py)
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,13 @@ class AutoAnswer:
         self._due: list[Answer] = []
         self._last_answer: dict[str, float] = {}
 
-    def texted(self, number: str) -> float:
+    def texted(self, number: str, text: str) -> float:
         """A whole text went to `number`: when its report is due. Its answer is queued
-        (for twice the delay) unless the number answered less than `quiet_for` ago."""
+        (for twice the delay) unless it is a worker's note or the number just answered."""
         now = self._clock()
         with self._lock:
             last = self._last_answer.get(number)
-            if last is not None and now - last < self.quiet_for:
+            if text.startswith(NOTE_PREFIX) or (last is not None and now - last < self.quiet_for):
                 return now + self.delay       # reported all the same; only the answer is held back
             answer_at = now + 2 * self.delay
             self._last_answer[number] = answer_at

@@ -146,10 +146,10 @@ class Network:
             self.scheduled_reports.append((time.monotonic() + self.auto_report_delay, part, auto))
         if answer is not None and (part.concat is None or part.concat[2] == part.concat[1]):
             # The last part of a text (parts go in order): the phone has it all and answers.
-            report_at = answer.texted(part.destination)
+            whole = next((m for m in group_sent(self.sent) if m.parts[-1] is part), None)
+            report_at = answer.texted(part.destination, whole.text if whole else part.text)
             if auto is None:
-                reported = [p for p in group_sent(self.sent) if p.parts[-1] is part]
-                for sent in (reported[0].parts if reported else (part,)):
+                for sent in (whole.parts if whole else (part,)):
                     if sent.status_report_requested:
                         self.scheduled_reports.append((report_at, sent, 0))
 

@@ -63,11 +63,14 @@ def asterisk_access(setup: AsteriskSetup, accounts: Accounts, data_dir: Path, sp
 
 
 def port_holders(port: str, proc: str = "/proc") -> list[tuple[int, str]]:
-    """(pid, command) of every process with the port open, this one excepted."""
+    """(pid, command) of every process with the port open, this one excepted, and the
+    process on the other side of a pseudo-terminal (`textback simulate-modem`, which keeps
+    the slave open too): that one is the modem, not a program in its way."""
     try:
         device = os.path.realpath(port)
     except OSError:
         return []
+    pty_index = device.removeprefix("/dev/pts/") if device.startswith("/dev/pts/") else None
     holders = []
     me = os.getpid()
     for pid in (p for p in os.listdir(proc) if p.isdigit()):
@@ -77,15 +80,31 @@ def port_holders(port: str, proc: str = "/proc") -> list[tuple[int, str]]:
             fds = os.listdir(f"{proc}/{pid}/fd")
         except OSError:
             continue
+        holds = modem_side = False
         for fd in fds:
             try:
-                if os.readlink(f"{proc}/{pid}/fd/{fd}") == device:
-                    with open(f"{proc}/{pid}/comm", encoding="utf-8") as fh:
-                        holders.append((int(pid), fh.read().strip()))
-                    break
+                target = os.readlink(f"{proc}/{pid}/fd/{fd}")
+                holds = holds or target == device
+                if pty_index is not None and target in ("/dev/ptmx", "/dev/pts/ptmx"):
+                    modem_side = modem_side or _pty_index(f"{proc}/{pid}/fdinfo/{fd}") == pty_index
+            except OSError:
+                continue
+        if holds and not modem_side:
+            try:
+                with open(f"{proc}/{pid}/comm", encoding="utf-8") as fh:
+                    holders.append((int(pid), fh.read().strip()))
             except OSError:
                 continue
     return holders
+
+
+def _pty_index(fdinfo: str) -> str | None:
+    """Which pty a /dev/ptmx descriptor is the master of ("tty-index:" in its fdinfo)."""
+    with open(fdinfo, encoding="ascii", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("tty-index:"):
+                return line.split(":", 1)[1].strip()
+    return None
 
 
 def port_free(port: str, proc: str = "/proc") -> Check:

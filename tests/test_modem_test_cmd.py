@@ -1,0 +1,266 @@
+"""`textback modem test`: the live self-test, against `textback simulate-modem` running as its own
+process on a pty (the phones answered by --auto-answer), driven through our Modem over pyserial
+exactly as a USB modem would be. Fails are checked with their exact words: a PIN-locked SIM, a
+wrong PIN (tried once), a port held by another program, a running worker, no reply.
+
+No mocks, but for the HiLink case: sysfs is a fake tree (tests/sysfs_helpers.py), because USB
+hardware cannot exist here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import pytest
+from cli_helpers import make_site, run
+from sim_helpers import AtClient, wait_until
+from sysfs_helpers import HILINK_LINE, usb_net
+
+from modem.device.hilink import SYSFS_ENV
+from modem.simulator.pty_modem import ModemSimulator
+
+STAFF = "+12125550188"
+
+
+class SimulatorProcess:
+    """`textback simulate-modem` as a person starts it; `say` types a control command."""
+
+    def __init__(self, tmp_path, *args: str):
+        self.link = tmp_path / "ttyGSM"
+        self.proc = subprocess.Popen([sys.executable, "-m", "textback.cli", "simulate-modem", "--link",
+                                      str(self.link), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        assert self.proc.stdout.readline().strip() == str(self.link)
+
+    def say(self, line: str) -> str:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().rstrip("\n")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    started: list[SimulatorProcess] = []
+
+    def start(*args: str) -> SimulatorProcess:
+        started.append(SimulatorProcess(tmp_path, *args))
+        return started[-1]
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+def shop(tmp_path, port, modem_extra: str = "", staff: str = STAFF):
+    return make_site(tmp_path, extra=f'[staff]\nnumbers = ["{staff}"]\n[modem]\nport = "{port}"\n{modem_extra}')
+
+
+def shape(output: str) -> str:
+    """The output with its step times (which vary) as N.Ns."""
+    output = re.sub(r"(?<= )\d+\.\ds(?=  )", "N.Ns", output)
+    return re.sub(r"(?<=(?:in|er) )\d+\.\ds", "N.Ns", output)
+
+
+def test_passes_end_to_end_on_the_simulator(tmp_path, simulator):
+    sim = simulator("--auto-answer")
+    site = shop(tmp_path, sim.link)
+    result = run(site, "modem", "test", "--timeout", "10")
+    assert result.exit_code == 0, result.output
+    assert shape(result.output) == f"""\
+textback modem test on {sim.link}: texting (212) 555-0188 (the first of [staff] numbers)
+[PASS] port             N.Ns  {sim.link} opened; the modem answers AT
+[PASS] modem            N.Ns  Textback SIMULATED-GSM, revision 1.0
+[PASS] SIM              N.Ns  ready (no PIN asked)
+[PASS] set-up           N.Ns  PDU mode, memories SM,ME, new texts into ME, notifications AT+CNMI=2,1,0,1,0
+[PASS] signal           N.Ns  -71 dBm (CSQ 21 of 31)
+[PASS] network          N.Ns  registered (home) on Test Network, access technology not reported
+[PASS] SMSC             N.Ns  +447700900100
+[PASS] send             N.Ns  text to (212) 555-0188 taken by the network, reference 1
+[PASS] delivery report  N.Ns  delivered to (212) 555-0188
+       reply to the text on (212) 555-0188 with anything (waiting up to 10s)
+[PASS] reply            N.Ns  'Got it, thanks' from (212) 555-0188, left on the modem for the worker
+All 10 steps passed in N.Ns.
+1 text(s) that came in during the test (the reply included) stay on the modem: the worker files them when it starts.
+"""
+    assert sim.say("sent") == ("1: to +12125550188 (reference 1): 'textback modem test: reply to this text with "
+                               "anything to finish the test.'")
+    # The reply is still on the SIM for the worker (marked read: the test read it; the
+    # worker's sweep lists every stored text, read or not).
+    at = AtClient(str(sim.link))
+    try:
+        at.cmd("ATE0")
+        at.cmd('AT+CPMS="ME"')
+        listing = at.cmd("AT+CMGL=4")
+    finally:
+        at.close()
+    assert [line for line in listing if line.startswith("+CMGL:")][0].startswith("+CMGL: 1,1,")
+    # ...and the worker, started after the test, files it: nothing that came in was lost.
+    worker = subprocess.Popen([sys.executable, "-m", "textback.cli", "--config", str(site.config), "worker",
+                               "--sweep-seconds", "0.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def filed():
+            with site.store() as store:
+                return [(m.direction, m.body) for m in store.thread(STAFF) if m.direction == "in"]
+        assert wait_until(filed, timeout=20, what="the reply filed by the worker") == [("in", "Got it, thanks")]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=10)
+
+
+def test_an_lte_modem_says_lte_and_the_json_has_every_step(tmp_path, simulator):
+    sim = simulator("--auto-answer", "--profile", "ec25")
+    site = shop(tmp_path, sim.link)
+    result = run(site, "modem", "test", "--timeout", "10", "--to", "(212) 555-0123", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{"):result.output.rindex("}") + 1])
+    assert (data["passed"], data["to"], data["left_on_modem"]) == (True, "+12125550123", 1)
+    assert [s["name"] for s in data["steps"]] == ["port", "modem", "SIM", "set-up", "signal", "network", "SMSC",
+                                                  "send", "delivery report", "reply"]
+    assert {s["result"] for s in data["steps"]} == {"PASS"}
+    steps = {s["name"]: s for s in data["steps"]}
+    assert steps["modem"]["detail"] == "Quectel EC25, revision EC25EFAR06A06M4G"
+    assert steps["network"]["detail"] == "registered (home) on Test Network, LTE"
+
+
+def test_a_pin_locked_sim_fails_with_what_to_set(tmp_path, simulator):
+    sim = simulator("--pin", "1234")
+    site = shop(tmp_path, sim.link)
+    result = run(site, "modem", "test", "--timeout", "5")
+    assert result.exit_code == 1
+    assert shape(result.output).splitlines()[1:6] == [
+        f"[PASS] port             N.Ns  {sim.link} opened; the modem answers AT",
+        "[PASS] modem            N.Ns  Textback SIMULATED-GSM, revision 1.0",
+        "[FAIL] SIM              N.Ns  the SIM is locked with a PIN and [modem] pin is not set",
+        '       fix: set [modem] pin = "1234" (your SIM\'s PIN, in quotes) in the configuration, then run the test '
+        "again; three wrong PINs lock the SIM",
+        "[skip] set-up              -  not tried: the SIM step failed",
+    ]
+    assert shape(result.output).splitlines()[-1] == ("FAIL at the SIM step after N.Ns (2 passed, 7 not tried): "
+                                                     "fix it as its line says and run the test again.")
+    assert sim.say("sent") == "the modem has sent nothing yet"
+    # With the PIN set, the same SIM passes.
+    site = shop(tmp_path, sim.link, modem_extra='pin = "1234"\n')
+    sim.say("auto-answer on")
+    passed = run(site, "modem", "test", "--timeout", "10")
+    assert passed.exit_code == 0, passed.output
+    assert "[PASS] SIM              " in passed.output and "ready (unlocked with [modem] pin)" in passed.output
+
+
+def test_a_wrong_pin_is_tried_once_and_never_again(tmp_path):
+    with ModemSimulator(pin="1234") as sim:
+        site = shop(tmp_path, sim.device, modem_extra='pin = "0000"\n')
+        result = run(site, "modem", "test", "--timeout", "5")
+        assert result.exit_code == 1
+        lines = result.output.splitlines()
+        assert lines[3].endswith("the SIM refused the PIN in [modem] pin (tried once, not again: three wrong "
+                                 "PINs lock the SIM)")
+        assert lines[4] == ("       fix: check the PIN in a phone and fix [modem] pin before running the test "
+                            "again: each run tries it once more")
+        assert [c for c in sim.commands_seen if c.startswith("AT+CPIN=")] == ['AT+CPIN="0000"']
+
+
+def test_a_port_held_by_modemmanager_is_named_and_not_opened(tmp_path, simulator):
+    sim = simulator()
+    fake = tmp_path / "ModemManager"
+    shutil.copy("/bin/sleep", fake)
+    with open(sim.link, "rb") as port:
+        holder = subprocess.Popen([str(fake), "30"], stdin=port)
+    try:
+        time.sleep(0.2)
+        site = shop(tmp_path, sim.link)
+        result = run(site, "modem", "test", "--timeout", "5")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[1] == f"[FAIL] port             0.0s  {sim.link} is held by ModemManager (pid {holder.pid})"
+    assert lines[2].startswith("       fix: ModemManager sends its own AT commands: reinstall the udev rule")
+    assert lines[3] == "[skip] modem               -  not tried: the port step failed"
+    assert len(lines) == 2 + 1 + 9 + 1
+    at = AtClient(str(sim.link))        # nothing was asked of the modem: its echo is still on
+    try:
+        assert at.cmd("AT") == ["AT\r", "OK"]
+    finally:
+        at.close()
+
+
+def test_a_running_worker_must_be_stopped_first(tmp_path, simulator):
+    sim = simulator()
+    site = shop(tmp_path, sim.link)
+    now = datetime.now(timezone.utc)
+    with site.store() as store:
+        store.write_worker_status(pid=4242, host=socket.gethostname(), started_at=now, beat_at=now,
+                                  modem_port=str(sim.link), modem_alive=True, beat_seconds=5.0)
+    result = run(site, "modem", "test")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[1] == (f"[FAIL] port             0.0s  the worker is running (pid 4242, last beat "
+                        f"{now:%H:%M:%S} UTC) and holds the modem")
+    assert lines[2] == "       fix: stop the worker first: sudo systemctl stop textback-worker"
+    # Stopped, it is reminded to start it again.
+    with site.store() as store:
+        store.write_worker_status(stopped_at=now)
+    sim.say("auto-answer on")
+    result = run(site, "modem", "test", "--timeout", "10")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Start the worker again: sudo systemctl start textback-worker"
+
+
+def test_no_reply_is_a_fail_that_says_what_to_do(tmp_path, simulator):
+    sim = simulator()
+    assert sim.say("auto-report on") == "the network now reports every text delivered"
+    site = shop(tmp_path, sim.link)
+    result = run(site, "modem", "test", "--timeout", "1")
+    assert result.exit_code == 1
+    lines = shape(result.output).splitlines()
+    assert lines[-4:] == [
+        "       reply to the text on (212) 555-0188 with anything (waiting up to 1s)",
+        "[FAIL] reply            N.Ns  no reply from (212) 555-0188 within 1s",
+        "       fix: answer the test text from that phone, or give more time with --timeout; a text that never "
+        "arrives: check the SIM can receive (try it in a phone)",
+        "FAIL at the reply step after N.Ns (9 passed, 0 not tried): fix it as its line says and run the test again.",
+    ]
+
+
+def test_a_hilink_stick_is_named_when_there_is_no_port(tmp_path, monkeypatch):
+    sysfs = tmp_path / "sys"
+    usb_net(sysfs, "eth1", usb="1-1", vendor="12d1", product="14dc", driver="cdc_ether")
+    monkeypatch.setenv(SYSFS_ENV, str(sysfs))       # the only mock: no USB hardware here
+    site = shop(tmp_path, "/dev/textback-no-such-modem")
+    result = run(site, "modem", "test")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1] == f"[FAIL] port             0.0s  {HILINK_LINE}"
+    monkeypatch.delenv(SYSFS_ENV)
+    monkeypatch.setenv(SYSFS_ENV, str(tmp_path / "no-sys"))
+    plain = run(site, "modem", "test").output.splitlines()[1]
+    assert plain.startswith("[FAIL] port ") and plain.endswith(
+        "no modem at /dev/textback-no-such-modem: the device does not exist. Is the modem plugged in? "
+        "`ls -l /dev/serial/by-id/` lists the ports; set [modem] port")
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    site = make_site(tmp_path, extra='[modem]\nport = "/dev/textback-no-such-modem"\n')
+    nobody = run(site, "modem", "test")
+    assert nobody.exit_code == 2
+    assert "no phone to text: give one with --to +12125550123, or set [staff] numbers" in nobody.output
+    bad = run(site, "modem", "test", "--to", "call me")
+    assert bad.exit_code == 2 and "'call me' is not a phone number: write it like +12125550123" in bad.output
+    unknown = run(site, "modem", "test", "--to", STAFF, "--modem", "shop2")
+    assert unknown.exit_code == 2 and 'one [modem] without a name: add name = "shop2"' in unknown.output
+    assert os.path.exists(site.db)

@@ -1,0 +1,385 @@
+"""The steps of `textback modem test`: a live self-test of the modem, the SIM and the network,
+ending with a real text to a person's phone, its delivery report and the person's answer.
+
+It opens the modem with the worker's own Modem class and settings (modem/device/modem.py),
+so what passes here is what the worker will do; the only addition is a watch on the
+set-up's commands (_watched_modem): when each phase ran, for the step times, and who the
+modem is, asked before the SIM (AT+CGMI/CGMM/CGMR need no SIM, so a locked SIM still
+shows the model).
+
+Nothing received is lost: the test deletes nothing from the modem. Its reply, and any
+other text that arrives meanwhile, stays on the SIM for the worker, which files it when it
+starts, exactly like a text that arrives while the worker is stopped.
+"""
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from modem.device.errors import ModemError
+from modem.device.modem import Modem
+from modem.device.records import StoredSms
+from modem.device.replies import operator_of, registration_of
+from modem.device.setup import ModemSettings
+from modem.sms.pdu import StatusReport
+
+PASS, FAIL, SKIP = "PASS", "FAIL", "skip"
+STEPS = ("port", "modem", "SIM", "set-up", "signal", "network", "SMSC", "send", "delivery report", "reply")
+SWEEP_SECONDS = 2.0         # how often the memories are read while waiting: a notice may never come
+WEAK_CSQ = 10               # below this (of 31) texts start to fail (README: Signal)
+# 27.007 §7.3 <AcT>: what a technician calls each.
+ACCESS = {0: "2G (GSM)", 1: "2G (GSM Compact)", 2: "3G (UTRAN)", 3: "2G (EDGE)", 4: "3G (HSDPA)",
+          5: "3G (HSUPA)", 6: "3G (HSPA)", 7: "LTE", 8: "2G (EC-GSM-IoT)", 9: "LTE (NB-IoT)",
+          10: "LTE (5G core)", 11: "5G (NR)", 12: "5G (NG-RAN)", 13: "LTE + 5G (EN-DC)"}
+START_WORKER = "start the worker again after the test: sudo systemctl start textback-worker"
+
+
+@dataclass
+class Step:
+    name: str
+    result: str             # PASS, FAIL, skip
+    seconds: float
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class _Watch:
+    """What the set-up sent, and when (time.monotonic())."""
+
+    started: float
+    sent: list[tuple[str, float]] = field(default_factory=list)
+    identity: dict[str, str | None] = field(default_factory=dict)
+    identified: tuple[float, float] | None = None      # (from, to)
+
+    def phase_of(self, at: str) -> str:
+        return "SIM" if at.upper().startswith("AT+CPIN") else "set-up"
+
+    def times(self, until: float) -> dict[str, float]:
+        """Seconds per set-up step: port (open, AT), modem (identity), SIM, set-up (the rest)."""
+        marks = [(self.phase_of(at), t) for at, t in self.sent]
+        first = self.identified[0] if self.identified else (marks[0][1] if marks else until)
+        spent = {"port": first - self.started, "modem": 0.0, "SIM": 0.0, "set-up": 0.0}
+        if self.identified:
+            spent["modem"] = self.identified[1] - self.identified[0]
+        for i, (phase, t) in enumerate(marks):
+            end = marks[i + 1][1] if i + 1 < len(marks) else until
+            spent[phase] += end - t
+        return spent
+
+
+def _watched_modem(watch: _Watch) -> type[Modem]:
+    class WatchedModem(Modem):
+        def command(self, at: str, *, timeout: float | None = None, prompt: bool = False,
+                    term: str = "\r") -> list[str]:
+            if not watch.identified and at.upper().startswith("AT+CPIN"):
+                begun = time.monotonic()
+                watch.identity = {q: self._value(q) for q in ("AT+CGMI", "AT+CGMM", "AT+CGMR")}
+                watch.identified = (begun, time.monotonic())
+            watch.sent.append((at, time.monotonic()))
+            return super().command(at, timeout=timeout, prompt=prompt, term=term)
+
+        def _value(self, at: str) -> str | None:
+            try:
+                lines = super().command(at)
+            except ModemError:
+                return None
+            values = [line.strip() for line in lines if line.strip() and line != "OK"]
+            return values[0] if values else None
+    return WatchedModem
+
+
+@dataclass
+class Target:
+    """Who the test texts and how to show the number to the person running it."""
+
+    number: str             # E.164
+    shown: str              # (212) 555-0123
+    same: Callable[[str], bool]     # does a sender (as the network writes it) name this number?
+
+
+class SelfTest:
+    """Runs the steps in order, handing each to `report` as it ends; stops at the first FAIL
+    (the steps after it are reported as skipped)."""
+
+    def __init__(self, settings: ModemSettings, target: Target, timeout: float, text: str,
+                 report: Callable[[Step], None], say: Callable[[str], None]):
+        self.settings = settings
+        self.target = target
+        self.timeout = timeout
+        self.text = text
+        self.report = report
+        self.say = say
+        self.steps: list[Step] = []
+        self.texts: queue.Queue[StoredSms] = queue.Queue()
+        self.reports: queue.Queue[StatusReport] = queue.Queue()
+        self.left_on_modem = 0          # texts that arrived during the test (the reply included)
+        self.access: str | None = None  # the network step's access technology (LTE, 2G...)
+        self._sim_seconds = 0.0
+        self._setup_step = Step("set-up", PASS, 0.0, "")
+
+    # -- running --------------------------------------------------------------------------
+    def _add(self, name: str, result: str, seconds: float, detail: str, fix: str = "") -> bool:
+        step = Step(name, result, round(seconds, 3), detail, fix)
+        self.steps.append(step)
+        self.report(step)
+        return result != FAIL
+
+    def _skip_rest(self, why: str) -> None:
+        for name in STEPS[len(self.steps):]:
+            self._add(name, SKIP, 0.0, why)
+
+    def run(self, refusal: Step | None = None) -> bool:
+        """True when every step passed. `refusal`: a port step that already failed (the
+        worker or another program holds the port), so the modem is not even opened."""
+        if refusal is not None:
+            self._add(refusal.name, refusal.result, refusal.seconds, refusal.detail, refusal.fix)
+            self._skip_rest("not tried: the port step failed")
+            return False
+        modem = self._open()
+        if modem is None:
+            self._skip_rest(f"not tried: the {self.steps[-1].name} step failed")
+            return False
+        try:
+            ok = (self._sim(modem) and self._signal(modem) and self._network(modem) and self._smsc(modem)
+                  and self._exchange(modem))
+        finally:
+            modem.close()
+        if not ok:
+            self._skip_rest(f"not tried: the {self.steps[-1].name} step failed")
+        return ok and all(s.result != FAIL for s in self.steps)
+
+    # -- opening: port, modem, SIM, set-up --------------------------------------------------
+    def _open(self) -> Modem | None:
+        settings = self.settings
+        watch = _Watch(time.monotonic())
+        try:
+            modem = _watched_modem(watch).from_settings(
+                replace(settings, on_sms=self.texts.put, on_status_report=self.reports.put))
+        except ModemError as exc:
+            self._opening_failed(watch, exc)
+            return None
+        spent = watch.times(time.monotonic())
+        self._add("port", PASS, spent["port"], f"{settings.port} opened; the modem answers AT")
+        self._identity(watch, spent["modem"], modem)
+        self._sim_seconds = spent["SIM"]
+        memories = ",".join(modem.memories)
+        cnmi = f"notifications AT+CNMI={modem.cnmi}" if modem.cnmi else "no notifications (found by sweeping)"
+        self._setup_step = Step("set-up", PASS, spent["set-up"],
+                                f"PDU mode, memories {memories}, new texts into {modem.receive_memory}, {cnmi}")
+        return modem
+
+    def _opening_failed(self, watch: _Watch, exc: ModemError) -> None:
+        spent = watch.times(time.monotonic())
+        # Until the SIM is asked, a failure is the port's: it did not open, or the modem went
+        # silent (a wrong port answers nothing; an unplugged one is lost).
+        sim_asked = any(at.upper().startswith("AT+CPIN") for at, _ in watch.sent)
+        phase = ("port" if not sim_asked else
+                 "SIM" if (exc.command or "").upper().startswith("AT+CPIN") else "set-up")
+        if phase == "port":
+            self._add("port", FAIL, spent["port"], exc.text, _port_fix(exc))
+            return
+        self._add("port", PASS, spent["port"], f"{self.settings.port} opened; the modem answers AT")
+        self._identity(watch, spent["modem"], None)
+        if phase == "SIM":
+            detail, fix = _sim_failure(exc)
+            self._add("SIM", FAIL, spent["SIM"], detail, fix)
+            return
+        self._add("SIM", PASS, spent["SIM"], "ready")
+        self._add("set-up", FAIL, spent["set-up"], exc.text,
+                  "the worker's set-up fails the same way: try another [modem] port (a stick has several), "
+                  "or see the line for the key to change")
+
+    def _identity(self, watch: _Watch, seconds: float, modem: Modem | None) -> None:
+        maker = watch.identity.get("AT+CGMI") or (modem.manufacturer if modem else None)
+        model = watch.identity.get("AT+CGMM") or (modem.model if modem else None)
+        revision = watch.identity.get("AT+CGMR")
+        if not (maker or model):
+            self._add("modem", PASS, seconds, "the modem does not say who it is (AT+CGMI, AT+CGMM refused)")
+            return
+        said = " ".join(v for v in (maker, model) if v)
+        self._add("modem", PASS, seconds, f"{said}, revision {revision}" if revision else said)
+
+    def _sim(self, modem: Modem) -> bool:
+        begun = time.monotonic()
+        state = _value(modem, "AT+CPIN?", "+CPIN:") or "READY"
+        how = "unlocked with [modem] pin" if self.settings.pin else "no PIN asked"
+        ok = self._add("SIM", PASS, self._sim_seconds + time.monotonic() - begun, f"{state.lower()} ({how})")
+        step = self._setup_step
+        return ok and self._add(step.name, step.result, step.seconds, step.detail)
+
+    # -- the network -------------------------------------------------------------------------
+    def _signal(self, modem: Modem) -> bool:
+        begun = time.monotonic()
+        line = _value(modem, "AT+CSQ", "+CSQ:") or ""
+        rssi = int(line.split(",")[0]) if line.split(",")[0].strip().isdigit() else 99
+        seconds = time.monotonic() - begun
+        if not 0 <= rssi <= 31:
+            return self._add("signal", FAIL, seconds, f"no signal (AT+CSQ: {line or 'no answer'})",
+                             "screw the antenna on; move the modem away from the Pi on a USB extension cable; "
+                             "check the SIM is active (try it in a phone)")
+        dbm = -113 + 2 * rssi
+        weak = "; weak: texts may fail, move the modem or add an antenna" if rssi < WEAK_CSQ else ""
+        return self._add("signal", PASS, seconds, f"{dbm} dBm (CSQ {rssi} of 31){weak}")
+
+    def _network(self, modem: Modem) -> bool:
+        begun = time.monotonic()
+        registration, registered = registration_of(_lines(modem, "AT+CREG?"))
+        cops = _lines(modem, "AT+COPS?")
+        operator = operator_of(cops)
+        self.access = _access(cops)
+        seconds = time.monotonic() - begun
+        if not registered:
+            return self._add("network", FAIL, seconds, f"not registered ({registration})",
+                             "check the antenna and the signal, that the SIM is active and may roam here; "
+                             "a 2G-only modem finds no network where 2G is switched off")
+        where = f" on {operator}" if operator else ""
+        access = self.access or "access technology not reported"
+        note = "; 2G is being switched off in many countries: plan an LTE modem" if access.startswith("2G") else ""
+        return self._add("network", PASS, seconds, f"registered ({registration}){where}, {access}{note}")
+
+    def _smsc(self, modem: Modem) -> bool:
+        begun = time.monotonic()
+        line = _value(modem, "AT+CSCA?", "+CSCA:") or ""
+        number = line.split('"')[1] if line.count('"') >= 2 else ""
+        seconds = time.monotonic() - begun
+        if not number.strip("+"):
+            return self._add("SMSC", FAIL, seconds, f"no SMS centre number on the SIM ({line or 'no answer'})",
+                             'set [modem] smsc = "+..." to your operator\'s SMS centre number')
+        return self._add("SMSC", PASS, seconds, number)
+
+    # -- a real text ---------------------------------------------------------------------------
+    def _exchange(self, modem: Modem) -> bool:
+        before = {_key(s) for s in modem.list_stored()}
+        begun = time.monotonic()
+        try:
+            references = modem.send(self.target.number, self.text)
+        except ModemError as exc:
+            return self._add("send", FAIL, time.monotonic() - begun, exc.text, _send_fix(exc, self.access))
+        refs = ", ".join(map(str, references))
+        if not self._add("send", PASS, time.monotonic() - begun,
+                         f"text to {self.target.shown} taken by the network, reference {refs}"):
+            return False
+        if not self.settings.delivery_reports:
+            self._add("delivery report", SKIP, 0.0, "not asked for: [modem] delivery_reports = false")
+        elif not self._delivered(set(references)):
+            return False
+        return self._answered(modem, before)
+
+    def _delivered(self, references: set[int]) -> bool:
+        begun = time.monotonic()
+        deadline = begun + self.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                report = self.reports.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                continue
+            if report.reference not in references or report.pending:
+                continue        # a late report for an older text, or the network still trying
+            seconds = time.monotonic() - begun
+            if report.delivered:
+                return self._add("delivery report", PASS, seconds, f"delivered to {self.target.shown}")
+            return self._add("delivery report", FAIL, seconds,
+                             f"the network says the text was NOT delivered (status {report.status:#04x})",
+                             "check the number; the phone may be off, full or unable to take texts: "
+                             "try another with --to")
+        return self._add("delivery report", FAIL, time.monotonic() - begun,
+                         f"no delivery report within {self.timeout:g}s",
+                         "the phone may be off or out of signal (run the test again); a network that sends no "
+                         "reports: set [modem] delivery_reports = false")
+
+    def _answered(self, modem: Modem, before: set[tuple]) -> bool:
+        self.say(f"reply to the text on {self.target.shown} with anything (waiting up to {self.timeout:g}s)")
+        begun = time.monotonic()
+        deadline, next_sweep = begun + self.timeout, begun + SWEEP_SECONDS
+        seen: set[tuple] = set(before)
+        while (left := deadline - time.monotonic()) > 0:
+            found: list[StoredSms] = []
+            try:
+                found.append(self.texts.get(timeout=min(left, 0.2)))
+            except queue.Empty:
+                pass
+            if time.monotonic() >= next_sweep:
+                found += modem.list_stored()        # FAULT swallowed-urc: a notice may never come
+                next_sweep = time.monotonic() + SWEEP_SECONDS
+            for sms in found:
+                if _key(sms) in seen:
+                    continue
+                seen.add(_key(sms))
+                self.left_on_modem += 1
+                if sms.ok and self.target.same(sms.sender):
+                    body = sms.text if len(sms.text) <= 40 else sms.text[:39] + "…"
+                    return self._add("reply", PASS, time.monotonic() - begun,
+                                     f"{body!r} from {self.target.shown}, left on the modem for the worker")
+        return self._add("reply", FAIL, time.monotonic() - begun, f"no reply from {self.target.shown} within "
+                         f"{self.timeout:g}s", "answer the test text from that phone, or give more time with "
+                         "--timeout; a text that never arrives: check the SIM can receive (try it in a phone)")
+
+
+def _key(sms: StoredSms) -> tuple:
+    return (sms.memory, sms.index, sms.pdu)
+
+
+def _lines(modem: Modem, at: str) -> list[str]:
+    try:
+        return modem.command(at)
+    except ModemError:
+        return []
+
+
+def _value(modem: Modem, at: str, prefix: str) -> str | None:
+    for line in _lines(modem, at):
+        if line.startswith(prefix):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def _access(cops: list[str]) -> str | None:
+    """The access technology from +COPS: 0,0,"Operator",7 (27.007 §7.3), None if unsaid."""
+    for line in cops:
+        fields = line.split(":", 1)[1].split(",") if line.startswith("+COPS:") else []
+        if len(fields) >= 4 and fields[3].strip().isdigit():
+            act = int(fields[3])
+            return ACCESS.get(act, f"access technology {act}")
+    return None
+
+
+def _port_fix(exc: ModemError) -> str:
+    if exc.command == "AT":
+        return ("check [modem] port is the modem's AT port (a stick has several: ls -l /dev/serial/by-id/) "
+                "and [modem] baudrate")
+    return "see the line: it says what to check"
+
+
+def _sim_failure(exc: ModemError) -> tuple[str, str]:
+    """(what happened, what to do) for a SIM the set-up could not use. A refused PIN is never
+    tried again here: three wrong PINs lock the SIM, and only its PUK unlocks it."""
+    if exc.code == 11:
+        return ("the SIM is locked with a PIN and [modem] pin is not set",
+                'set [modem] pin = "1234" (your SIM\'s PIN, in quotes) in the configuration, then run the test '
+                "again; three wrong PINs lock the SIM")
+    if exc.code == 16:
+        return ("the SIM refused the PIN in [modem] pin (tried once, not again: three wrong PINs lock the SIM)",
+                "check the PIN in a phone and fix [modem] pin before running the test again: each run tries it "
+                "once more")
+    if exc.code == 12:
+        return ("the SIM is locked and asks for its PUK (too many wrong PINs)",
+                "unlock it in a phone with the PUK from the operator, then set [modem] pin")
+    return exc.text, "power the modem off, reseat the SIM, power it on; try the SIM in a phone"
+
+
+def _send_fix(exc: ModemError, access: str | None) -> str:
+    if exc.code == 330:
+        return 'set [modem] smsc = "+..." to your operator\'s SMS centre number'
+    if exc.code == 331:
+        return "the modem lost the network: check the antenna and the signal, then run the test again"
+    if access is not None and access.startswith("LTE") and exc.kind == "CMS":
+        return ("the modem is on LTE and the network refused the text: SMS over LTE is probably not set up "
+                'on this modem (Quectel: AT+QCFG="ims",1 or the SMS domain AT+CGSMS; see README "Modems"), '
+                "or the SIM's plan has no SMS over LTE: ask the operator")
+    return "check the SIM has credit and may send texts (try it in a phone); the worker would fail the same way"
+
+
+__all__ = ["FAIL", "PASS", "SKIP", "STEPS", "START_WORKER", "SelfTest", "Step", "Target"]
