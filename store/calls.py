@@ -60,7 +60,7 @@ def new_calls(models: Models, limit: int, exclude: set[int] | frozenset[int]) ->
     return [rows.call_record(r) for r in found]
 
 
-def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> str:
+def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime, modem: str | None = None) -> str:
     Call, Message = models.Call, models.Message
     with rows.write(models):
         row = Call.get_or_none(Call.id == call_id)
@@ -91,7 +91,7 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime) -> st
             for m in plan.messages:
                 created = Message.create(contact=contact, call=call_id, number=plan.caller_number,
                                          direction="out", kind=m.kind, step=m.step, body=m.body,
-                                         status="scheduled", due_at=m.due_at, created_at=now)
+                                         status="scheduled", due_at=m.due_at, created_at=now, modem=modem)
                 texts.append({"message_id": created.id, "kind": m.kind, "step": m.step,
                               "due_at": events.iso(m.due_at)})
         events.emit(models, "call.logged" if skip in NOT_MISSED or state == "logged" else "call.missed",

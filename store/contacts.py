@@ -49,7 +49,8 @@ def opt_out(models: Models, number: str, keyword: str, message_id: int | None, s
 
 
 def honour_opt_out(models: Models, number: str, keyword: str, message_id: int | None, source: str,
-                   evidence: OptOutEvidence, confirmation: str, now: datetime) -> OptOutResult:
+                   evidence: OptOutEvidence, confirmation: str, now: datetime,
+                   modem: str | None = None) -> OptOutResult:
     with rows.write(models):
         row = rows.contact_row(models, number)
         changed = not row.opted_out
@@ -60,7 +61,7 @@ def honour_opt_out(models: Models, number: str, keyword: str, message_id: int | 
         row.save()
         _event(models, row, "opt_out", keyword, message_id, source, now, evidence)
         cancelled = outbound.cancel_pending(models, number, "opted_out", None, keep=(CONFIRMATION_KIND,))
-        confirmation_id = _confirm_once(models, row, confirmation, now)
+        confirmation_id = _confirm_once(models, row, confirmation, now, modem)
     log.info("opt-out from %s (%s%s): %d scheduled message(s) cancelled%s", number,
              evidence.rule or keyword or source, ", wrong number" if evidence.wrong_number else "", cancelled,
              "; confirmation queued" if confirmation_id else "")
@@ -142,12 +143,16 @@ def settle_possible_opt_out(models: Models, number: str, source: str) -> bool:
     return True
 
 
-def _confirm_once(models: Models, contact_row: rows.Row, text: str, now: datetime) -> int | None:
+def _confirm_once(models: Models, contact_row: rows.Row, text: str, now: datetime,
+                  modem: str | None = None) -> int | None:
     if not text or contact_row.opt_out_confirmed_at is not None:
         return None
     contact_row.opt_out_confirmed_at = now
     contact_row.save()
-    return outbound.queue_message(models, contact_row.number, CONFIRMATION_KIND, text, now, None, None, None)
+    # From the SIM that received the keyword; without one (staff, the CLI), the SIM the
+    # customer last wrote to (store/routing.py).
+    return outbound.queue_message(models, contact_row.number, CONFIRMATION_KIND, text, now, None, None, None,
+                                  modem)
 
 
 def opt_out_events(models: Models, number: str) -> list[OptOutRecord]:

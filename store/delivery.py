@@ -30,9 +30,13 @@ REPORT_WINDOW = timedelta(days=3)
 
 
 def record_sent_parts(models: Models, message_id: int, references: Sequence[int], first_seq: int,
-                      now: datetime) -> None:
+                      now: datetime, modem: str | None = None) -> None:
     with rows.write(models):
-        record_parts(models, rows.message_row(models, message_id), references, first_seq, now)
+        row = rows.message_row(models, message_id)
+        record_parts(models, row, references, first_seq, now)
+        if modem is not None and row.modem != modem:
+            # The rest must follow from the same SIM, or the phone cannot join the parts.
+            models.Message.update({models.Message.modem: modem}).where(models.Message.id == message_id).execute()
 
 
 def sent_part_count(models: Models, message_id: int) -> int:

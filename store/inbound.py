@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 
 def record_inbound(models: Models, sender: str, body: str, received_at: datetime, key: str | None,
                    kind: str, parts: int, joined_from: tuple[int, int] | None, late: bool,
-                   flag: str | None = None, now: datetime | None = None) -> tuple[int, bool]:
+                   flag: str | None = None, now: datetime | None = None,
+                   modem: str | None = None) -> tuple[int, bool]:
     with rows.write(models):
-        recorded = _record(models, sender, body, received_at, key, kind, parts, late, flag)
+        recorded = _record(models, sender, body, received_at, key, kind, parts, late, flag, modem)
         _drop_kept_parts(models, sender, joined_from)
         if recorded[1] and flag == POSSIBLE_OPT_OUT:
             contacts.hold_for_staff(models, rows.contact_row(models, sender), now or times.utcnow())
@@ -33,16 +34,18 @@ def record_inbound(models: Models, sender: str, body: str, received_at: datetime
 
 def receive_opt_out(models: Models, sender: str, body: str, received_at: datetime, key: str | None, parts: int,
                     joined_from: tuple[int, int] | None, late: bool, evidence: OptOutEvidence,
-                    confirmation: str, now: datetime) -> tuple[int, OptOutResult | None]:
+                    confirmation: str, now: datetime, modem: str | None = None) -> tuple[int, OptOutResult | None]:
     """Store a received opt-out text and honour it, in one transaction: a crash keeps both
-    or neither, so a text read again from the SIM is honoured exactly once."""
+    or neither, so a text read again from the SIM is honoured exactly once. The
+    confirmation leaves from the SIM that received the keyword (`modem`)."""
     with rows.write(models):
-        message_id, created = _record(models, sender, body, received_at, key, "reply", parts, late, "opt_out")
+        message_id, created = _record(models, sender, body, received_at, key, "reply", parts, late, "opt_out",
+                                      modem)
         _drop_kept_parts(models, sender, joined_from)
         if not created:
             return message_id, None
         result = contacts.honour_opt_out(models, sender, body.strip()[:40], message_id, "sms", evidence,
-                                         confirmation, now)
+                                         confirmation, now, modem)
     return message_id, result
 
 
@@ -96,7 +99,7 @@ def add_inbound_part(models: Models, sender: str, reference: int, total: int, se
 
 
 def _record(models: Models, sender: str, body: str, received_at: datetime, key: str | None, kind: str,
-            parts: int, late: bool, flag: str | None = None) -> tuple[int, bool]:
+            parts: int, late: bool, flag: str | None = None, modem: str | None = None) -> tuple[int, bool]:
     if kind not in IN_KINDS:
         raise StoreError(f"unknown inbound kind {kind!r}: use one of {', '.join(IN_KINDS)}")
     if flag is not None and flag not in IN_FLAGS:
@@ -110,7 +113,7 @@ def _record(models: Models, sender: str, body: str, received_at: datetime, key: 
     now = times.utcnow()
     row = Message.create(contact=contact, number=sender, direction="in", kind=kind, body=body,
                          status="late" if late else "received", received_at=received_at, inbound_key=key,
-                         parts=parts, created_at=now, read_at=now if late else None, flag=flag)
+                         parts=parts, created_at=now, read_at=now if late else None, flag=flag, modem=modem)
     if kind == "reply":
         events.emit(models, "reply.received", {"message_id": row.id, "from": sender, "body": body,
                                                "received_at": received_at, "parts": parts, "late": late,

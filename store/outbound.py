@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee as pw
 
-from store import conversations, delivery, events, rows, sending, times
+from store import conversations, delivery, events, routing, rows, sending, times
 from store.errors import StoreError, UnknownMessage
 from store.models import OUT_KINDS, Models
 from store.records import MessageRecord
@@ -32,15 +32,24 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
 
 
+# Texts that answer the customer (a staff answer, a STOP/HELP reply): without a modem
+# named, they leave from the SIM the customer last wrote to (store/routing.py).
+ROUTED_KINDS = ("staff_reply", "keyword_reply")
+
+
 def queue_message(models: Models, number: str, kind: str, body: str, due_at: datetime,
-                  call_id: int | None, contact_number: str | None, sent_by: str | None) -> int:
+                  call_id: int | None, contact_number: str | None, sent_by: str | None,
+                  modem: str | None = None) -> int:
     if kind not in OUT_KINDS:
         raise StoreError(f"unknown outbound kind {kind!r}: use one of {', '.join(OUT_KINDS)}")
     with rows.write(models):
         contact = rows.contact_row(models, contact_number or number)
+        if modem is None and kind in ROUTED_KINDS and contact_number in (None, number):
+            modem = routing.reply_modem(models, contact.id)
         row = models.Message.create(
             contact=contact, call=call_id, number=number, direction="out", kind=kind,
-            body=body, status="scheduled", due_at=due_at, created_at=times.utcnow(), sent_by=sent_by)
+            body=body, status="scheduled", due_at=due_at, created_at=times.utcnow(), sent_by=sent_by,
+            modem=modem)
         if kind == conversations.ANSWER_KIND:
             # An answer deals with the customer's waiting replies: the conversation
             # leaves the inbox (store/conversations.py).
@@ -52,12 +61,17 @@ def queue_message(models: Models, number: str, kind: str, body: str, due_at: dat
 
 
 def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime,
-              hold: Hold | None = None) -> MessageRecord | None:
+              hold: Hold | None = None, modem: str | None = None,
+              takeover_after: timedelta | None = None) -> MessageRecord | None:
     Message = models.Message
     where = (Message.status == "scheduled") & (Message.due_at <= now)
     held = sending.held_filter(models, hold)
     if held is not None:
         where &= held
+    # Several modems: this worker's texts and those for any modem, in the same statement.
+    own = routing.claim_filter(models, modem, now - takeover_after if takeover_after else None)
+    if own is not None:
+        where &= own
     with rows.write(models):
         # The whole row at once (under the write lock, or FOR UPDATE): reading it back after
         # the update would cost a third statement per text on the send path.
@@ -80,18 +94,30 @@ def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime,
         return rows.message_record(row)
 
 
-def next_due_at(models: Models, hold: Hold | None = None) -> datetime | None:
+def next_due_at(models: Models, hold: Hold | None = None, modem: str | None = None,
+                takeover_after: timedelta | None = None) -> datetime | None:
     Message = models.Message
     where = Message.status == "scheduled"
     held = sending.held_filter(models, hold)
     if held is not None:
         where &= held
-    value = Message.select(pw.fn.MIN(Message.due_at)).where(where).scalar()
-    return times.from_db(value)
+    own = routing.claim_filter(models, modem)
+    if own is None:
+        return times.from_db(Message.select(pw.fn.MIN(Message.due_at)).where(where).scalar())
+    if not takeover_after:
+        return times.from_db(Message.select(pw.fn.MIN(Message.due_at)).where(where & own).scalar())
+    # Takeover: another modem's text is ours to send takeover_after past its time. One
+    # statement, both earliest times (an interval sum would differ between the backends).
+    mine = pw.fn.MIN(pw.Case(None, [(own, Message.due_at)], None))
+    theirs = pw.fn.MIN(pw.Case(None, [(own, None)], Message.due_at))
+    found = Message.select(mine, theirs).where(where).tuples().first()
+    ours, others = (times.from_db(v) for v in (found or (None, None)))
+    candidates = [t for t in (ours, others + takeover_after if others else None) if t is not None]
+    return min(candidates) if candidates else None
 
 
 def mark_sent(models: Models, message_id: int, references: Sequence[int], owner: str, now: datetime,
-              first_seq: int) -> None:
+              first_seq: int, modem: str | None = None) -> None:
     Message, SentPart = models.Message, models.SentPart
     if not references and first_seq == 1:
         raise StoreError(f"message {message_id}: marked sent without the reference of any part")
@@ -106,10 +132,13 @@ def mark_sent(models: Models, message_id: int, references: Sequence[int], owner:
         first_reference = (references[0] if first_seq == 1 and references else
                            getattr(SentPart.get_or_none((SentPart.message == message_id) & (SentPart.seq == 1)),
                                    "reference", None))
-        Message.update({Message.status: "sent", Message.modem_reference: first_reference,
-                        Message.parts: first_seq - 1 + len(references), Message.sent_at: now,
-                        Message.lease_owner: None, Message.lease_expires_at: None, Message.error: None}
-                       ).where(Message.id == message_id).execute()
+        update: dict[Any, Any] = {
+            Message.status: "sent", Message.modem_reference: first_reference,
+            Message.parts: first_seq - 1 + len(references), Message.sent_at: now,
+            Message.lease_owner: None, Message.lease_expires_at: None, Message.error: None}
+        if modem is not None:
+            update[Message.modem] = modem       # the SIM it left from (store/routing.py)
+        Message.update(update).where(Message.id == message_id).execute()
         events.emit(models, "text.sent", events.message_data(row, parts=first_seq - 1 + len(references),
                                                              sent_at=now), now)
         # A resumed text's first parts may have been reported on already. A text sent whole

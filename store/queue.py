@@ -137,7 +137,8 @@ class Store:
         """Calls the worker has not planned yet, oldest first; `exclude`: ids it is holding."""
         return calls.new_calls(self.models, limit, exclude)
 
-    def plan_call(self, call_id: int, plan: CallPlan, now: datetime | None = None) -> str:
+    def plan_call(self, call_id: int, plan: CallPlan, now: datetime | None = None, *,
+                  modem: str | None = None) -> str:
         """Apply the rules' decision in one transaction; return the call's new state.
 
         A plan with messages -> `planned` and the messages scheduled. A plan
@@ -145,8 +146,9 @@ class Store:
         for the record only, e.g. an ANSWER that just cancels what is pending).
         As a last guard, a number that is opted out or blocked *now* is skipped
         whatever the plan says: STOP must win a race with the planner.
+        `modem`: the [[modem]] the texts must leave from (the dialled line's; None: any).
         """
-        return calls.plan_call(self.models, call_id, plan, now or times.utcnow())
+        return calls.plan_call(self.models, call_id, plan, now or times.utcnow(), modem)
 
     def last_text_back_at(self, number: str) -> datetime | None:
         """When the last text_back to `number` was created (any status but cancelled)."""
@@ -165,26 +167,35 @@ class Store:
     # -- outbound texts (store/outbound.py) -----------------------------------------------------
     def queue_message(self, number: str, kind: str, body: str, due_at: datetime,
                       call_id: int | None = None, contact_number: str | None = None,
-                      sent_by: str | None = None) -> int:
+                      sent_by: str | None = None, modem: str | None = None) -> int:
         """Schedule one text to `number`; it joins `contact_number`'s thread (default: number's).
         `sent_by`: who wrote a staff text (login name, or the staff phone's number). A staff
-        answer takes the conversation out of the inbox (store/conversations.py)."""
-        return outbound.queue_message(self.models, number, kind, body, due_at, call_id, contact_number, sent_by)
+        answer takes the conversation out of the inbox (store/conversations.py).
+        `modem`: the [[modem]] it must leave from; without one, a staff answer or keyword
+        reply leaves from the SIM the customer last wrote to (store/routing.py), the rest
+        from any."""
+        return outbound.queue_message(self.models, number, kind, body, due_at, call_id, contact_number, sent_by,
+                                      modem)
 
     def claim_due(self, owner: str, lease_seconds: float, now: datetime | None = None, *,
-                  hold: Hold | None = None) -> MessageRecord | None:
+                  hold: Hold | None = None, modem: str | None = None,
+                  takeover_after: timedelta | None = None) -> MessageRecord | None:
         """Lease the next due message to `owner`, or None. Never hands one message out twice.
         `hold`: the kinds that wait for the carrier limits (store/rules/pacing.py); the rest pass them.
+        `modem`: the claimer's [[modem]]; it gets only texts for it or for any modem, and
+        another modem's once they are `takeover_after` past their time (store/routing.py).
 
         SQLite: the transaction is BEGIN IMMEDIATE, so claimers queue on the
         write lock. PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers pass each other.
         """
-        return outbound.claim_due(self.models, owner, lease_seconds, now or times.utcnow(), hold)
+        return outbound.claim_due(self.models, owner, lease_seconds, now or times.utcnow(), hold, modem,
+                                  takeover_after)
 
-    def next_due_at(self, hold: Hold | None = None) -> datetime | None:
-        """When the earliest scheduled message `hold` lets through falls due (may be in the
-        past), or None."""
-        return outbound.next_due_at(self.models, hold)
+    def next_due_at(self, hold: Hold | None = None, *, modem: str | None = None,
+                    takeover_after: timedelta | None = None) -> datetime | None:
+        """When the earliest scheduled message `hold` lets through (and claim_due would give
+        `modem`) falls due (may be in the past), or None."""
+        return outbound.next_due_at(self.models, hold, modem, takeover_after)
 
     # -- carrier limits (store/sending.py) ------------------------------------------------------
     def sent_count_since(self, since: datetime, modem: str | None = None) -> int:
@@ -201,16 +212,17 @@ class Store:
         return sending.held_count(self.models, hold, now)
 
     def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
-                  now: datetime | None = None, *, first_seq: int = 1) -> None:
+                  now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None) -> None:
         """The modem took the text: `reference` is the message reference of each part
         from part `first_seq` on (one int for a one-part text; first_seq > 1 when a send
         cut off by a modem error resumed after the parts store.record_sent_parts kept).
+        `modem`: the [[modem]] it left from, recorded on the text (None: the one [modem]).
 
         Recorded even if the lease lapsed meanwhile (the text *was* sent; marking
         it prevents a second send), with a warning when another owner held it.
         """
         references = [reference] if isinstance(reference, int) else list(reference)
-        outbound.mark_sent(self.models, message_id, references, owner, now or times.utcnow(), first_seq)
+        outbound.mark_sent(self.models, message_id, references, owner, now or times.utcnow(), first_seq, modem)
 
     def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
                     delay: timedelta | None = None) -> str:
@@ -271,10 +283,12 @@ class Store:
 
     # -- the parts a text went out in, and their reports (store/delivery.py) --------------------
     def record_sent_parts(self, message_id: int, references: Sequence[int], first_seq: int = 1,
-                          now: datetime | None = None) -> None:
+                          now: datetime | None = None, *, modem: str | None = None) -> None:
         """The modem took parts first_seq, first_seq+1, ... of a text (with these
-        references) but not the rest: kept so the rest is sent later, never these again."""
-        delivery.record_sent_parts(self.models, message_id, references, first_seq, now or times.utcnow())
+        references) but not the rest: kept so the rest is sent later, never these again.
+        `modem`: the [[modem]] that sent them; the text is tied to it, so the rest follows
+        from the same SIM."""
+        delivery.record_sent_parts(self.models, message_id, references, first_seq, now or times.utcnow(), modem)
 
     def sent_part_count(self, message_id: int) -> int:
         """How many parts of the text went out, counted from part 1 without a gap: a
@@ -300,29 +314,32 @@ class Store:
     def record_inbound(self, sender: str, body: str, received_at: datetime, key: str | None = None,
                        kind: str = "reply", parts: int = 1,
                        joined_from: tuple[int, int] | None = None, late: bool = False,
-                       flag: str | None = None, now: datetime | None = None) -> tuple[int, bool]:
+                       flag: str | None = None, now: datetime | None = None,
+                       modem: str | None = None) -> tuple[int, bool]:
         """Store a received text (`parts`: how many SMS it came in); with the same `key`
         twice it is stored once. joined_from (reference, total): the text was joined from
         those parts, and any the store kept (keep_inbound_part) are dropped in the same
         transaction. late: found long after it was sent (an old SIM): filed with status
         "late" and read, so it is in the thread's history but not new in the inbox.
         flag possible_opt_out: the automated texts to the sender pause until staff settle
-        it (textback block / done), in the same transaction.
+        it (textback block / done), in the same transaction. modem: the [[modem]] whose SIM
+        received it (None: the one [modem]).
 
         Returns (message_id, created). Delete the SIM copy only after this returns.
         """
         return inbound.record_inbound(self.models, sender, body, received_at, key, kind, parts, joined_from, late,
-                                      flag, now)
+                                      flag, now, modem)
 
     def receive_opt_out(self, sender: str, body: str, received_at: datetime, key: str | None,
                         parts: int = 1, *, joined_from: tuple[int, int] | None = None, late: bool = False,
                         evidence: OptOutEvidence, confirmation: str = "",
-                        now: datetime | None = None) -> tuple[int, OptOutResult | None]:
+                        now: datetime | None = None, modem: str | None = None) -> tuple[int, OptOutResult | None]:
         """Store a received opt-out text, honour it with its evidence and queue its one
         confirmation, in one transaction (a SIM re-read is all or nothing). Returns
-        (message id, result); result None when the text was stored before (same key)."""
+        (message id, result); result None when the text was stored before (same key).
+        modem: the [[modem]] that received it; the confirmation leaves from it."""
         return inbound.receive_opt_out(self.models, sender, body, received_at, key, parts, joined_from, late,
-                                       evidence, confirmation, now or times.utcnow())
+                                       evidence, confirmation, now or times.utcnow(), modem)
 
     def keep_inbound_part(self, sender: str, reference: int, total: int, seq: int, body: str,
                           smsc_timestamp: datetime | None) -> None:

@@ -99,6 +99,15 @@ def _hot_queries(store: Store) -> dict[str, callable]:
         "planner": lambda: planner.plan_new_calls(NOW),
         "planner history": lambda: planner.history(number, 0),
         "claim": lambda: store.claim_due("plans", 60, NOW - timedelta(days=1)),
+        # Several modems: the modem filter rides in the claim's WHERE, on the same index.
+        "claim (one of several modems)": lambda: store.claim_due("plans", 60, NOW - timedelta(days=1),
+                                                                 modem="front"),
+        "claim (takeover)": lambda: store.claim_due("plans", 60, NOW - timedelta(days=1), modem="front",
+                                                    takeover_after=timedelta(minutes=30)),
+        "idle pass: next due (one of several modems)": lambda: store.next_due_at(modem="front"),
+        "idle pass: next due (takeover)": lambda: store.next_due_at(modem="front",
+                                                                    takeover_after=timedelta(minutes=30)),
+        "staff answer: the customer's SIM": lambda: store.queue_message(number, "staff_reply", "On our way", NOW),
         "status report": lambda: store.mark_delivered(17, number, True, NOW),
         "staff forward": lambda: store.last_forward_to(number),
         "inbox": lambda: store.inbox(),
@@ -133,3 +142,33 @@ def test_no_hot_query_reads_a_whole_table(history):
                 if scans:
                     failures.setdefault(verb, []).append(f"{'; '.join(scans)} in {sql[:160]}")
     assert failures == {}, "\n".join(f"{k}: {v}" for k, v in failures.items())
+
+
+def _statements_of(run) -> list[tuple[str, tuple]]:
+    handler = _SQL()
+    peewee_log = logging.getLogger("peewee")
+    peewee_log.addHandler(handler)
+    old_level = peewee_log.level
+    peewee_log.setLevel(logging.DEBUG)
+    try:
+        run()
+    finally:
+        peewee_log.removeHandler(handler)
+        peewee_log.setLevel(old_level)
+    return handler.statements
+
+
+def test_the_modem_filter_rides_in_the_claims_own_statements(history):
+    """Several modems: no statement more per text; the filter is in the claim's WHERE, and
+    the pick still walks message_status_due_at."""
+    at = NOW - timedelta(days=1)
+    plain = _statements_of(lambda: history.claim_due("plans", 60, at))
+    for takeover in (None, timedelta(minutes=30)):
+        filtered = _statements_of(lambda: history.claim_due("plans", 60, at, modem="front",
+                                                            takeover_after=takeover))
+        assert len(filtered) == len(plain)
+        [pick] = [(sql, params) for sql, params in filtered if sql.lstrip().upper().startswith("SELECT")]
+        assert '"modem" IS NULL' in pick[0] and '"modem" = ?' in pick[0] and "front" in pick[1]
+        plan = " ".join(row[-1] for row in history.db.execute_sql("EXPLAIN QUERY PLAN " + pick[0],
+                                                                  pick[1]).fetchall())
+        assert "message_status_due_at" in plan, plan

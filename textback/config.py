@@ -217,6 +217,9 @@ class SendingConfig:
     gap_jitter: timedelta = _key(timedelta(seconds=5), parse.duration("0s", "10m"))
     daily_cap: int = _key(90, parse.whole_number(0, 100000))
     recipients_cap: int = _key(200, parse.whole_number(0, 1000000))
+    # Several modems: a modem that is down holds its own texts (a text from another number
+    # confuses the caller). After this long past its time, another modem's worker sends it.
+    takeover_after: timedelta = _key(timedelta(0), parse.duration("0s", "7d"))
 
 
 @dataclass(frozen=True)

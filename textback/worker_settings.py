@@ -115,6 +115,7 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, modem_name
         modem_port=modem.port,
         modem_name=modem.name or None,
         modem_lines=tuple((m.name, m.lines) for m in config.modem_entries),
+        takeover_after=config.sending.takeover_after or None,
         sweep_interval=timing.pop("sweep_interval", modem.sweep_interval),
         modem_options=options,
         notify=notify_targets(config),

@@ -74,6 +74,9 @@ class Conversation:
         self.store = store
         self.settings = settings
         self._staff = frozenset(settings.staff_numbers)
+        # Several modems: the one whose SIM received the text. It is stored on the text, and
+        # what answers it (a forward, a keyword reply, a note to a staff phone) leaves from it.
+        self.modem = settings.modem_name
 
     # -- the entry point -------------------------------------------------------------------
     def receive(self, text: InboundText, now: datetime) -> Outcome:
@@ -88,7 +91,8 @@ class Conversation:
             # one confirmation tells them it is honoured now.
             message_id, result = self.store.receive_opt_out(
                 sender, body, text.received_at, text.key, text.parts, joined_from=text.joined_from,
-                late=late, evidence=evidence(verdict, body), confirmation=self._confirmation(), now=now)
+                late=late, evidence=evidence(verdict, body), confirmation=self._confirmation(), now=now,
+                modem=self.modem)
             if result is None:
                 return Outcome("duplicate", message_id)
             return self._opted_out(sender, message_id, verdict, result)
@@ -129,7 +133,8 @@ class Conversation:
     def _record(self, text: InboundText, kind: str, late: bool = False, flag: str | None = None,
                 now: datetime | None = None) -> tuple[int, bool]:
         return self.store.record_inbound(text.sender, text.body, text.received_at, text.key, kind,
-                                         text.parts, joined_from=text.joined_from, late=late, flag=flag, now=now)
+                                         text.parts, joined_from=text.joined_from, late=late, flag=flag, now=now,
+                                         modem=self.modem)
 
     # -- customers --------------------------------------------------------------------------
     def _opted_out(self, sender: str, message_id: int | None, verdict: Verdict, result: OptOutResult) -> Outcome:
@@ -157,14 +162,15 @@ class Conversation:
         if self.settings.forward:
             text = forward_text(self.settings, sender, body, message_id, flag=flag)
             for staff in self.settings.staff_numbers:
-                queued.append(self.store.queue_message(staff, FORWARD_KIND, text, now, contact_number=sender))
+                queued.append(self.store.queue_message(staff, FORWARD_KIND, text, now, contact_number=sender,
+                                                       modem=self.modem))
         return Outcome(action, message_id, tuple(queued))
 
     def _reply_to(self, number: str, template: str, now: datetime) -> tuple[int, ...]:
         text = self.settings.reply_text(template) if template else ""
         if not text:
             return ()
-        return (self.store.queue_message(number, KEYWORD_REPLY_KIND, text, now),)
+        return (self.store.queue_message(number, KEYWORD_REPLY_KIND, text, now, modem=self.modem),)
 
     # -- staff phones -----------------------------------------------------------------------
     def _route_staff(self, sender: str, body: str, message_id: int | None, now: datetime) -> Outcome:
@@ -174,12 +180,12 @@ class Conversation:
             how = ("textback: start your text with # and the number from the forward, "
                    "e.g. #12 On our way")
             return Outcome("staff_unrouted", message_id,
-                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, how, now),))
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, how, now, modem=self.modem),))
         if self.store.is_opted_out(customer) or self.store.is_blocked(customer):
             log.info("staff answer from %s to %s not sent: the customer opted out or is blocked", sender, customer)
             note = f"textback: not sent, {customer} has opted out of texts."
             return Outcome("staff_unrouted", message_id,
-                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now, modem=self.modem),))
         recent = self.store.recent_answer(customer, now=now)
         if recent and recent.by != sender and not force:
             log.info("staff answer from %s to %s held: %s answered %s", sender, customer, recent.by or "someone",
@@ -187,7 +193,8 @@ class Conversation:
             note = (f"textback: not sent, {recent.by or 'someone'} answered {customer} a few minutes ago: "
                     f"\"{recent.body[:60]}\". To send yours as well: #{customer}! your text")
             return Outcome("staff_held", message_id,
-                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now),))
+                           (self.store.queue_message(sender, KEYWORD_REPLY_KIND, note, now, modem=self.modem),))
+        # No modem named: it leaves from the SIM the customer last wrote to (store/routing.py).
         queued = self.store.queue_message(customer, STAFF_REPLY_KIND, text.strip(), now, contact_number=customer,
                                           sent_by=sender)
         log.info("staff %s answered %s (message %s)", sender, customer, queued)

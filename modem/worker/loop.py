@@ -92,7 +92,7 @@ class Worker:
         self.open_modem = open_modem
         self.now = now
         self.owner = owner or default_owner()
-        self.planner = Planner(store, settings.rules)
+        self.planner = Planner(store, settings.rules, settings.modem_lines)
         self.conversation = Conversation(store, settings)
         self.stop_event = threading.Event()
         self.wake = threading.Event()
@@ -399,12 +399,15 @@ class Worker:
             now = self.now()
             # Text-backs and follow-ups wait for the gap and the caps; the rest go.
             hold = self.pacer.hold(now)
-            due = self.store.next_due_at(hold)
+            # Several modems: only this modem's texts and those for any (store/routing.py).
+            sim, takeover = self.settings.modem_name, self.settings.takeover_after
+            due = self.store.next_due_at(hold, modem=sim, takeover_after=takeover)
             # Only a read while nothing is due: the claim is a write transaction, and the
             # AGI hook must not queue behind one every 100 ms.
             if due is None or due > now:
                 break
-            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now, hold=hold)
+            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now, hold=hold, modem=sim,
+                                           takeover_after=takeover)
             if message is None:
                 break
             if self.stop_event.is_set():
@@ -492,7 +495,8 @@ class Worker:
         retry sends only the rest."""
         if not exc.sent_references:
             return
-        self.store.record_sent_parts(message.id, list(exc.sent_references), first_seq=done + 1, now=self.now())
+        self.store.record_sent_parts(message.id, list(exc.sent_references), first_seq=done + 1, now=self.now(),
+                                     modem=self.settings.modem_name)
         first, last = done + 1, done + len(exc.sent_references)
         log.warning("text %s to %s: part(s) %d-%d went out before the modem error; the rest will follow",
                     message.id, message.number, first, last)
@@ -500,11 +504,13 @@ class Worker:
     def _sent(self, message: MessageRecord, references: Sequence[int], first_seq: int = 1) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
         try:
-            self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq)
+            self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq,
+                                 modem=self.settings.modem_name)
         except self._store_failures as exc:
             # Sent, not recorded: kept (memory + journal file) and recorded on a later
             # pass, never sent again (modem/worker/settlements.py).
-            self.settlements.keep(message.id, list(references), self.owner, self.now(), first_seq)
+            self.settlements.keep(message.id, list(references), self.owner, self.now(), first_seq,
+                                  modem=self.settings.modem_name)
             log.warning("text %s to %s was sent but the store did not take it (%s): recording it again "
                         "every pass; it is not sent again", message.id, message.number, store_problem_text(exc))
             raise
@@ -514,6 +520,12 @@ class Worker:
         resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
                  ",".join(map(str, references)) or "-", resumed)
+        mine = self.settings.modem_name
+        if message.modem is not None and mine is not None and message.modem != mine:
+            # [sending] takeover_after: its own modem let it wait that long past its time.
+            log.warning("text %s to %s was for modem %s, which has not sent it for %s: sent from modem %s "
+                        "instead (its number, not %s's)", message.id, message.number, message.modem,
+                        self.settings.takeover_after, mine, message.modem)
 
     # -- status reports (modem notification thread) ---------------------------------------------
     def _take_report(self, report: StatusReport) -> None:

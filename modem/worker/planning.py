@@ -14,6 +14,7 @@ from modem.worker.ports import PlanningStore
 from store.records import CallRecord
 from store.rules import plan as rules
 from store.rules.plan import CallerHistory, RulesSettings
+from store.rules.routing import ModemLines, modem_for_line
 from store.spool import import_spool
 
 log = logging.getLogger(__name__)
@@ -22,23 +23,31 @@ log = logging.getLogger(__name__)
 # A call whose planning failed (a bug, a store hiccup) is tried again after this long;
 # meanwhile the other calls are planned and texts keep going out.
 RETRY_FAILED = timedelta(seconds=30)
+# A call for a line none of this box's modems serves is another worker's (another shop's
+# box on the same store). Still new after this long, no worker anywhere serves its line: said once.
+UNSERVED_AFTER = timedelta(minutes=10)
 
 
 class Planner:
     """Plans each new call once. Remembers which calls the hourly cap holds, so the cap
     alert is logged once per call and held calls cost nothing while the cap is reached."""
 
-    def __init__(self, store: PlanningStore, settings: RulesSettings):
+    def __init__(self, store: PlanningStore, settings: RulesSettings, modems: ModemLines = ()):
         self.store = store
         self.settings = settings
+        # Several modems: (name, lines) of each; a call is planned only when one of them
+        # serves its line, its texts tied to that modem. (): the one [modem], every call.
+        self.modems = modems
         self._held: set[int] = set()
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
+        self._others: dict[int, bool] = {}         # another box's call -> said it waits unserved
         self._spool_problem: dict[str, str] = {}
 
     def forget(self) -> None:
         """The database was replaced: the call ids held or failed belong to the old file."""
         self._held.clear()
         self._failed.clear()
+        self._others.clear()
 
     def held_count(self) -> int:
         """Calls the hourly cap holds right now (for the alert)."""
@@ -82,10 +91,22 @@ class Planner:
         # While the cap is reached, a held call would only be held again: leave it unread.
         skip = set(self._held) if capped else set()
         skip.update(call_id for call_id, retry_at in self._failed.items() if now < retry_at)
+        others = self._others
+        # Another box's calls: not read again while they wait (unless one waits too long
+        # to say so), and forgotten once their own worker has planned them.
+        skip.update(call_id for call_id, said in others.items() if said)
+        calls = self.store.new_calls(limit, exclude=skip)
+        if others:
+            still_new = {c.id for c in calls} | skip
+            for call_id in [i for i in others if i not in still_new]:
+                del others[call_id]
         done = 0
-        for call in self.store.new_calls(limit, exclude=skip):
+        for call in calls:
+            served, modem = self._modem_for(call, now)
+            if not served:
+                continue
             try:
-                planned = self._plan(call, texts_last_hour, now)
+                planned = self._plan(call, texts_last_hour, now, modem)
                 done += bool(planned)
                 texts_last_hour += planned == "planned"
             except Exception:
@@ -96,7 +117,27 @@ class Planner:
                 self._failed[call.id] = now + RETRY_FAILED
         return done
 
-    def _plan(self, call: CallRecord, texts_last_hour: int, now: datetime) -> str | None:
+    def _modem_for(self, call: CallRecord, now: datetime) -> tuple[bool, str | None]:
+        """(served, the modem the call's texts leave from: None for any, the one [modem]);
+        served False when no modem of this configuration serves the line the caller
+        dialled (another box's call)."""
+        if not self.modems:
+            return True, None
+        modem = modem_for_line(call.fact.business_line, self.modems, self.settings.guard)
+        if modem is not None:
+            return True, modem
+        waited = now - call.fact.happened_at
+        if not self._others.get(call.id) and waited >= UNSERVED_AFTER:
+            self._others[call.id] = True
+            log.warning("call %s to line %s has waited %d min unplanned: no [[modem]] here texts for that "
+                        "line, and no other worker on this store has planned it; add the line to a "
+                        "modem's lines (or leave one modem's lines out: it texts for every other line)",
+                        call.id, call.fact.business_line or "(none given)", waited.total_seconds() // 60)
+        else:
+            self._others.setdefault(call.id, False)
+        return False, None
+
+    def _plan(self, call: CallRecord, texts_last_hour: int, now: datetime, modem: str | None = None) -> str | None:
         """Plan one call; its new state, or None while the cap holds it."""
         number = rules.caller_number(call.fact, self.settings)
         history = self.history(number, texts_last_hour)
@@ -110,13 +151,14 @@ class Planner:
             return None
         self._held.discard(call.id)
         self._failed.pop(call.id, None)
-        state = self.store.plan_call(call.id, plan, now)
+        state = self.store.plan_call(call.id, plan, now, modem=modem)
         who = plan.caller_number or call.fact.caller_raw or "an unknown caller"
         if state == "planned":
             first = plan.messages[0]
-            log.info("call %s from %s (%s): planned %d text(s), the first at %s", call.id, who,
+            log.info("call %s from %s (%s): planned %d text(s), the first at %s%s", call.id, who,
                      call.fact.disposition or call.fact.queue_status or call.fact.reason,
-                     len(plan.messages), first.due_at.isoformat(timespec="seconds"))
+                     len(plan.messages), first.due_at.isoformat(timespec="seconds"),
+                     f", from modem {modem}" if modem else "")
         elif state == "skipped":
             log.info("call %s from %s: not texted (%s)", call.id, who, plan.skip_reason or "opted out or blocked")
         else:

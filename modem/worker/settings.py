@@ -39,6 +39,9 @@ class WorkerSettings:
     # Every modem of the configuration as (name, the business lines it texts for); a
     # modem with no lines texts for every line no other modem lists. () with one [modem].
     modem_lines: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # [sending] takeover_after: another modem's text is this worker's to send once it is
+    # this long past its time (its own modem is down); None: never (the default).
+    takeover_after: timedelta | None = None
     keep: timedelta | None = timedelta(days=400)       # [store] keep; None: keep everything
     purge_batch: int = 500                             # rows per table per pass while purging
     sweep_interval: timedelta = timedelta(seconds=60)

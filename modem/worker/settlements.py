@@ -33,6 +33,7 @@ class Unrecorded:
     owner: str
     sent_at: str                     # ISO, UTC
     first_seq: int = 1
+    modem: str | None = None         # the [[modem]] it left from (None: the one [modem])
 
 
 class Settlements:
@@ -41,8 +42,9 @@ class Settlements:
         self.pending: dict[int, Unrecorded] = {}
         self._files: dict[int, Path] = {}
 
-    def keep(self, message_id: int, references: list[int], owner: str, at: datetime, first_seq: int = 1) -> None:
-        entry = Unrecorded(message_id, [int(r) for r in references], owner, times.to_db(at), first_seq)
+    def keep(self, message_id: int, references: list[int], owner: str, at: datetime, first_seq: int = 1,
+             modem: str | None = None) -> None:
+        entry = Unrecorded(message_id, [int(r) for r in references], owner, times.to_db(at), first_seq, modem)
         self.pending[message_id] = entry
         payload = json.dumps(asdict(entry)).encode()
         for directory in self.journal_dirs:
@@ -84,7 +86,7 @@ class Settlements:
         for message_id, entry in list(self.pending.items()):
             try:
                 store.mark_sent(message_id, entry.references, entry.owner, times.from_db(entry.sent_at),
-                                first_seq=entry.first_seq)
+                                first_seq=entry.first_seq, modem=entry.modem)
                 log.info("text %s: its send is recorded now (it was not sent again)", message_id)
             except UnknownMessage:
                 log.warning("send journal names message %s, which the store does not have", message_id)
