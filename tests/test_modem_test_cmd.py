@@ -264,3 +264,33 @@ def test_bad_input_is_a_clear_error(tmp_path):
     unknown = run(site, "modem", "test", "--to", STAFF, "--modem", "shop2")
     assert unknown.exit_code == 2 and 'one [modem] without a name: add name = "shop2"' in unknown.output
     assert os.path.exists(site.db)
+
+
+def test_with_several_modems_it_tests_the_one_named_and_names_its_unit(tmp_path, simulator):
+    sim = simulator("--auto-answer")
+    site = make_site(tmp_path, extra=f"""[staff]\nnumbers = ["{STAFF}"]
+[[modem]]
+name = "front-desk"
+port = "/dev/textback-no-such-modem"
+lines = ["+12125550100"]
+[[modem]]
+name = "van"
+port = "{sim.link}"
+lines = ["+12125550122"]
+""")
+    both = run(site, "modem", "test")
+    assert both.exit_code == 2
+    assert "has 2 modems (front-desk, van): say which to test, e.g. textback modem test --modem front-desk" \
+        in both.output
+    now = datetime.now(timezone.utc)
+    with site.store() as store:
+        store.write_worker_status(modem_name="van", pid=77, host=socket.gethostname(), started_at=now,
+                                  beat_at=now, modem_port=str(sim.link), modem_alive=True, beat_seconds=5.0)
+    held = run(site, "modem", "test", "--modem", "van").output.splitlines()
+    assert held[0] == f"textback modem test on {sim.link}: texting (212) 555-0188 (the first of [staff] numbers)"
+    assert held[2] == "       fix: stop the worker first: sudo systemctl stop textback-worker@van"
+    with site.store() as store:
+        store.write_worker_status(modem_name="van", stopped_at=now)
+    result = run(site, "modem", "test", "--modem", "van", "--timeout", "10")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Start the worker again: sudo systemctl start textback-worker@van"

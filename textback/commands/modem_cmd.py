@@ -18,8 +18,12 @@ from textback import config as cfg
 from textback.commands.shop_store import database_path, load_settings
 from textback.output import format_number, format_seconds
 
-STOP_WORKER = "stop the worker first: sudo systemctl stop textback-worker"
 MARKS = {"PASS": "green", "FAIL": "red", "skip": "bright_black"}
+
+
+def worker_unit(modem_name: str) -> str:
+    """The worker's systemd unit: textback-worker, or textback-worker@NAME per [[modem]]."""
+    return f"textback-worker@{modem_name}" if modem_name else "textback-worker"
 
 
 @click.group("modem")
@@ -49,6 +53,11 @@ def test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | N
     from textback.worker_settings import worker_settings
 
     conf = load_settings(ctx)
+    entries = conf.modems()
+    if modem_name is None and len(entries) > 1:
+        names = ", ".join(m.name for m in entries)
+        raise click.UsageError(f"{conf.source} has {len(entries)} modems ({names}): say which to test, "
+                               f"e.g. textback modem test --modem {entries[0].name}")
     try:
         settings = worker_settings(conf, modem_name=modem_name)
     except cfg.ConfigError as exc:
@@ -90,7 +99,7 @@ def test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | N
         notes.append(f"{selftest.left_on_modem} text(s) that came in during the test (the reply included) stay on "
                      "the modem: the worker files them when it starts.")
     if worker_ran and not refusal:
-        notes.append("Start the worker again: sudo systemctl start textback-worker")
+        notes.append(f"Start the worker again: sudo systemctl start {worker_unit(settings.modem_name or '')}")
     if as_json:
         click.echo(json.dumps({"port": port, "to": target.number, "passed": ok, "seconds": round(total, 3),
                                "steps": [s.__dict__ for s in steps], "left_on_modem": selftest.left_on_modem},
@@ -143,6 +152,7 @@ def _port_refusal(conf: cfg.Config, port: str, modem_name: str) -> tuple[tuple[s
     from textback.commands.doctor_access import port_free
     from textback.commands.status_cmd import worker_alive
 
+    stop_worker = f"stop the worker first: sudo systemctl stop {worker_unit(modem_name)}"
     statuses = _heartbeats(conf)
     mine = [s for s in statuses if (s.modem_name or "") == modem_name or s.modem_port == port]
     now = datetime.now(timezone.utc)
@@ -151,7 +161,7 @@ def _port_refusal(conf: cfg.Config, port: str, modem_name: str) -> tuple[tuple[s
         if worker_alive(status, now) and status.host == here:
             beat = f"{status.beat_at:%H:%M:%S} UTC" if status.beat_at else "?"
             return (f"the worker is running (pid {status.pid}, last beat {beat}) and holds the modem",
-                    STOP_WORKER), True
+                    stop_worker), True
     if not os.path.exists(port):
         sticks = hilink_sticks()
         if sticks:
@@ -160,7 +170,7 @@ def _port_refusal(conf: cfg.Config, port: str, modem_name: str) -> tuple[tuple[s
     held = port_free(port)
     if held.mark in ("FAIL", "warn"):
         worker = held.mark == "warn"        # only textback processes: a worker (or a second test)
-        return (held.detail, STOP_WORKER if worker else held.fix), bool(mine)
+        return (held.detail, stop_worker if worker else held.fix), bool(mine)
     return None, bool(mine)
 
 

@@ -33,7 +33,6 @@ WEAK_CSQ = 10               # below this (of 31) texts start to fail (README: Si
 ACCESS = {0: "2G (GSM)", 1: "2G (GSM Compact)", 2: "3G (UTRAN)", 3: "2G (EDGE)", 4: "3G (HSDPA)",
           5: "3G (HSUPA)", 6: "3G (HSPA)", 7: "LTE", 8: "2G (EC-GSM-IoT)", 9: "LTE (NB-IoT)",
           10: "LTE (5G core)", 11: "5G (NR)", 12: "5G (NG-RAN)", 13: "LTE + 5G (EN-DC)"}
-START_WORKER = "start the worker again after the test: sudo systemctl start textback-worker"
 
 
 @dataclass
@@ -382,4 +381,4 @@ def _send_fix(exc: ModemError, access: str | None) -> str:
     return "check the SIM has credit and may send texts (try it in a phone); the worker would fail the same way"
 
 
-__all__ = ["FAIL", "PASS", "SKIP", "STEPS", "START_WORKER", "SelfTest", "Step", "Target"]
+__all__ = ["FAIL", "PASS", "SKIP", "STEPS", "SelfTest", "Step", "Target"]
