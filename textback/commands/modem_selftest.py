@@ -51,6 +51,7 @@ class _Watch:
     started: float
     sent: list[tuple[str, float]] = field(default_factory=list)
     identity: dict[str, str | None] = field(default_factory=dict)
+    answers: dict[str, str | None] = field(default_factory=dict)    # identity the set-up asked itself
     identified: tuple[float, float] | None = None      # (from, to)
 
     def phase_of(self, at: str) -> str:
@@ -75,19 +76,27 @@ def _watched_modem(watch: _Watch) -> type[Modem]:
                     term: str = "\r") -> list[str]:
             if not watch.identified and at.upper().startswith("AT+CPIN"):
                 begun = time.monotonic()
-                watch.identity = {q: self._value(q) for q in ("AT+CGMI", "AT+CGMM", "AT+CGMR")}
+                # What the set-up asked already (a family's detection) is not asked twice.
+                watch.identity = {q: watch.answers[q] if q in watch.answers else self._value(q)
+                                  for q in ("AT+CGMI", "AT+CGMM", "AT+CGMR")}
                 watch.identified = (begun, time.monotonic())
             watch.sent.append((at, time.monotonic()))
-            return super().command(at, timeout=timeout, prompt=prompt, term=term)
+            lines = super().command(at, timeout=timeout, prompt=prompt, term=term)
+            if at.upper() in ("AT+CGMI", "AT+CGMM", "AT+CGMR"):
+                watch.answers[at.upper()] = _first_value(lines)
+            return lines
 
         def _value(self, at: str) -> str | None:
             try:
-                lines = super().command(at)
+                return _first_value(super().command(at))
             except ModemError:
                 return None
-            values = [line.strip() for line in lines if line.strip() and line != "OK"]
-            return values[0] if values else None
     return WatchedModem
+
+
+def _first_value(lines: list[str]) -> str | None:
+    values = [line.strip() for line in lines if line.strip() and line != "OK"]
+    return values[0] if values else None
 
 
 @dataclass
