@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -294,3 +295,28 @@ lines = ["+12125550122"]
     result = run(site, "modem", "test", "--modem", "van", "--timeout", "10")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "Start the worker again: sudo systemctl start textback-worker@van"
+
+
+def test_no_delivery_report_still_waits_for_the_reply(tmp_path):
+    # Some networks send no reports: the person's answer still shows texts get through.
+    with ModemSimulator() as sim:
+        def answer():
+            wait_until(lambda: sim.sent, timeout=10, what="the test text")
+            sim.inject_sms(STAFF, "Here, it works")
+        phone = threading.Thread(target=answer)
+        phone.start()
+        site = shop(tmp_path, sim.device)
+        result = run(site, "modem", "test", "--timeout", "1")
+        phone.join()
+    assert result.exit_code == 1
+    assert shape(result.output).splitlines()[-6:] == [
+        "[FAIL] delivery report  N.Ns  no delivery report within 1s",
+        "       fix: the phone may be off or out of signal (run the test again); a network that sends no reports: "
+        "set [modem] delivery_reports = false",
+        "       reply to the text on (212) 555-0188 with anything (waiting up to 1s)",
+        "[PASS] reply            N.Ns  'Here, it works' from (212) 555-0188, left on the modem for the worker",
+        "FAIL at the delivery report step after N.Ns (9 passed, 0 not tried): fix it as its line says and run the "
+        "test again.",
+        "1 text(s) that came in during the test (the reply included) stay on the modem: the worker files them when "
+        "it starts.",
+    ]

@@ -272,11 +272,19 @@ class SelfTest:
             return False
         if not self.settings.delivery_reports:
             self._add("delivery report", SKIP, 0.0, "not asked for: [modem] delivery_reports = false")
-        elif not self._delivered(set(references)):
-            return False
+        else:
+            report = self._delivered(set(references))
+            if report == "undelivered":
+                return False
+            if report == "no report":
+                # Maybe the network's way (some send none): the person's answer still says
+                # whether texts arrive, so it is waited for all the same.
+                self._answered(modem, before)
+                return False
         return self._answered(modem, before)
 
-    def _delivered(self, references: set[int]) -> bool:
+    def _delivered(self, references: set[int]) -> str:
+        """delivered, undelivered (the network said so) or no report (none came in time)."""
         begun = time.monotonic()
         deadline = begun + self.timeout
         while (left := deadline - time.monotonic()) > 0:
@@ -288,15 +296,16 @@ class SelfTest:
                 continue        # a late report for an older text, or the network still trying
             seconds = time.monotonic() - begun
             if report.delivered:
-                return self._add("delivery report", PASS, seconds, f"delivered to {self.target.shown}")
-            return self._add("delivery report", FAIL, seconds,
-                             f"the network says the text was NOT delivered (status {report.status:#04x})",
-                             "check the number; the phone may be off, full or unable to take texts: "
-                             "try another with --to")
-        return self._add("delivery report", FAIL, time.monotonic() - begun,
-                         f"no delivery report within {self.timeout:g}s",
-                         "the phone may be off or out of signal (run the test again); a network that sends no "
-                         "reports: set [modem] delivery_reports = false")
+                self._add("delivery report", PASS, seconds, f"delivered to {self.target.shown}")
+                return "delivered"
+            self._add("delivery report", FAIL, seconds,
+                      f"the network says the text was NOT delivered (status {report.status:#04x})",
+                      "check the number; the phone may be off, full or unable to take texts: try another with --to")
+            return "undelivered"
+        self._add("delivery report", FAIL, time.monotonic() - begun, f"no delivery report within {self.timeout:g}s",
+                  "the phone may be off or out of signal (run the test again); a network that sends no "
+                  "reports: set [modem] delivery_reports = false")
+        return "no report"
 
     def _answered(self, modem: Modem, before: set[tuple]) -> bool:
         self.say(f"reply to the text on {self.target.shown} with anything (waiting up to {self.timeout:g}s)")
