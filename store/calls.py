@@ -63,7 +63,13 @@ def new_calls(models: Models, limit: int, exclude: set[int] | frozenset[int]) ->
 def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime, modem: str | None = None) -> str:
     Call, Message = models.Call, models.Message
     with rows.write(models):
-        row = Call.get_or_none(Call.id == call_id)
+        # The state is read again under the write lock, so a call is planned once however many
+        # workers plan (several modems on one store). SQLite's BEGIN IMMEDIATE is that lock;
+        # PostgreSQL needs the row locked: a second planner waits, then reads it planned.
+        query = Call.select().where(Call.id == call_id)
+        if isinstance(models.database, pw.PostgresqlDatabase):
+            query = query.for_update()
+        row = query.first()
         if row is None:
             raise StoreError(f"no call with id {call_id}")
         if row.state != "new":

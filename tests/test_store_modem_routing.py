@@ -116,3 +116,35 @@ def test_inbound_texts_and_opt_out_confirmations_name_the_receiving_modem(store)
                                             confirmation="Unsubscribed.", now=T0, modem="front")
     assert store.message(stop_id).modem == "front"
     assert store.message(result.confirmation_id).modem == "front"
+
+
+def test_two_workers_planning_the_same_calls_at_once_plan_each_once(store, db_url):
+    """Two planners (two connections, as two workers on two modems) apply plans for the same
+    calls at the same moment: each call gets one set of texts (PostgreSQL locks the call row)."""
+    import threading
+
+    from store import Store
+
+    callers = [f"+121255501{i:02d}" for i in range(40, 70)]
+    ids = [store.record_call(CallFact(uniqueid=f"both.{i}", caller_raw=n, business_line="+12125550111",
+                                      disposition="NOANSWER", happened_at=T0)) for i, n in enumerate(callers)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def planner(modem: str) -> None:
+        try:
+            with Store.open(store.url) as mine:
+                start.wait()
+                for call_id, number in zip(ids, callers):
+                    plan = CallPlan(caller_number=number, messages=(PlannedMessage("text_back", "Sorry", T0),))
+                    mine.plan_call(call_id, plan, T0, modem=modem)
+        except BaseException as exc:      # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=planner, args=(m,)) for m in ("front", "service")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert [len(store.thread(n)) for n in callers] == [1] * len(callers)

@@ -153,7 +153,10 @@ class Planner:
         self._failed.pop(call.id, None)
         state = self.store.plan_call(call.id, plan, now, modem=modem)
         who = plan.caller_number or call.fact.caller_raw or "an unknown caller"
-        if state == "planned":
+        if state == "planned" and not plan.messages:
+            # Another worker on this store planned it first (its text-back made ours a duplicate).
+            log.info("call %s from %s: planned by another worker", call.id, who)
+        elif state == "planned":
             first = plan.messages[0]
             log.info("call %s from %s (%s): planned %d text(s), the first at %s%s", call.id, who,
                      call.fact.disposition or call.fact.queue_status or call.fact.reason,
