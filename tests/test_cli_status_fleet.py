@@ -98,7 +98,8 @@ modem service      NOT RUNNING (pid 977 on shop-b-pi)
   last beat        {local(dead)} (… ago)
   check            systemctl status textback-worker@service; journalctl -u
                    textback-worker@service
-  port             /dev/textback-modem-service: not answering
+  port             /dev/textback-modem-service: not asked (its worker is not
+                   running)
   network          -95 dBm, Test Network, searching
   receive memory   SM 30/30 (100% full; new replies wait at the network)
   last text sent   never

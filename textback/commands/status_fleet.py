@@ -70,7 +70,10 @@ def worker_lines(w: dict, out, now: datetime, ago, against, memory) -> list[Row]
         signal = f"{beat['signal_dbm']} dBm" if beat.get("signal_dbm") is not None else "signal unknown"
         registration = beat.get("registration") or "unknown"
         fill, fill_colour = memory(beat)
-        rows += [("  port", f"{port}: " + ("answering" if alive else "not answering"), None if alive else "red"),
+        # A worker that is not running asks nothing: its last beat's "answering" would be stale.
+        answers = ("answering" if alive else "not answering" if state == "running" else
+                   "not asked (its worker is not running)")
+        rows += [("  port", f"{port}: {answers}", None if alive else "red"),
                  ("  network", f"{signal}, {beat.get('operator') or 'operator unknown'}, {registration}",
                   None if registration in ("home", "roaming") else "red"),
                  ("  receive memory", fill, fill_colour)]
