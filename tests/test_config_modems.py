@@ -97,3 +97,13 @@ def test_the_readmes_several_shops_configuration_is_valid():
     assert [(m.name, m.port) for m in config.modems()] == [("front-desk", "/dev/textback-modem-front-desk"),
                                                            ("service", "/dev/textback-modem-service")]
     assert config.store.url.startswith("postgresql://")
+
+
+def test_takeover_after_is_off_unless_set():
+    from datetime import timedelta
+
+    assert worker_settings(parse_config(TWO), modem_name="front-desk").takeover_after is None
+    taking = parse_config(TWO + '[sending]\ntakeover_after = "30m"\n')
+    assert worker_settings(taking, modem_name="service").takeover_after == timedelta(minutes=30)
+    with pytest.raises(ConfigError, match="takeover_after"):
+        parse_config(TWO + '[sending]\ntakeover_after = "30 days"\n')
