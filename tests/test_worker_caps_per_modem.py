@@ -164,3 +164,22 @@ def test_the_recipient_cap_knows_a_number_only_from_its_own_sim(store):
     assert store.held_count(hold, now) == 1
     queue_for(store, "front-desk", "+12125550151", "text_back", "Hi")      # the other SIM's: not counted here
     assert store.held_count(hold, now) == 1
+
+
+def test_one_workers_alert_is_not_cleared_by_another_whose_trouble_is_not_there(store):
+    """The hourly cap holds calls on one box and not on the other: each keeps its own alert."""
+    from modem.worker.alerts import AlertWatch
+
+    now = datetime.now(UTC)
+    front, service = (AlertWatch(store, (STAFF,), [], modem_name=name) for name in ("front-desk", "service"))
+    front.seen.held_calls, front.seen.hourly_cap = 4, 30
+    front.look(now)
+    service.look(now)                       # nothing held here
+    front._next_look = service._next_look = 0.0
+    service.look(now)
+    assert [(a.key, a.text.split(":")[0]) for a in store.active_alerts()] == [
+        ("hourly_cap:front-desk", "modem front-desk")]
+    front._next_look = 0.0
+    front.seen.held_calls = 0
+    front.look(now)
+    assert store.active_alerts() == []

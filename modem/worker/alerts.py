@@ -9,9 +9,11 @@ Two sorts:
 - events, which happened once (the database file was replaced under the worker, the
   worker could not write the database for a while): kept for an hour, then cleared.
 
-With several modems (one worker each, one store) the alerts about a modem and its SIM
-(PER_MODEM) are each worker's own: keyed "carrier_limits:service", their text naming the
-modem, raised and cleared by that modem's worker only.
+With several modems (one worker each, one store, maybe several boxes) each worker's
+conditions are its own: keyed "carrier_limits:service", their text naming the modem,
+raised and cleared by that modem's worker only. Shared keys would let one worker clear
+another's alert (its SIM's caps, its box's disk, its calls held by the hourly cap) while
+the trouble lasts, and the first would not raise it again.
 
 The worker that cannot write cannot raise an alert in the store either: that one is
 kept in memory, and texted straight through the modem (not through the queue, which
@@ -46,7 +48,7 @@ DISK_LOW_BYTES = 8 * 1024 * 1024
 
 CONDITIONS = ("hourly_cap", "carrier_limits", "receive_memory", "disk_full", "modem_gone", "texts_failing")
 EVENTS = ("database_replaced", "store_unwritable")
-PER_MODEM = ("carrier_limits", "receive_memory", "modem_gone", "texts_failing")
+PER_MODEM = CONDITIONS
 
 
 @dataclass
