@@ -170,6 +170,11 @@ def test_a_reply_queued_while_a_named_worker_runs_is_not_told_the_worker_never_r
     with site.store() as store:
         store.write_worker_status(modem_name="service", pid=2, beat_at=now, beat_seconds=5.0, stopped_at=None)
     assert "the worker sends it within seconds" in run(site, "reply", "+12125550123", "Hi", "--force").output
+    with site.store() as store:
+        store.write_worker_status(modem_name="service", beat_at=now, stopped_at=now)
+    assert ("the worker is STOPPED (last seen " in run(site, "reply", "+12125550123", "Hi", "--force").output
+            and "start it with: systemctl start textback-worker@service (or textback worker --modem service)"
+            in run(site, "reply", "+12125550123", "Hi", "--force").output)
 
 
 def test_doctor_checks_each_modem_and_names_the_worker_to_start(tmp_path):
@@ -217,3 +222,17 @@ def test_doctor_checks_each_modem_and_names_the_worker_to_start(tmp_path):
         "       fix: sudo systemctl enable --now textback-worker@service",
     ]
     assert result.exit_code == 1
+
+
+def test_status_on_postgresql_lists_the_same_workers_as_on_sqlite(tmp_path, pg_url):
+    """Several boxes share a PostgreSQL store: status reads every worker's row there alike."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    outputs = []
+    for name, url in (("sqlite", None), ("postgresql", pg_url)):
+        (tmp_path / name).mkdir()
+        site = make_site(tmp_path / name, extra=MODEMS, url=url)
+        two_workers(site, now)
+        output = no_ages(run(site, "status").output)
+        outputs.append(output[:output.index("spool backlog")])
+    assert outputs[0] == outputs[1]
+    assert "modem service      NOT RUNNING (pid 977 on shop-b-pi)\n" in outputs[1]

@@ -47,7 +47,9 @@ def worker_note(status: WorkerStatus | None, now: datetime, out=None) -> str | N
     state = worker_state(status, now)
     if state == "running":
         return None
-    how = "start it with: systemctl start textback-worker (or textback worker)"
+    name = status.modem_name if status is not None else ""
+    how = (f"start it with: systemctl start {status_fleet.unit(name)} (or textback worker --modem {name})" if name
+           else "start it with: systemctl start textback-worker (or textback worker)")
     if state == "never ran":
         return f"the worker has never run on this store; {how}"
     beat = status.beat_at if status is not None else None
