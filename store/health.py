@@ -24,6 +24,8 @@ from store.records import WorkerStatus
 log = logging.getLogger(__name__)
 
 ROW_ID = 1          # the one [modem]'s row (modem_name "")
+# Columns holding a JSON list of sentences.
+_LISTS = ("alerts", "modem_flags")
 
 
 def status_fields(models: Models) -> list[str]:
@@ -40,11 +42,12 @@ def write_worker_status(models: Models, fields: dict[str, Any]) -> None:
     values = dict(fields)
     name = values.pop("modem_name", "") or ""
     values.setdefault("beat_at", times.utcnow())
-    if "alerts" in values:
-        alerts = values["alerts"] or []
-        if isinstance(alerts, str):
-            alerts = [alerts]
-        values["alerts"] = json.dumps([str(a) for a in alerts], ensure_ascii=False)
+    for column in _LISTS:
+        if column in values:
+            items = values[column] or []
+            if isinstance(items, str):
+                items = [items]
+            values[column] = json.dumps([str(a) for a in items], ensure_ascii=False)
     WS = models.WorkerStatus
     with rows.write(models):
         changed = WS.update({getattr(WS, k): v for k, v in values.items()}).where(_row_of(models, name)).execute()
@@ -81,10 +84,12 @@ def worker_statuses(models: Models) -> list[WorkerStatus]:
 def _record(models: Models, row: Any) -> WorkerStatus:
     values = {name: getattr(row, name) for name in status_fields(models)}
     values["modem_name"] = "" if row.id == ROW_ID else (row.modem_name or "")
-    try:
-        alerts = json.loads(row.alerts or "[]")
-    except ValueError:
-        log.warning("worker_status.alerts is not JSON: %r", row.alerts)
-        alerts = [row.alerts]
-    values["alerts"] = tuple(str(a) for a in alerts) if isinstance(alerts, list) else (str(alerts),)
+    for column in _LISTS:
+        text = getattr(row, column)
+        try:
+            items = json.loads(text or "[]")
+        except ValueError:
+            log.warning("worker_status.%s is not JSON: %r", column, text)
+            items = [text]
+        values[column] = tuple(str(a) for a in items) if isinstance(items, list) else (str(items),)
     return WorkerStatus(**values)

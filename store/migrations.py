@@ -150,6 +150,13 @@ def _add_modems(models: Models) -> None:
     _add_column(models, models.WorkerStatus, "modem_name")
 
 
+def _add_modem_checks(models: Models) -> None:
+    """Which modem family's set-up the worker used, and what cannot work (2G only, SMS
+    over LTE not provisioned): doctor shows them from the heartbeat."""
+    _add_column(models, models.WorkerStatus, "modem_model")
+    _add_column(models, models.WorkerStatus, "modem_flags")
+
+
 STEPS: list[Callable[[Models], None]] = [
     _create_all,          # v0 -> v1: everything
     _add_worker_status,   # v1 -> v2: the worker's heartbeat row (textback status / doctor)
@@ -162,6 +169,7 @@ STEPS: list[Callable[[Models], None]] = [
     _add_events,          # v8 -> v9: the event outbox and [[notify]] delivery state (issue 16)
     _add_ring_time,       # v9 -> v10: call.ring_seconds, for [textback] min_ring (issue 13)
     _add_modems,          # v10 -> v11: message.modem, worker_status.modem_name (issue 15)
+    _add_modem_checks,    # v11 -> v12: worker_status.modem_model, modem_flags (issue 13)
 ]
 
 CURRENT_VERSION = len(STEPS)

@@ -301,6 +301,10 @@ def build_models(database: pw.Database) -> Models:
         stopped_at = UTCDateTimeField(null=True)
         beat_seconds = pw.FloatField(null=True)
         modem_name = pw.TextField(default="")      # schema v11: "" for the one [modem]
+        # Schema v12: which modem and set-up (e.g. "Quectel EG25, set-up ec25 (detected)"), and
+        # what cannot work with it (JSON list: registered on 2G only, SMS over LTE...), for doctor.
+        modem_model = pw.TextField(null=True)
+        modem_flags = pw.TextField(default="[]")
 
         class Meta:
             table_name = "worker_status"

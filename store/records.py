@@ -132,6 +132,8 @@ class WorkerStatus:
     stopped_at: datetime | None     # a clean stop
     beat_seconds: float | None      # the beat's own interval
     modem_name: str = ""            # whose heartbeat: the [[modem]] name, "" for the one [modem]
+    modem_model: str | None = None  # which modem and set-up ("Quectel EG25, set-up ec25 (detected)")
+    modem_flags: tuple[str, ...] = ()   # what cannot work with it, each with what to do
 
 
 @dataclass(frozen=True)

@@ -2,4 +2,4 @@
 
 Bump it together with a new step in store/migrations.py (a test checks they agree).
 """
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12

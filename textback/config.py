@@ -230,6 +230,9 @@ class StaffConfig:
                                  placeholders=FORWARD_PLACEHOLDERS)
 
 
+MODEM_MODELS = ("auto", "ec25", "sim7600", "a7670", "sim800", "huawei", "generic")
+
+
 @dataclass(frozen=True)
 class ModemConfig:
     """The one [modem], or one [[modem]] entry of several (one worker each: its name, and
@@ -243,6 +246,9 @@ class ModemConfig:
     smsc: str = _key("", parse.smsc)
     flow_control: bool = _key(False, parse.flag)
     cnmi: str = _key("auto", parse.cnmi)
+    # Which modem family's set-up to use; "auto" asks the modem. The families are
+    # modem.device.families.FAMILIES (a leaf module cannot import it; a test keeps them equal).
+    model: str = _key("auto", parse.choice(*MODEM_MODELS))
     delivery_reports: bool = _key(True, parse.flag)
     sweep_interval: timedelta = _key(timedelta(seconds=60), parse.duration("5s", "1h"))
 

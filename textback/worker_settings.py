@@ -95,6 +95,7 @@ def worker_settings(config: Config, *, allow_fictional: bool = False, modem_name
     modem = config.modem_named(modem_name)
     options = {"baudrate": modem.baudrate, "pin": modem.pin or None, "smsc": modem.smsc or None,
                "flow_control": modem.flow_control, "cnmi": modem.cnmi,
+               "model": modem.model,
                "delivery_reports": modem.delivery_reports}
     options.update(timing.pop("modem_options", {}))
     return WorkerSettings(

@@ -41,7 +41,9 @@ from typing import Self
 
 from gsmmodem.exceptions import CommandError, TimeoutException
 
+from modem.device.checks import ModemChecks
 from modem.device.errors import ModemError, ModemLost, command_name
+from modem.device.families import Family, act_name
 from modem.device.link import ModemLink
 from modem.device.records import ModemHealth, StoredSms
 from modem.device.replies import (
@@ -56,7 +58,7 @@ from modem.device.replies import (
     registration_of,
     signal_of,
 )
-from modem.device.setup import ModemSettings, ModemSetup, open_link, set_up
+from modem.device.setup import ModemSettings, ModemSetup, access_technology, open_link, set_up
 from modem.sms import pdu
 from modem.sms.pdu import StatusReport
 
@@ -88,6 +90,7 @@ class Modem:
         self.cnmi = ""
         self.manufacturer: str | None = None
         self.model: str | None = None
+        self.checks = ModemChecks(self.port)         # its family, radio, and what cannot work
         self._events: queue.Queue[list[str] | None] = queue.Queue()
         self._dispatcher = threading.Thread(target=self._dispatch_loop, daemon=True,
                                             name=f"modem-notifications {self.port}")
@@ -96,7 +99,7 @@ class Modem:
     @classmethod
     def open(cls, port: str, *, baudrate: int = 115200, pin: str | None = None,
              smsc: str | None = None, flow_control: bool = False, cnmi: str | None = None,
-             delivery_reports: bool = True, command_timeout: float = 10.0,
+             model: str = "auto", delivery_reports: bool = True, command_timeout: float = 10.0,
              send_timeout: float = 60.0,
              on_sms: Callable[[StoredSms], None] | None = None,
              on_status_report: Callable[[StatusReport], None] | None = None) -> Modem:
@@ -106,7 +109,7 @@ class Modem:
         SIM, port busy); nothing is sent before the set-up has succeeded.
         """
         settings = ModemSettings(port=port, baudrate=baudrate, pin=pin, smsc=smsc,
-                                 flow_control=flow_control, cnmi=cnmi,
+                                 flow_control=flow_control, cnmi=cnmi, model=model,
                                  delivery_reports=delivery_reports,
                                  command_timeout=command_timeout, send_timeout=send_timeout,
                                  on_sms=on_sms, on_status_report=on_status_report)
@@ -131,8 +134,10 @@ class Modem:
         for lines in pending:
             modem._events.put(lines)
         modem._dispatcher.start()
-        log.info("modem on %s ready: %s %s, CNMI=%s, memories %s", settings.port,
-                 modem.manufacturer, modem.model, modem.cnmi, ",".join(modem.memories))
+        log.info("modem on %s ready: %s %s; set-up %s (%s, %s), CNMI=%s, memories %s, on %s", settings.port,
+                 modem.manufacturer or "?", modem.model or "?", modem.family.name, modem.family.title,
+                 modem.checks.chosen_by, modem.cnmi or "none", ",".join(modem.memories),
+                 act_name(modem.checks.access_technology))
         return modem
 
     def _keep(self, setup: ModemSetup) -> None:
@@ -140,6 +145,17 @@ class Modem:
         self.receive_memory = setup.receive_memory
         self.cnmi = setup.cnmi
         self.manufacturer, self.model = setup.manufacturer, setup.model
+        self.checks.keep(setup)
+
+    @property
+    def family(self) -> Family:
+        """Whose set-up the modem got (families.py)."""
+        return self.checks.family
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What cannot work as things stand, each a sentence with what to do (doctor shows them)."""
+        return self.checks.flags
 
     def close(self) -> None:
         self._events.put(None)
@@ -245,7 +261,10 @@ class Modem:
                     # No prompt came: cancel, or the modem takes our next command as the PDU.
                     self._cancel_prompt()
                 raise
-            reply = self.command(pdu_hex, timeout=self.settings.send_timeout, term=CTRL_Z)
+            try:
+                reply = self.command(pdu_hex, timeout=self.settings.send_timeout, term=CTRL_Z)
+            except ModemError as exc:
+                raise self.checks.send_failed(exc, self._ask_or_none) from None
         for line in reply:
             if line.startswith("+CMGS:"):
                 try:
@@ -254,6 +273,14 @@ class Modem:
                     break
         raise ModemError(None, f"modem accepted the message but gave no reference: {reply!r}",
                          command="AT+CMGS")
+
+    def _ask_or_none(self, at: str) -> list[str] | None:
+        try:
+            return self.command(at)
+        except ModemLost:
+            raise
+        except ModemError:
+            return None
 
     def _cancel_prompt(self) -> None:
         self._link.cancel_prompt()
@@ -356,7 +383,11 @@ class Modem:
             raise ModemLost(f"modem on {self.port} is gone", command="health")
         dbm = signal_of(ask("AT+CSQ"))
         registration, registered = registration_of(ask("AT+CREG?"))
-        operator = operator_of(ask("AT+COPS?"))
+        cops = ask("AT+COPS?")
+        operator = operator_of(cops)
+        act = access_technology(cops) if registered else None
+        if registered:
+            self.checks.registered_on(act)
         storage: dict[str, tuple[int, int]] = {}
         receive = (self.receive_memory,) if self.receive_memory else ()
         with self._lock:
@@ -373,7 +404,9 @@ class Modem:
         return ModemHealth(port=self.port, alive=self.is_alive(), manufacturer=self.manufacturer,
                            model=self.model, signal_dbm=dbm, registered=registered,
                            registration=registration, operator=operator, storage=storage,
-                           receive_memory=self.receive_memory, problem="; ".join(problems) or None)
+                           receive_memory=self.receive_memory, problem="; ".join(problems) or None,
+                           family=self.family.name, chosen_by=self.checks.chosen_by, access_technology=act,
+                           flags=self.flags)
 
     # -- notifications ----------------------------------------------------------------------
     def _dispatch_loop(self) -> None:

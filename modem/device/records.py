@@ -59,3 +59,13 @@ class ModemHealth:
     storage: dict[str, tuple[int, int]] = field(default_factory=dict)  # memory -> (used, total)
     receive_memory: str | None = None  # where new SMS go (AT+CPMS <mem3>); its fill is in storage
     problem: str | None = None         # why a field could not be read, for the log
+    family: str = "generic"            # whose set-up was used (modem/device/families.py)
+    chosen_by: str = "detected"        # how: "detected" from what the modem said, or "[modem] model"
+    access_technology: int | None = None   # 27.007 <AcT> (7 LTE, 0/1/3 2G...), None unsaid
+    flags: tuple[str, ...] = ()        # what cannot work (2G only, SMS over LTE), with what to do
+
+    @property
+    def identity(self) -> str:
+        """'Quectel EG25, set-up ec25 (detected)': what the modem is and whose set-up it got."""
+        named = " ".join(part for part in (self.manufacturer, self.model) if part) or "a modem that gave no name"
+        return f"{named}, set-up {self.family} ({self.chosen_by})"

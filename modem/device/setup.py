@@ -24,7 +24,9 @@ from typing import Protocol
 import serial
 from gsmmodem.exceptions import CommandError, TimeoutException
 
+from modem.device import lte_sms
 from modem.device.errors import ModemError, ModemLost, ModemSetupError
+from modem.device.families import Family, act_name, choose_family, only_2g_warning
 from modem.device.link import ModemLink
 from modem.device.records import StoredSms
 from modem.sms.pdu import StatusReport
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 # The last one gives up the status reports' notice but keeps the notice of new SMS: an
 # A7670 refuses every ds but 0 (morgverd/sms-server issue #12: AT+CNMI=2,2,0,1,0 gives
 # ERROR, 2,2,0,0,0 works); without it the replies waited for the periodic sweep.
+# "auto" tries the modem family's own list (families.py); these are the defaults.
 CNMI_WITH_REPORTS = ("2,1,0,2,0", "2,1,0,1,0", "2,1,0,0,0")
 CNMI_AUTO = ("2,1,0,1,0", "2,1,0,0,0")
 CNMI_WITHOUT_REPORTS = ("2,1,0,0,0",)
@@ -54,6 +57,7 @@ class ModemSettings:
     smsc: str | None = None
     flow_control: bool = False
     cnmi: str | None = None
+    model: str = "auto"                 # a modem family (families.py) instead of the detected one
     delivery_reports: bool = True
     command_timeout: float = 10.0
     send_timeout: float = 60.0          # the network may take this long to accept a message
@@ -71,6 +75,11 @@ class ModemSetup:
     cnmi: str                            # the AT+CNMI setting the modem took ("" if none)
     manufacturer: str | None
     model: str | None
+    family: str = "generic"              # families.py: whose set-up was used
+    chosen_by: str = "detected"          # "detected" or "[modem] model"
+    access_technology: int | None = None  # 27.007 <AcT> of the registration (AT+COPS?), None unsaid
+    lte_sms: lte_sms.LteSms | None = None  # Quectel: what the modem said about SMS over LTE
+    flags: tuple[str, ...] = ()          # what cannot work, each a sentence with what to do
 
 
 class Command(Protocol):
@@ -106,11 +115,27 @@ def _open_failure(port: str, exc: Exception) -> str:
 
 
 def set_up(link: ModemLink, command: Command, settings: ModemSettings) -> ModemSetup:
-    """Wake the modem, unlock the SIM, PDU mode, memories, notifications, identity."""
+    """Wake the modem, find its family, unlock the SIM, PDU mode, memories, notifications,
+    and the checks of what cannot work on today's networks (2G only, SMS over LTE)."""
     port = settings.port
     _wake(link, settings)
     _quiet(command, "ATE0")        # no echo: replies are just replies
     _quiet(command, "AT+CMEE=1")   # numeric +CME/+CMS errors, which the library parses
+    manufacturer, model = _identity(command, "AT+CGMI"), _identity(command, "AT+CGMM")
+    # ATI only when the two say nothing: some modems name themselves there alone.
+    said = (manufacturer, model) if manufacturer or model else tuple(_lines(command, "ATI"))
+    try:
+        family, chosen_by = choose_family(settings.model, *said)
+    except ValueError as exc:
+        raise ModemSetupError(None, str(exc), command="[modem] model") from None
+    if family.factory_reset:
+        # SIM7600G-H: cannot send after power-up until AT&F (LilyGo-Modem-Series issue #340,
+        # OVMS issue #1153). AT&F also turns echo back on: say the first two again.
+        _quiet(command, "AT&F")
+        _quiet(command, "ATE0")
+        _quiet(command, "AT+CMEE=1")
+    for at in family.init:
+        _quiet(command, at)
     _unlock_sim(command, settings)
     # FAULT text-mode: text mode ends a reply at any body line starting with OK/ERROR.
     _required(command, "AT+CMGF=0", f"modem on {port} refuses PDU mode (AT+CMGF=0); textback needs it")
@@ -119,10 +144,38 @@ def set_up(link: ModemLink, command: Command, settings: ModemSettings) -> ModemS
                   f"modem on {port} refused the service centre number {settings.smsc}: check [modem] smsc")
     _quiet(command, "AT+COPS=3,0")  # operator by long name, for health()
     memories, report_memories, receive_memory = _choose_memories(command, port)
-    cnmi = _notifications(command, settings)
+    cnmi = _notifications(command, settings, family)
+    act = access_technology(_answer(command, "AT+COPS?") or [])
+    flags: list[str] = []
+    two_g = only_2g_warning(family, act)
+    if two_g:
+        flags.append(two_g)
+    state = None
+    if family.lte_sms_check:
+        state, line = lte_sms.prefer_working_domain(lambda at: _answer(command, at),
+                                                    lte_sms.read_state(lambda at: _answer(command, at)))
+        if line:
+            log.info("modem on %s: %s", port, line)
+        no_domain = lte_sms.no_domain_warning(state, act)
+        if no_domain:
+            flags.append(no_domain)
+        elif act is not None and not state.ims_ready:
+            log.info("modem on %s on %s with %s: texts go over SGs; if they fail, %s", port, act_name(act),
+                     state.ims_words(), lte_sms.FIX)
+    for flag in flags:
+        log.warning("modem on %s: %s", port, flag)
     return ModemSetup(memories=memories, report_memories=report_memories, receive_memory=receive_memory,
-                      cnmi=cnmi,
-                      manufacturer=_identity(command, "AT+CGMI"), model=_identity(command, "AT+CGMM"))
+                      cnmi=cnmi, manufacturer=manufacturer, model=model, family=family.name,
+                      chosen_by=chosen_by, access_technology=act, lte_sms=state, flags=tuple(flags))
+
+
+def access_technology(lines: list[str]) -> int | None:
+    """<AcT> from '+COPS: 0,0,"Operator",7' (None when the modem does not say)."""
+    for line in lines:
+        match = re.match(r'^\+COPS:\s*\d+\s*,\s*\d+\s*,\s*"[^"]*"\s*,\s*(\d+)', line)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _wake(link: ModemLink, settings: ModemSettings) -> None:
@@ -236,12 +289,13 @@ def _current_receive_memory(command: Command) -> str | None:
     return names[2] if len(names) >= 3 else None
 
 
-def _notifications(command: Command, settings: ModemSettings) -> str:
+def _notifications(command: Command, settings: ModemSettings, family: Family) -> str:
     """The AT+CNMI setting the modem took, or "" when it takes none."""
     if settings.cnmi == "auto":
-        # The configuration's default ([modem] cnmi = "auto"): status reports as +CDS
-        # (ds=1, which a SIM800 takes too), else no report notices (an A7670).
-        candidates: tuple[str, ...] = CNMI_AUTO if settings.delivery_reports else CNMI_WITHOUT_REPORTS
+        # The configuration's default ([modem] cnmi = "auto"): the family's own list, which
+        # asks for status reports as +CDS (ds=1, which a SIM800 takes too) and ends without
+        # report notices (all an A7670 takes).
+        candidates: tuple[str, ...] = family.cnmi if settings.delivery_reports else CNMI_WITHOUT_REPORTS
     elif settings.cnmi:
         candidates = (settings.cnmi,)
         if settings.cnmi.split(",")[1:2] != ["1"]:
@@ -293,12 +347,22 @@ def _required(command: Command, at: str, message: str) -> None:
         raise ModemSetupError(exc.code, f"{message} ({exc.text})", kind=exc.kind, command=at) from None
 
 
-def _identity(command: Command, at: str) -> str | None:
+def _answer(command: Command, at: str) -> list[str] | None:
+    """The reply lines, or None when the modem refused the command."""
     try:
-        reply = command(at)
+        return command(at)
     except ModemLost:
         raise
     except ModemError:
         return None
-    values = [line for line in reply if line not in ("OK",) and not line.startswith("AT")]
-    return values[0].strip() if values else None
+
+
+def _lines(command: Command, at: str) -> list[str]:
+    """What the modem said besides OK and an echo of the command."""
+    return [line.strip() for line in _answer(command, at) or []
+            if line.strip() and line != "OK" and not line.startswith("AT")]
+
+
+def _identity(command: Command, at: str) -> str | None:
+    values = _lines(command, at)
+    return values[0] if values else None

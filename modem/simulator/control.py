@@ -12,6 +12,7 @@ AT commands on the pty, so the reply path can be tried without writing Python:
     auto-answer on [TEXT]   the phones answer: each text is reported delivered, then
                             its number texts back TEXT (default "Got it, thanks")
     auto-answer off         the phones stop answering
+    network 2g|3g|lte       the modem registers on that radio (2g: as one stuck on GSM)
     help                    this list
     quit                    stop the simulated modem
 
@@ -40,7 +41,8 @@ class ControlPrompt:
             "text": self._text, "sms": self._text, "stop": self._stop, "sent": self._sent,
             "delivered": lambda args: self._report(args, DELIVERED),
             "failed": lambda args: self._report(args, UNDELIVERED),
-            "auto-report": self._auto_report, "auto-answer": self._auto_answer, "help": lambda args: HELP,
+            "auto-report": self._auto_report, "auto-answer": self._auto_answer, "network": self._network,
+            "help": lambda args: HELP,
         }
 
     def run(self, line: str) -> str:
@@ -119,6 +121,13 @@ class ControlPrompt:
         text = " ".join(args[1:]) or DEFAULT_ANSWER
         self.sim.auto_answer(text)
         return f"the phones now answer each text: reported delivered, then {text!r} from its number"
+
+
+    def _network(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise ValueError("network 2g, network 3g or network lte")
+        act = self.sim.register_on(args[0])
+        return f"the modem is now registered on {args[0].lower()} (AcT {act})"
 
 
 def _number(text: str) -> str:

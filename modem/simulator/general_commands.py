@@ -14,9 +14,16 @@ def _at(proc, suffix, args, raw):
     return []
 
 
-@command("Z", "&F")
+@command("Z")
 def _reset(proc, suffix, args, raw):
     proc.state.reset_settings()
+    return []
+
+
+@command("&F")
+def _factory_defaults(proc, suffix, args, raw):
+    proc.state.reset_settings()
+    proc.state.factory_reset_since_power_up = True     # the SIM7600G-H quirk (profiles.py)
     return []
 
 
@@ -159,7 +166,7 @@ def _cops(proc, suffix, args, raw):
         if not state.registered:
             return ["+COPS: 0"]
         name = {0: state.profile.operator, 1: "TestNet", 2: "00101"}[state.cops_format]
-        act = "" if state.profile.creg_act is None else f",{state.profile.creg_act}"
+        act = "" if state.act is None else f",{state.act}"
         return [f'+COPS: 0,{state.cops_format},"{name}"{act}']
     raise AtError("CME", 50)
 
@@ -207,9 +214,42 @@ def _cnum(proc, suffix, args, raw):
 
 
 # Vendor commands the profiles list: accepted, with a plausible read answer.
-@command("+DDET", "+CSCLK", "^CURC", "^USSDMODE", "^DTMF", "+QINDCFG", "+QCFG")
+@command("+DDET", "+CSCLK", "^CURC", "^USSDMODE", "^DTMF", "+QINDCFG", "+CNMP", "+CPSI", "+CNSMOD")
 def _vendor(proc, suffix, args, raw):
     return []
+
+
+@command("+QCFG")
+def _qcfg(proc, suffix, args, raw):
+    """Quectel's AT+QCFG: "ims" as the profile says (setting it takes a restart to register,
+    so the VoLTE state stays), "nwscanmode" 0 (automatic); other settings just OK."""
+    state = proc.state
+    what = args[0].lower() if suffix == "=" and args else ""
+    if what == "ims":
+        if state.ims is None:
+            raise AtError("CME", 50)
+        if len(args) == 1:
+            return [f'+QCFG: "ims",{state.ims[0]},{state.ims[1]}']
+        state.ims = (int_arg(args, 1, allowed=(0, 1, 2)), state.ims[1])
+        return []
+    if what == "nwscanmode" and len(args) == 1:
+        return ['+QCFG: "nwscanmode",0']
+    return []
+
+
+@command("+CGSMS")
+def _cgsms(proc, suffix, args, raw):
+    state = proc.state
+    if state.cgsms is None:
+        raise AtError("unsupported")
+    if suffix == "?":
+        return [f"+CGSMS: {state.cgsms}"]
+    if suffix == "=?":
+        return ["+CGSMS: (0-3)"]
+    if suffix == "=":
+        state.cgsms = int_arg(args, 0, default=1, allowed=(0, 1, 2, 3))
+        return []
+    raise AtError("CME", 50)
 
 
 @command("^SYSINFO")

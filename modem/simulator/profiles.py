@@ -42,10 +42,25 @@ class Profile:
     # What AT+CMGL answers when there is nothing to list: None lists nothing and says OK
     # (27.005); oFono's phonesim answers "+CMS ERROR: 321" on an empty memory.
     empty_listing_error: str | None = None
+    # Quectel SMS over LTE (modem/device/lte_sms.py): what AT+QCFG="ims" answers at power-up
+    # (<value>, <VoLTE_state>; None: not answered), AT+CGSMS's power-up value (None: no such
+    # command), and whether the carrier relays SMS over SGs when IMS is not ready. On LTE with
+    # neither, AT+CMGS fails with +CMS ERROR: 500.
+    ims: tuple[int, int] | None = None
+    cgsms: int | None = None
+    sms_over_sgs: bool = True
+    # SIM7600G-H: AT+CMGS fails (+CMS ERROR: 500) until AT&F has been sent since power-up.
+    send_needs_factory_reset: bool = False
 
     @property
     def commands(self) -> tuple[str, ...]:
         return BASE_COMMANDS + self.extra_commands
+
+    @property
+    def sends(self) -> bool:
+        """False for a profile whose texts never go (SMS over LTE not provisioned): the
+        worker's suite runs on the others; this one shows the failure is named."""
+        return self.ims is None or self.ims[1] == 1 or self.sms_over_sgs or self.creg_act != 7
 
 
 PROFILES: dict[str, Profile] = {
@@ -79,11 +94,48 @@ PROFILES: dict[str, Profile] = {
     # Quectel EC25 (Quectel EC25&EC21 AT Commands Manual V1.3): LTE registration reports
     # carry <AcT> 7, ATI prints "Quectel / EC25 / Revision: ...", and it has vendor
     # commands (AT+QCFG, AT+QINDCFG) listed by AT+CLAC.
+    # Here on a carrier with VoLTE: `+QCFG: "ims",1,1` (IMS on and registered, as
+    # pinephone_modem_sdk issue #250 shows a working SIM answer), SMS domain 1.
     "ec25": Profile(
         name="ec25", manufacturer="Quectel", model="EC25", revision="EC25EFAR06A06M4G",
         ati_lines=("Quectel", "EC25", "Revision: EC25EFAR06A06M4G"),
         creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
-        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID"),
+        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
+        ims=(1, 1), cgsms=1,
+    ),
+    # Quectel EG25-G (the PinePhone's modem; Quectel EG25-G AT Commands Manual): AT+CGMM says
+    # "EG25". On a SIM without VoLTE: `+QCFG: "ims",0,0` (pinephone_modem_sdk issue #250),
+    # so texts go over SGs, which this carrier relays.
+    "eg25g": Profile(
+        name="eg25g", manufacturer="Quectel", model="EG25", revision="EG25GGBR07A08M2G",
+        ati_lines=("Quectel", "EG25", "Revision: EG25GGBR07A08M2G"),
+        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
+        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
+        ims=(0, 0), cgsms=1,
+    ),
+    # An EC25 whose carrier gives this SIM no SMS over LTE: IMS not registered and no SMS
+    # over SGs, so every AT+CMGS on LTE fails (pinephone_modem_sdk issue #40: "SMS send
+    # don't work in 4G-mode", works in 2G). The issue shows only ModemManager's timeout; we
+    # answer +CMS ERROR: 500 (unknown error), what a SIM7600G-H on LTE answered to the
+    # same refusal (Xinyuan-LilyGO/T-SIM7600X issue #85: "+CMS ERROR: Unknown error").
+    "ec25-no-ims": Profile(
+        name="ec25-no-ims", manufacturer="Quectel", model="EC25", revision="EC25EFAR06A06M4G",
+        ati_lines=("Quectel", "EC25", "Revision: EC25EFAR06A06M4G"),
+        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
+        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
+        ims=(0, 0), cgsms=1, sms_over_sgs=False,
+    ),
+    # SIMCom SIM7600G-H (SIM7500_SIM7600 Series AT Command Manual; identity as a LilyGo board
+    # prints it, Xinyuan-LilyGO/LilyGo-Modem-Series issue #380): cannot send SMS after power-up
+    # until AT&F (LilyGo-Modem-Series issue #340, OVMS issue #1153); refused sends answer
+    # +CMS ERROR: 500 ("Unknown error", T-SIM7600X issue #85).
+    "sim7600": Profile(
+        name="sim7600", manufacturer="SIMCOM INCORPORATED", model="SIMCOM_SIM7600G-H",
+        revision="LE20B03SIM7600M22",
+        ati_lines=("Manufacturer: SIMCOM INCORPORATED", "Model: SIMCOM_SIM7600G-H",
+                   "Revision: LE20B03SIM7600M22", "IMEI: 490154203237518", "+GCAP: +CGSM"),
+        creg_act=7, send_needs_factory_reset=True,
+        extra_commands=("AT+CNMP", "AT+CPSI", "AT+CNSMOD"),
     ),
     # SIMCom A7670 (A7670X, LTE Cat-1): refuses AT+CNMI with any <ds> but 0
     # (morgverd/sms-server issue #12: "AT+CNMI=2,2,0,1,0" gives ERROR, "2,2,0,0,0" works).
@@ -98,7 +150,8 @@ PROFILES: dict[str, Profile] = {
 
 # Names a technician might type for the same modem.
 ALIASES = {"simcom": "sim800", "sim800l": "sim800", "e1752": "huawei", "quectel": "ec25", "a7670e": "a7670",
-           "a7670x": "a7670"}
+           "a7670x": "a7670", "eg25": "eg25g", "eg25-g": "eg25g", "ec25-noims": "ec25-no-ims",
+           "sim7600g-h": "sim7600", "sim7600g": "sim7600"}
 
 
 def get_profile(name: str) -> Profile:

@@ -228,6 +228,21 @@ class ModemSimulator:
     def restore_network(self) -> None:
         self._set_network(1, rssi=21)
 
+    def register_on(self, technology: str | int) -> int:
+        """Register on another radio: "2g" (GSM, <AcT> 0), "3g" (UTRAN, 2), "lte" (7), or an
+        <AcT> number; +CREG/+COPS then say it. As a SIM7600G-H that fell back to 2G and stayed
+        there, or a modem whose antenna or bands reach only a GSM cell. Returns the <AcT>."""
+        names = {"2g": 0, "gsm": 0, "3g": 2, "umts": 2, "4g": 7, "lte": 7}
+        key = str(technology).strip().lower()
+        act = names.get(key, int(key) if key.isdigit() else None)
+        if act is None or not 0 <= act <= 13:
+            raise ValueError(f"register on 2g, 3g or lte (or a 27.007 <AcT> number 0-13), not {technology!r}")
+        with self.state.lock:
+            self.state.act = act
+            if self.state.creg_mode == 2:
+                self._emit(self.state.creg_line(include_mode=False), ANNOUNCE_NOW)
+        return act
+
     def _set_network(self, stat: int, rssi: int) -> None:
         with self.state.lock:
             self.state.registered_stat = stat
@@ -268,6 +283,7 @@ class ModemSimulator:
             if self._port is not None:
                 self.unplug()
             self.state.reset_settings()
+            self.state.factory_reset_since_power_up = False
             self.state.sim_locked = self.state.pin is not None
             self._port = PtyPort(self.link)
             return self.device

@@ -213,6 +213,9 @@ def _cmgs(proc, suffix, args, raw):
                                "pdu": None, "mode": "text"}
             if not state.registered:
                 raise AtError("CMS", 331)
+            refusal = state.send_refusal()
+            if refusal is not None:
+                raise refusal
         except AtError as err:
             return Reply(final=proc.render_error(err))
         reference = state.take_reference()

@@ -92,6 +92,11 @@ class ModemState:
         self.empty_listing_error: AtError | None = (parse_error(profile.empty_listing_error)
                                                     if profile.empty_listing_error else None)
         self.empty_listing_memories: frozenset[str] | None = None
+        # The radio and the modem's stored settings, which neither ATZ nor AT&F touch.
+        self.act: int | None = profile.creg_act     # 27.007 <AcT> of the registration
+        self.ims: tuple[int, int] | None = profile.ims
+        self.cgsms: int | None = profile.cgsms
+        self.factory_reset_since_power_up = False
         self.reset_settings()
 
     # -- settings -----------------------------------------------------------------------
@@ -131,9 +136,21 @@ class ModemState:
         line = f"{head}{stat}"
         if self.creg_mode == 2 and stat in (1, 5):
             line += ',"00C3","0000A13F"'
-            if self.profile.creg_act is not None:
-                line += f",{self.profile.creg_act}"
+            if self.act is not None:
+                line += f",{self.act}"
         return line
+
+    def send_refusal(self) -> AtError | None:
+        """Why the network or the firmware refuses a text now (profiles.py says whose quirk)."""
+        profile = self.profile
+        if profile.send_needs_factory_reset and not self.factory_reset_since_power_up:
+            return AtError("CMS", 500)
+        if self.act == 7 and self.ims is not None:
+            ims_ready = self.ims[1] == 1
+            over_sgs = profile.sms_over_sgs and self.cgsms != 0
+            if not (ims_ready or over_sgs):
+                return AtError("CMS", 500)
+        return None
 
     def take_reference(self) -> int:
         """The TP-MR the modem gives the next submitted message (counts mod 256)."""

@@ -300,12 +300,16 @@ class Worker:
         modem = self.modem
         status = dict(self._status, modem_alive=modem is not None,
                       modem_port=getattr(modem, "port", "") or self.settings.modem_port)
+        if modem is not None:
+            # Every beat, not only with the health read: a text refused a second ago says why now.
+            status["modem_flags"] = list(modem.flags)
         if modem is not None and time.monotonic() >= self._next_health:
             self._next_health = time.monotonic() + HEALTH_SECONDS
             try:
                 health = modem.health()
                 status.update(signal_dbm=health.signal_dbm, operator=health.operator,
-                              registration=health.registration)
+                              registration=health.registration, modem_flags=list(health.flags),
+                              modem_model=health.identity)
                 # The memory new SMS go to (ME when the modem has it, 100 slots), not the
                 # first one swept (SM, 30): a full ME with an empty SM still stops replies.
                 memory = health.receive_memory or next(iter(health.storage), "")

@@ -53,6 +53,9 @@ class ModemPort(Protocol):
 
     def health(self) -> ModemHealth: ...
 
+    @property
+    def flags(self) -> tuple[str, ...]: ...     # what cannot work, known without asking the modem
+
 
 class OpenModem(Protocol):
     """Opens the configured modem with the worker's two callbacks; raises ModemError

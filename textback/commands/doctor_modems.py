@@ -12,7 +12,7 @@ from datetime import datetime
 
 from store.records import WorkerStatus
 from textback.commands.doctor_access import port_free
-from textback.commands.doctor_probes import FAIL, OK, SKIP, Check, probe_modem
+from textback.commands.doctor_probes import FAIL, OK, SKIP, WARN, Check, probe_modem
 from textback.commands.status_cmd import worker_alive
 from textback.commands.status_fleet import unit
 from textback.config import ModemConfig
@@ -35,7 +35,7 @@ def modem_checks(modem: ModemConfig, status: WorkerStatus | None, now: datetime,
                         registration, "" if registration in ("home", "roaming") else
                         "check the antenna and that the SIM is active"),
                   Check("SIM ready / SMSC set", SKIP, "not asked: the worker holds the port",
-                        "stop the worker and run doctor again to check them")]
+                        "stop the worker and run doctor again to check them"), *fitness_checks(status)]
         worker = Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC")
     else:
         checks = [port_free(modem.port), *probe_modem(modem.port, modem.baudrate, timeout)]
@@ -53,3 +53,19 @@ def modem_checks(modem: ModemConfig, status: WorkerStatus | None, now: datetime,
         return [*checks, worker]
     return ([replace(c, name=f"modem {modem.name}: {c.name}") for c in checks]
             + [replace(worker, name=f"worker for modem {modem.name}")])
+
+
+def fitness_checks(status: WorkerStatus | None) -> list[Check]:
+    """Which modem the worker found and whose set-up it used, and one line for each thing
+    it found cannot work (registered on 2G only, SMS over LTE not provisioned)."""
+    if status is None or not status.modem_model:
+        return []
+    checks = [Check("modem model and set-up", OK, status.modem_model)]
+    for flag in status.modem_flags:
+        head, _, rest = flag.partition(": ")
+        # Texts that cannot go at all fail the check; a 2G registration still sends, for now.
+        mark = FAIL if head.startswith("SMS over LTE") else WARN
+        checks.append(Check(head, mark, rest or head, "as it says; the worker clears it when the trouble is gone"))
+    if not status.modem_flags:
+        checks.append(Check("modem fit for today's networks", OK, "not on 2G only; no SMS over LTE trouble seen"))
+    return checks
