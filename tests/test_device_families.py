@@ -140,6 +140,21 @@ def test_a_packet_only_sms_domain_is_moved_to_circuit_preferred_when_ims_is_not_
     assert "set AT+CGSMS=3 (circuit switched preferred) so texts go over SGs" in caplog.text
 
 
+def test_a_packet_only_sms_domain_the_modem_will_not_change_is_said_at_set_up(caplog):
+    caplog.set_level(logging.WARNING, logger="modem.device.setup")
+    with ModemSimulator(profile="eg25g") as sim:
+        sim.state.cgsms = 0
+        sim.fail_next(1, "ERROR", command="+CGSMS", after=1)      # the query answers, the change is refused
+        with open_modem(sim) as modem:
+            assert modem.flags == (
+                'SMS over LTE cannot work: IMS as the carrier profile decides and not registered (AT+QCFG="ims" '
+                "says 0,0) and the SMS domain is packet only (AT+CGSMS=0); set AT+CGSMS=3, or send "
+                'AT+QCFG="ims",1 and restart the modem (AT+CFUN=1,1), or ask the carrier to provision SMS over '
+                "LTE (IMS or SGs) for this SIM; do not turn IMS off (that breaks incoming calls on some carriers)",)
+            assert modem.health().flags == modem.flags
+    assert caplog.text.count("SMS over LTE cannot work") == 1
+
+
 def test_without_the_sms_domain_work_around_a_packet_only_eg25g_cannot_send():
     with ModemSimulator(profile="eg25g") as sim:
         sim.state.cgsms = 0

@@ -16,6 +16,19 @@ def test_the_prompt_answers_mistakes_with_what_to_type(sim):
     assert "text NUMBER MESSAGE" in prompt.run("help")
 
 
+def test_the_prompt_moves_the_modem_to_another_radio():
+    from modem.simulator.pty_modem import ModemSimulator
+    with ModemSimulator(profile="sim7600") as sim:
+        prompt = ControlPrompt(sim)
+        assert prompt.run("network 2g") == "the modem is now registered on 2g (AcT 0)"
+        assert sim.state.act == 0
+        assert prompt.run("network LTE") == "the modem is now registered on lte (AcT 7)"
+        assert prompt.run("network") == "error: network 2g, network 3g or network lte"
+        assert prompt.run("network 6g") == ("error: register on 2g, 3g or lte (or a 27.007 <AcT> number 0-13), "
+                                            "not '6g'")
+        assert "network 2g|3g|lte" in prompt.run("help")
+
+
 def test_a_text_from_the_prompt_is_in_the_modems_memory(sim):
     prompt = ControlPrompt(sim)
     answer = prompt.run('sms "+1 212-555-0123" "Hello there"')

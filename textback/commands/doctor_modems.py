@@ -12,7 +12,7 @@ from datetime import datetime
 
 from store.records import WorkerStatus
 from textback.commands.doctor_access import port_free
-from textback.commands.doctor_probes import FAIL, OK, SKIP, WARN, Check, probe_modem
+from textback.commands.doctor_probes import FAIL, OK, SKIP, WARN, Check, flag_check, probe_modem
 from textback.commands.status_cmd import worker_alive
 from textback.commands.status_fleet import unit
 from textback.config import ModemConfig
@@ -38,7 +38,7 @@ def modem_checks(modem: ModemConfig, status: WorkerStatus | None, now: datetime,
                         "stop the worker and run doctor again to check them"), *fitness_checks(status)]
         worker = Check("worker service running", OK, f"pid {beat.get('pid')}, last beat {beat['beat_at']:%H:%M:%S} UTC")
     else:
-        checks = [port_free(modem.port), *probe_modem(modem.port, modem.baudrate, timeout)]
+        checks = [port_free(modem.port), *probe_modem(modem.port, modem.baudrate, timeout, modem.model)]
         detail = ("no heartbeat ever" if not beat else
                   f"stopped cleanly at {beat['stopped_at']:%Y-%m-%d %H:%M:%S} UTC" if beat.get("stopped_at") else
                   f"last heartbeat {beat['beat_at']:%Y-%m-%d %H:%M:%S} UTC")
@@ -62,10 +62,8 @@ def fitness_checks(status: WorkerStatus | None) -> list[Check]:
         return []
     checks = [Check("modem model and set-up", OK, status.modem_model)]
     for flag in status.modem_flags:
-        head, _, rest = flag.partition(": ")
         # Texts that cannot go at all fail the check; a 2G registration still sends, for now.
-        mark = FAIL if head.startswith("SMS over LTE") else WARN
-        checks.append(Check(head, mark, rest or head, "as it says; the worker clears it when the trouble is gone"))
+        checks.append(flag_check(flag, FAIL if flag.startswith("SMS over LTE") else WARN))
     if not status.modem_flags:
         checks.append(Check("modem fit for today's networks", OK, "not on 2G only; no SMS over LTE trouble seen"))
     return checks

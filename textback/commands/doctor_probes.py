@@ -146,8 +146,31 @@ class ATPort:
         self.serial.close()
 
 
-def probe_modem(port: str, baudrate: int, timeout: float) -> list[Check]:
-    """Port present, answering AT, SIM ready, registered, SMSC set: four marks from one visit."""
+def only_2g(link: ATPort, model: str) -> list[Check]:
+    """A warning line when an LTE-capable modem is registered on 2G only (none otherwise):
+    its family from AT+CGMI/CGMM (or [modem] model), the radio from AT+COPS?'s <AcT>."""
+    from modem.device.families import choose_family, only_2g_warning
+    from modem.device.setup import access_technology
+
+    said = [line for at in ("AT+CGMI", "AT+CGMM") for line in (link.ask(at) or [])[:1]
+            if not line.startswith(("OK", "ERROR", "+CME", "+CMS"))]
+    try:
+        family, _ = choose_family(model, *said)
+    except ValueError:
+        return []
+    warning = only_2g_warning(family, access_technology(link.ask("AT+COPS?") or []))
+    return [] if warning is None else [flag_check(warning, WARN)]
+
+
+def flag_check(flag: str, mark: str) -> Check:
+    """A modem flag (modem/device/checks.py: "what: why; what to do") as one doctor line."""
+    head, _, rest = flag.partition(": ")
+    detail, _, fix = rest.partition("; ")
+    return Check(head, mark, detail or head, fix)
+
+
+def probe_modem(port: str, baudrate: int, timeout: float, model: str = "auto") -> list[Check]:
+    """Port present, answering AT, SIM ready, registered (and not on 2G only), SMSC set."""
     names = ("modem answers AT", "SIM ready", "registered on the network", "SMSC set")
     if not os.path.exists(port):
         return [Check(names[0], FAIL, f"no device {port}",
@@ -176,6 +199,8 @@ def probe_modem(port: str, baudrate: int, timeout: float) -> list[Check]:
         checks.append(Check(names[2], OK, "home" if stat_code == 1 else "roaming") if stat_code in (1, 5) else
                       Check(names[2], FAIL, f"not registered ({creg or 'no answer'})",
                             "check the antenna, the signal (AT+CSQ) and that the SIM is active with credit"))
+        if stat_code in (1, 5):
+            checks += only_2g(link, model)
         csca = " ".join(link.ask("AT+CSCA?") or [])
         smsc = re.search(r'\+CSCA:\s*"([^"]*)"', csca)
         checks.append(Check(names[3], OK, smsc.group(1)) if smsc and smsc.group(1).strip("+") else
