@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from store import events, rows
+from store import events, rows, send_path
 from store.models import Models
 from store.records import SentPartRecord
 
@@ -79,13 +79,7 @@ def mark_delivered(models: Models, reference: int, number: str, ok: bool, at: da
 # -- inside the caller's write transaction (store/outbound.py's mark_sent uses both) -------------
 def record_parts(models: Models, row: rows.Row, references: Sequence[int], first_seq: int, now: datetime) -> None:
     """Keep one row per part the modem took (message `row`, parts first_seq, first_seq+1, ...)."""
-    SentPart = models.SentPart
-    for seq, reference in enumerate(references, start=first_seq):
-        (SentPart.insert(message=row.id, seq=seq, reference=reference, number=row.number, sent_at=now)
-         .on_conflict(conflict_target=[SentPart.message, SentPart.seq],
-                      update={SentPart.reference: reference, SentPart.sent_at: now,
-                              SentPart.status: "sent"})
-         .execute())
+    send_path.record_parts(models, row.id, row.number, references, first_seq, now)
 
 
 def settle(models: Models, message_id: int) -> None:

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from store import rows, times
+from store import rows, send_path, times
 from store.event_types import EVENT_TYPES
 from store.models import Models
-from store.records import EventRecord, NotifyTargetState
+from store.records import EventRecord, MessageRecord, NotifyTargetState
 
 SCHEMA = 1
 
@@ -33,8 +33,10 @@ def emit(models: Models, type_: str, data: dict[str, Any], at: datetime | None =
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
     clean = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in data.items()}
-    models.Event.insert(uid=uuid.uuid4().hex, type=type_, at=at or times.utcnow(),
-                        data=json.dumps(clean, ensure_ascii=False, sort_keys=True)).execute()
+    # A fixed statement, not a peewee insert: every text sent writes one (store/send_path.py).
+    models.database.execute_sql(send_path.statement(models, "event"),
+                                (uuid.uuid4().hex, type_, times.to_db(at or times.utcnow()),
+                                 json.dumps(clean, ensure_ascii=False, sort_keys=True)))
 
 
 def message_data(row: rows.Row, **extra: Any) -> dict[str, Any]:
@@ -45,6 +47,16 @@ def message_data(row: rows.Row, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"message_id": row.id, "to": row.number, "contact": contact,
                             "kind": row.kind, "step": row.step, "call_id": row.call_id, "body": row.body,
                             "parts": row.parts}
+    data.update(extra)
+    return data
+
+
+def record_data(record: MessageRecord, **extra: Any) -> dict[str, Any]:
+    """message_data from the record a claim returned (the same keys, the same values)."""
+    contact = record.contact_number if record.kind == "forward" else record.number
+    data: dict[str, Any] = {"message_id": record.id, "to": record.number, "contact": contact,
+                            "kind": record.kind, "step": record.step, "call_id": record.call_id,
+                            "body": record.body, "parts": record.parts}
     data.update(extra)
     return data
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import peewee as pw
 
-from store import conversations, delivery, events, routing, rows, sending, times
+from store import conversations, delivery, events, routing, rows, send_path, sending, times
 from store.errors import StoreError, UnknownMessage
 from store.models import OUT_KINDS, Models
-from store.records import MessageRecord
+from store.records import ClaimedText, MessageRecord
 from store.rules.pacing import Hold
 
 log = logging.getLogger(__name__)
@@ -60,38 +60,22 @@ def queue_message(models: Models, number: str, kind: str, body: str, due_at: dat
     return int(row.id)
 
 
+def claim_text(models: Models, owner: str, lease_seconds: float, now: datetime,
+               hold: Hold | None = None, modem: str | None = None,
+               takeover_after: timedelta | None = None) -> ClaimedText | None:
+    # Under the write lock (BEGIN IMMEDIATE), or FOR UPDATE SKIP LOCKED on PostgreSQL: the
+    # pick, the lease, and what the send needs in two fixed statements (store/send_path.py).
+    # Several modems: this worker's texts and those for any modem (store/routing.py).
+    with rows.write(models):
+        return send_path.claim(models, owner, lease_seconds, now, hold, modem,
+                               now - takeover_after if takeover_after else None)
+
+
 def claim_due(models: Models, owner: str, lease_seconds: float, now: datetime,
               hold: Hold | None = None, modem: str | None = None,
               takeover_after: timedelta | None = None) -> MessageRecord | None:
-    Message = models.Message
-    where = (Message.status == "scheduled") & (Message.due_at <= now)
-    held = sending.held_filter(models, hold)
-    if held is not None:
-        where &= held
-    # Several modems: this worker's texts and those for any modem, in the same statement.
-    own = routing.claim_filter(models, modem, now - takeover_after if takeover_after else None)
-    if own is not None:
-        where &= own
-    with rows.write(models):
-        # The whole row at once (under the write lock, or FOR UPDATE): reading it back after
-        # the update would cost a third statement per text on the send path.
-        query = (Message.select().where(where)
-                 .order_by(Message.due_at, Message.id).limit(1))
-        if isinstance(models.database, pw.PostgresqlDatabase):
-            query = query.for_update(skip_locked=True)
-        row = query.first()
-        if row is None:
-            return None
-        expires = now + timedelta(seconds=lease_seconds)
-        changed = (Message.update({Message.status: "sending", Message.lease_owner: owner,
-                                   Message.lease_expires_at: expires,
-                                   Message.attempts: Message.attempts + 1})
-                   .where((Message.id == row.id) & (Message.status == "scheduled")).execute())
-        if changed != 1:
-            return None
-        row.status, row.lease_owner, row.lease_expires_at = "sending", owner, expires
-        row.attempts += 1
-        return rows.message_record(row)
+    claimed = claim_text(models, owner, lease_seconds, now, hold, modem, takeover_after)
+    return claimed.message if claimed is not None else None
 
 
 def next_due_at(models: Models, hold: Hold | None = None, modem: str | None = None,
@@ -117,11 +101,17 @@ def next_due_at(models: Models, hold: Hold | None = None, modem: str | None = No
 
 
 def mark_sent(models: Models, message_id: int, references: Sequence[int], owner: str, now: datetime,
-              first_seq: int, modem: str | None = None) -> None:
+              first_seq: int, modem: str | None = None, claimed: MessageRecord | None = None) -> None:
     Message, SentPart = models.Message, models.SentPart
     if not references and first_seq == 1:
         raise StoreError(f"message {message_id}: marked sent without the reference of any part")
     with rows.write(models):
+        # The usual case, a whole text still leased to its sender as the claim returned it:
+        # three fixed statements, no read (store/send_path.py).
+        if (claimed is not None and claimed.id == message_id
+                and send_path.mark_sent(models, claimed, references, owner, now, first_seq, modem)):
+            events.emit(models, "text.sent", events.record_data(claimed, parts=len(references), sent_at=now), now)
+            return
         row = rows.message_row(models, message_id)
         if row.status not in ("sending", "scheduled"):
             log.warning("message %s sent by %s but it is %s; recording the send", message_id, owner, row.status)

@@ -45,6 +45,7 @@ from store.records import (
     Answer,
     CallOutcome,
     CallRecord,
+    ClaimedText,
     ContactInfo,
     ConversationState,
     EventRecord,
@@ -191,6 +192,14 @@ class Store:
         return outbound.claim_due(self.models, owner, lease_seconds, now or times.utcnow(), hold, modem,
                                   takeover_after)
 
+    def claim_text(self, owner: str, lease_seconds: float, now: datetime | None = None, *,
+                   hold: Hold | None = None, modem: str | None = None,
+                   takeover_after: timedelta | None = None) -> ClaimedText | None:
+        """claim_due for the worker: the leased text with what its send needs, read in the
+        claim itself (the recipient's opt-out, whether part of it went, its call's times)."""
+        return outbound.claim_text(self.models, owner, lease_seconds, now or times.utcnow(), hold, modem,
+                                   takeover_after)
+
     def next_due_at(self, hold: Hold | None = None, *, modem: str | None = None,
                     takeover_after: timedelta | None = None) -> datetime | None:
         """When the earliest scheduled message `hold` lets through (and claim_due would give
@@ -212,17 +221,21 @@ class Store:
         return sending.held_count(self.models, hold, now)
 
     def mark_sent(self, message_id: int, reference: int | Sequence[int], owner: str,
-                  now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None) -> None:
+                  now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None,
+                  claimed: MessageRecord | None = None) -> None:
         """The modem took the text: `reference` is the message reference of each part
         from part `first_seq` on (one int for a one-part text; first_seq > 1 when a send
         cut off by a modem error resumed after the parts store.record_sent_parts kept).
         `modem`: the [[modem]] it left from, recorded on the text (None: the one [modem]).
+        `claimed`: the record the claim returned, so a text still as the claim left it is
+        recorded without reading it back.
 
         Recorded even if the lease lapsed meanwhile (the text *was* sent; marking
         it prevents a second send), with a warning when another owner held it.
         """
         references = [reference] if isinstance(reference, int) else list(reference)
-        outbound.mark_sent(self.models, message_id, references, owner, now or times.utcnow(), first_seq, modem)
+        outbound.mark_sent(self.models, message_id, references, owner, now or times.utcnow(), first_seq, modem,
+                           claimed)
 
     def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
                     delay: timedelta | None = None) -> str:

@@ -92,6 +92,20 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class ClaimedText:
+    """A text leased to a worker (Store.claim_text), with what its send needs, read in the
+    claim's own statement: whether the recipient opted out, whether part of it already
+    went (a send cut off by a modem error: count the parts before sending the rest), and
+    the call's times for a text-back's expiry."""
+
+    message: MessageRecord
+    opted_out: bool
+    resumes: bool
+    call_happened_at: datetime | None = None
+    call_recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class OptOutRecord:
     """One entry of a number's opt-out audit trail."""
 

@@ -27,6 +27,16 @@ def claim_filter(models: Models, modem: str | None, takeover_before: datetime | 
     return mine
 
 
+def claim_sql(takeover: bool) -> str:
+    """claim_filter in SQL, for the claim's fixed statement (store/send_path.py): after
+    `AND`, one placeholder for the modem and (`takeover`) one for takeover_before. Message
+    aliased "m"; only for a worker of a named modem (the one [modem] has no filter)."""
+    mine = '"m"."modem" IS NULL OR "m"."modem" = ?'
+    if takeover:
+        mine += ' OR "m"."due_at" <= ?'
+    return f" AND ({mine})"
+
+
 def reply_modem(models: Models, contact_id: int) -> str | None:
     """The SIM a text to this contact should leave from: the one the customer last wrote
     to, else the one the last text to them left from, else None (any). Two look-ups on

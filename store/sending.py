@@ -10,6 +10,7 @@ from typing import Any
 
 import peewee as pw
 
+from store import times
 from store.models import Models
 from store.rules.pacing import Hold
 
@@ -46,6 +47,31 @@ def held_filter(models: Models, hold: Hold | None) -> Any:
         known = Message.select(Message.number).where(_sent_since(models, hold.known_since, hold.modem))
         passes |= Message.number.in_(known)
     return passes
+
+
+def held_sql(kinds: int, known_since: bool, modem: bool) -> str:
+    """held_filter in SQL, for the claim's fixed statement (store/send_path.py): after
+    `AND`, with `kinds` placeholders for the held kinds and, when `known_since`, one for
+    that time and (`modem`) one for the held SIM's modem. Message aliased "m"."""
+    passes = f'"m"."kind" NOT IN ({", ".join("?" * kinds)})'
+    if known_since:
+        states = ", ".join(f"'{s}'" for s in SENT_STATES)
+        passes += (' OR "m"."number" IN (SELECT "s"."number" FROM "message" AS "s" WHERE "s"."sent_at" >= ? '
+                   f'AND "s"."direction" = \'out\' AND ("s"."status" || \'\') IN ({states})'
+                   + (' AND "s"."modem" = ?)' if modem else ")"))
+    return f" AND ({passes})"
+
+
+def held_params(hold: Hold | None) -> list[Any]:
+    """The values held_sql's placeholders take, in order."""
+    if hold is None:
+        return []
+    params: list[Any] = list(hold.kinds)
+    if hold.known_since is not None:
+        params.append(times.to_db(hold.known_since))
+        if hold.modem:
+            params.append(hold.modem)
+    return params
 
 
 def held_count(models: Models, hold: Hold, now: datetime) -> int:

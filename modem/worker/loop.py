@@ -52,7 +52,7 @@ from modem.worker.settlements import Settlements
 from modem.worker.systemd_notify import Watchdog, notify
 from store import times
 from store.errors import StoreError
-from store.records import MessageRecord
+from store.records import ClaimedText, MessageRecord
 from store.rules.expiry import TEXT_BACK, expired
 from store.spool import ram_spool_dir
 
@@ -405,38 +405,40 @@ class Worker:
             hold = self.pacer.hold(now)
             # Several modems: only this modem's texts and those for any (store/routing.py).
             sim, takeover = self.settings.modem_name, self.settings.takeover_after
-            due = self.store.next_due_at(hold, modem=sim, takeover_after=takeover)
             # Only a read while nothing is due: the claim is a write transaction, and the
-            # AGI hook must not queue behind one every 100 ms.
-            if due is None or due > now:
-                break
-            message = self.store.claim_due(self.owner, self.settings.lease_seconds, now, hold=hold, modem=sim,
-                                           takeover_after=takeover)
-            if message is None:
+            # AGI hook must not queue behind one every 100 ms. While claims keep finding
+            # texts (a burst) the next claim goes straight on: the one that finds nothing
+            # ends the burst, once, not every 100 ms.
+            if not sent:
+                due = self.store.next_due_at(hold, modem=sim, takeover_after=takeover)
+                if due is None or due > now:
+                    break
+            claim = self.store.claim_text(self.owner, self.settings.lease_seconds, now, hold=hold, modem=sim,
+                                          takeover_after=takeover)
+            if claim is None:
                 break
             if self.stop_event.is_set():
-                self.store.release(message.id, self.owner)
+                self.store.release(claim.message.id, self.owner)
                 break
-            self._send_one(modem, message)
+            self._send_one(modem, claim)
             sent += 1
             if self.receiver.pending():
                 self.receiver.drain(modem)     # a STOP must not wait behind a long queue
         return sent
 
-    def _expired(self, message: MessageRecord) -> bool:
+    def _expired(self, claim: ClaimedText) -> bool:
         """Checked at send time (store/rules/expiry.py): a text whose moment has passed
         (the modem was away, the worker was down) is marked expired, not sent late."""
+        message = claim.message
         call_at = None
-        if message.kind == TEXT_BACK and message.call_id is not None:
-            call = self.store.call(message.call_id)
-            if call is not None:
-                # A call stamped ahead of our clock counts from when it was recorded.
-                call_at = min(call.fact.happened_at, call.recorded_at)
+        if message.kind == TEXT_BACK and claim.call_happened_at is not None and claim.call_recorded_at is not None:
+            # A call stamped ahead of our clock counts from when it was recorded.
+            call_at = min(claim.call_happened_at, claim.call_recorded_at)
         why = expired(message.kind, now=self.now(), stale_after=self.settings.rules.stale_after,
                       due_at=message.due_at, call_at=call_at)
         if why is None:
             return False
-        if self.store.sent_part_count(message.id):
+        if claim.resumes and self.store.sent_part_count(message.id):
             # Its first parts went before a modem error: the caller holds half a text, and
             # the rest, late, is better than half for ever.
             log.info("text %s to %s is past its time but part of it went; sending the rest", message.id,
@@ -448,11 +450,13 @@ class Worker:
                     f"; {settled - 1} follow-up(s) cancelled with it" if settled > 1 else "")
         return True
 
-    def _send_one(self, modem: ModemPort, message: MessageRecord) -> None:
-        if self._expired(message):
+    def _send_one(self, modem: ModemPort, claim: ClaimedText) -> None:
+        message = claim.message
+        if self._expired(claim):
             return
-        if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and self.store.is_opted_out(message.number):
-            # The opt-out came after the claim query's snapshot: honour it anyway.
+        if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and claim.opted_out:
+            # The number opted out after the text was queued (read in the claim, under its
+            # lock): honour it.
             self.store.cancel_message(message.id, "opted_out")
             log.info("text %s to %s not sent: opted out", message.id, message.number)
             return
@@ -461,7 +465,7 @@ class Worker:
         # store), with the same concatenation reference, so the phone joins them into one
         # text: parts that went are never sent again, and the caller never keeps half a
         # text marked sent. The reference comes from the message id for that reason.
-        done = self.store.sent_part_count(message.id)
+        done = self.store.sent_part_count(message.id) if claim.resumes else 0
         try:
             references = modem.send(message.number, text, concat_reference=message.id % 256,
                                     first_part=done + 1)
@@ -492,7 +496,7 @@ class Worker:
                 status = "failed"
             log.warning("text %s to %s: modem said %s; now %s", message.id, message.number, exc.text, status)
             return
-        self._sent(message, references, first_seq=done + 1)
+        self._sent(message, references, first_seq=done + 1, claimed=message)
 
     def _keep_parts(self, message: MessageRecord, exc: ModemError, done: int) -> None:
         """Parts of a long text went out before the modem error: record them, so the
@@ -505,11 +509,12 @@ class Worker:
         log.warning("text %s to %s: part(s) %d-%d went out before the modem error; the rest will follow",
                     message.id, message.number, first, last)
 
-    def _sent(self, message: MessageRecord, references: Sequence[int], first_seq: int = 1) -> None:
+    def _sent(self, message: MessageRecord, references: Sequence[int], first_seq: int = 1,
+              claimed: MessageRecord | None = None) -> None:
         # Every part's reference: each part gets its own status report (store/delivery.py).
         try:
             self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq,
-                                 modem=self.settings.modem_name)
+                                 modem=self.settings.modem_name, claimed=claimed)
         except self._store_failures as exc:
             # Sent, not recorded: kept (memory + journal file) and recorded on a later
             # pass, never sent again (modem/worker/settlements.py).
