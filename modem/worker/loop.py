@@ -524,7 +524,7 @@ class Worker:
                         "every pass; it is not sent again", message.id, message.number, store_problem_text(exc))
             raise
         self._failing_in_a_row = 0
-        self.pacer.sent(self.now())
+        self.pacer.sent(self.now(), message.kind, message.modem)
         self._status["last_sent_at"] = self.now()
         resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
