@@ -64,6 +64,19 @@ def test_each_profile_gets_its_family_and_the_log_says_which_in_one_line(profile
         assert ready[0].split(" ready: ")[1].startswith(f"{sim.profile.manufacturer} {sim.profile.model}")
 
 
+def test_a_silent_port_is_told_which_port_answers_on_each_family():
+    from modem.device.errors import ModemSetupError
+    with ModemSimulator() as sim:
+        device = sim.device
+        sim.stop_answering()
+        with pytest.raises(ModemSetupError) as silent:
+            Modem.open(device, command_timeout=0.3)
+    assert silent.value.text == (
+        f"modem on {device} does not answer AT: is it the right port? (the AT port is usually Quectel "
+        "EC25/EG25-G/EG91/EG95: ttyUSB2; SIMCom SIM7600G-H: ttyUSB2; SIMCom A76xx: ttyUSB1; Huawei: ttyUSB2 "
+        "(PC UI)); try `textback doctor`")
+
+
 def test_every_profile_is_tested_here():
     assert set(PROFILES) == {"generic", "sim800", "huawei", "ec25", "eg25g", "ec25-no-ims", "sim7600", "a7670"}
 

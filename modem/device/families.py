@@ -45,27 +45,29 @@ class Family:
     lte_sms_check: bool = False      # Quectel: check SMS over IMS / the SMS domain (lte_sms.py)
     leave_2g: str = ""               # how a technician keeps it off 2G
     ports: str = ""                  # the ports it exposes, for the person picking [modem] port
+    at_port: str = ""                # the one to use, when the family has a usual one
 
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("ec25", "Quectel EC25/EG25-G/EG91/EG95", lte=True, lte_sms_check=True,
            leave_2g='AT+QCFG="nwscanmode",0 (automatic; 3 is LTE only)',
-           ports="USB: ttyUSB0 diagnostics, ttyUSB1 NMEA (GPS), ttyUSB2 AT (use this one), ttyUSB3 AT/PPP"),
+           ports="USB: ttyUSB0 diagnostics, ttyUSB1 NMEA (GPS), ttyUSB2 AT (use this one), ttyUSB3 AT/PPP",
+           at_port="ttyUSB2"),
     Family("sim7600", "SIMCom SIM7600G-H", factory_reset=True, lte=True,
            leave_2g="AT+CNMP=2 (automatic; 38 is LTE only)",
            ports="USB: ttyUSB0 diagnostics, ttyUSB1 NMEA (GPS), ttyUSB2 AT (use this one), ttyUSB3 modem/PPP, "
-                 "ttyUSB4 audio"),
+                 "ttyUSB4 audio", at_port="ttyUSB2"),
     # The A76xx refuses every <ds> but 0: no status-report notices at all.
     Family("a7670", "SIMCom A76xx (A7670E/SA/G, A7672, A7608)", cnmi=(CNMI_NO_REPORTS,), lte=True,
            leave_2g="AT+CNMP=2 (automatic; 38 is LTE only)",
            ports="USB: ttyUSB0 diagnostics, ttyUSB1 AT (use this one), ttyUSB2 modem/PPP; "
-                 "the ttyUSB numbers differ by firmware"),
+                 "the ttyUSB numbers differ by firmware", at_port="ttyUSB1"),
     Family("sim800", "SIMCom SIM800/SIM900 (2G only: networks are switching 2G off)",
            cnmi=(CNMI_REPORTS_DIRECT, CNMI_NO_REPORTS),
            ports="one UART (a USB-serial adapter: ttyUSB0 or ttyACM0)"),
     Family("huawei", "Huawei (E1752, E173, E3372 in stick mode)",
            ports="USB: ttyUSB0 modem, ttyUSB2 PC UI (the one that sends +CMTI: use it); an E3372 in HiLink "
-                 "mode has no tty at all, only a network interface"),
+                 "mode has no tty at all, only a network interface", at_port="ttyUSB2 (PC UI)"),
     Family("generic", "a 27.005 modem of no known family"),
 )}
 MODEL_CHOICES: tuple[str, ...] = ("auto", *FAMILIES)
@@ -95,6 +97,12 @@ def choose_family(setting: str | None, *said: str | None) -> tuple[Family, str]:
             raise ValueError(f"unknown [modem] model {setting!r}; choose one of: {', '.join(MODEL_CHOICES)}")
         return FAMILIES[setting], "[modem] model"
     return FAMILIES[detect_family(*said)], "detected"
+
+
+def at_port_hint() -> str:
+    """Which port answers AT on the families that expose several (for "does not answer AT")."""
+    usual = "; ".join(f"{f.title.split(' (')[0]}: {f.at_port}" for f in FAMILIES.values() if f.at_port)
+    return f"the AT port is usually {usual}"
 
 
 def act_name(act: int | None) -> str:

@@ -26,7 +26,7 @@ from gsmmodem.exceptions import CommandError, TimeoutException
 
 from modem.device import lte_sms
 from modem.device.errors import ModemError, ModemLost, ModemSetupError
-from modem.device.families import Family, act_name, choose_family, only_2g_warning
+from modem.device.families import Family, act_name, at_port_hint, choose_family, only_2g_warning
 from modem.device.link import ModemLink
 from modem.device.records import StoredSms
 from modem.sms.pdu import StatusReport
@@ -200,7 +200,7 @@ def _wake(link: ModemLink, settings: ModemSettings) -> None:
             if attempt + 1 < attempts:
                 time.sleep(0.2)
     raise ModemSetupError(None, f"modem on {port} does not answer AT: is it the right port? "
-                                "try `textback doctor`", command="AT")
+                                f"({at_port_hint()}); try `textback doctor`", command="AT")
 
 
 def _unlock_sim(command: Command, settings: ModemSettings) -> None:

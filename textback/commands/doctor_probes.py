@@ -185,9 +185,11 @@ def probe_modem(port: str, baudrate: int, timeout: float, model: str = "auto") -
     try:
         answer = link.ask("AT")
         if not answer or answer[-1] != "OK":
+            from modem.device.families import at_port_hint
             return [Check(names[0], FAIL, f"{port} did not answer AT within {timeout:g}s",
                           f"check [modem] baudrate ({baudrate}) and that {port} is the modem's AT port "
-                          "(Huawei sticks have several)")] + [Check(n, SKIP, "modem silent") for n in names[1:]]
+                          f"(most modems have several: {at_port_hint()})")] + \
+                [Check(n, SKIP, "modem silent") for n in names[1:]]
         checks = [Check(names[0], OK, f"{port} answered OK")]
         cpin = " ".join(link.ask("AT+CPIN?") or [])
         checks.append(Check(names[1], OK, "READY") if "READY" in cpin else
