@@ -26,7 +26,7 @@ def unit(name: str) -> str:
 def workers(store, config, now: datetime, state, usage) -> list[dict]:
     """Every worker to show: `state(status, now)` names its state, `usage(modem)` its caps."""
     beats: dict[str, WorkerStatus] = {s.modem_name: s for s in store.worker_statuses()}
-    configured = [m for m in config.modem_entries]
+    configured = list(config.modem_entries)
     names = [m.name for m in configured] + sorted(n for n in beats if n not in {m.name for m in configured})
     ports = {m.name: m.port for m in configured}
     found = []
