@@ -178,12 +178,18 @@ def test_replies_stop_and_staff_answers_stay_on_the_sim_the_customer_wrote_to(sh
 
 
 def test_with_takeover_the_other_sim_sends_a_down_modems_text_and_says_so(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="modem.worker")
     shop = TwoModems(tmp_path, sending='takeover_after = "10m"\n').start()
     try:
+        starts = sorted(r.getMessage() for r in caplog.records if " started" in r.getMessage())
+        assert starts == [
+            f"worker test:front started for modem front (texts callers of {LINE_A}; sends another modem's text "
+            "0:10:00 past its time)",
+            f"worker test:service started for modem service (texts callers of {LINE_B}; sends another modem's "
+            "text 0:10:00 past its time)"]
         caller = CALLERS[6]
         shop.sims["service"].unplug()
         wait_until(lambda: shop.workers["service"].modem is None, what="service modem lost")
-        caplog.set_level(logging.INFO, logger="modem.worker")
         shop.call(caller, "1700000003.1", LINE_B)
         first = wait_until(lambda: next((m for m in shop.thread(caller) if m.kind == "text_back"), None),
                            what="planned")

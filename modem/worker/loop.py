@@ -155,7 +155,7 @@ class Worker:
             self._store_problem(exc)
         self._start_notifier()
         self._status.update(started_at=self.now(), stopped_at=None, beat_seconds=HEARTBEAT_SECONDS)
-        log.info("worker %s started%s", self.owner,
+        log.info("worker %s started%s%s", self.owner, self._modem_words(),
                  f"; {recovered} message(s) from a stopped worker will be sent again" if recovered else "")
         notify("READY=1")
         try:
@@ -185,6 +185,19 @@ class Worker:
             self._close_modem()
             self._say_stopped()
             log.info("worker %s stopped", self.owner)
+
+    def _modem_words(self) -> str:
+        """Which of several modems this worker drives and whose callers it texts, for its
+        start line ("" for the one [modem])."""
+        name = self.settings.modem_name
+        if name is None:
+            return ""
+        lines = dict(self.settings.modem_lines).get(name, ())
+        whose = ", ".join(lines) if lines else "every line no other modem lists"
+        takeover = self.settings.takeover_after
+        after = (f"; sends another modem's text {takeover} past its time" if takeover
+                 else "; never sends another modem's texts")
+        return f" for modem {name} (texts callers of {whose}{after})"
 
     def _start_notifier(self) -> None:
         """Each target's row first (a new target hears events from now on), then the threads."""
