@@ -36,6 +36,7 @@ class PretendCall:
     reason: str = ""                    # after-hours, voicemail
     line: str = ""                      # the DID the caller dialled
     presentation: str = "allowed_not_screened"   # CALLERID(num-pres); "prohib" for a withheld number
+    ring: int | None = None             # ${DIALEDTIME}: seconds it rang (ring=); None leaves it out
 
     def arguments(self) -> list[str]:
         """The AGI arguments, in the form asterisk/extensions_textback.conf uses."""
@@ -46,6 +47,8 @@ class PretendCall:
             args.append(f"reason={self.reason}")
         if self.line:
             args.append(f"line={self.line}")
+        if self.ring is not None:
+            args.append(f"ring={self.ring}")
         return args
 
     def environment(self, request: str) -> bytes:

@@ -321,7 +321,10 @@ class Demo:
         self.calls_made += 1
         call = PretendCall(caller=caller.number, name=caller.name, status=caller.status,
                            uniqueid=f"{int(time.time())}.{self.calls_made}", line=SHOP_LINE,
-                           presentation=caller.presentation)
+                           presentation=caller.presentation,
+                           # The dialplan's ring=${DIALEDTIME}: the phones rang 15 s (a
+                           # caller who gave up after a second would be a misdial, too_short).
+                           ring=15 if caller.status else None)
         try:
             run = run_hook(call, config_path=str(self.config_path), timeout=WAIT)
         except HookNotRunnable as exc:
