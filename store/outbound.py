@@ -93,7 +93,7 @@ def next_due_at(models: Models, hold: Hold | None = None, modem: str | None = No
     # Takeover: another modem's text is ours to send takeover_after past its time. One
     # statement, both earliest times (an interval sum would differ between the backends).
     mine = pw.fn.MIN(pw.Case(None, [(own, Message.due_at)], None))
-    theirs = pw.fn.MIN(pw.Case(None, [(own, None)], Message.due_at))
+    theirs = pw.fn.MIN(pw.Case(None, [(own, None), (routing.untouched(models), Message.due_at)], None))
     found = Message.select(mine, theirs).where(where).tuples().first()
     ours, others = (times.from_db(v) for v in (found or (None, None)))
     candidates = [t for t in (ours, others + takeover_after if others else None) if t is not None]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import peewee as pw
+
 from store.models import Models
 
 
@@ -23,8 +25,16 @@ def claim_filter(models: Models, modem: str | None, takeover_before: datetime | 
     Message = models.Message
     mine = Message.modem.is_null() | (Message.modem == modem)
     if takeover_before is not None:
-        mine |= Message.due_at <= takeover_before
+        mine |= (Message.due_at <= takeover_before) & untouched(models)
     return mine
+
+
+def untouched(models: Models) -> Any:
+    """No part of the text went yet. A long text cut off after some parts stays with the
+    SIM that sent them, takeover or not: the phone joins parts from one number only."""
+    SentPart = models.SentPart
+    return pw.NodeList((pw.SQL("NOT"), pw.fn.EXISTS(SentPart.select(SentPart.id)
+                                                    .where(SentPart.message == models.Message.id))))
 
 
 def claim_sql(takeover: bool) -> str:
@@ -33,7 +43,9 @@ def claim_sql(takeover: bool) -> str:
     aliased "m"; only for a worker of a named modem (the one [modem] has no filter)."""
     mine = '"m"."modem" IS NULL OR "m"."modem" = ?'
     if takeover:
-        mine += ' OR "m"."due_at" <= ?'
+        # Only a text none of whose parts went (untouched()).
+        mine += (' OR ("m"."due_at" <= ? AND NOT EXISTS '
+                 '(SELECT 1 FROM "sent_part" AS "q" WHERE "q"."message_id" = "m"."id"))')
     return f" AND ({mine})"
 
 

@@ -148,3 +148,15 @@ def test_two_workers_planning_the_same_calls_at_once_plan_each_once(store, db_ur
         t.join(timeout=60)
     assert errors == []
     assert [len(store.thread(n)) for n in callers] == [1] * len(callers)
+
+
+def test_takeover_never_splits_a_long_text_between_two_sims(store):
+    text = _queue(store, ANN, "service")
+    store.claim_due("w-service", 60, T0, modem="service")
+    store.record_sent_parts(text, [4], first_seq=1, now=T0, modem="service")
+    store.retry_later(text, "+CMS ERROR: 500", T0, delay=timedelta(0))
+    long_after = T0 + timedelta(hours=1)
+    takeover = {"modem": "front", "takeover_after": timedelta(minutes=10)}
+    assert store.next_due_at(**takeover) is None
+    assert store.claim_due("w-front", 60, long_after, **takeover) is None
+    assert store.claim_due("w-service", 60, long_after, modem="service").id == text
