@@ -237,6 +237,18 @@ class Store:
         outbound.mark_sent(self.models, message_id, references, owner, now or times.utcnow(), first_seq, modem,
                            claimed)
 
+    def mark_sent_and_claim(self, message_id: int, reference: int | Sequence[int], owner: str,
+                            now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None,
+                            claimed: MessageRecord | None = None, lease_seconds: float,
+                            hold: Hold | None = None,
+                            takeover_after: timedelta | None = None) -> ClaimedText | None:
+        """mark_sent, then claim_text for the same owner (and modem), in one transaction (one
+        commit per text in a burst): the send is recorded, or neither is done. Returns the
+        next text leased, or None when none is due."""
+        references = [reference] if isinstance(reference, int) else list(reference)
+        return outbound.mark_sent_and_claim(self.models, message_id, references, owner, now or times.utcnow(),
+                                            first_seq, modem, claimed, lease_seconds, hold, takeover_after)
+
     def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
                     delay: timedelta | None = None) -> str:
         """A modem error: back to scheduled after a backoff (or `delay`), or failed after

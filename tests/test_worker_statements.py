@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from sim_helpers import wait_until
 from test_worker_support import write_config
 
 from modem.device.modem import Modem
@@ -25,11 +26,12 @@ from textback.config import load_config
 from textback.worker_settings import worker_settings
 
 TEXTS = 12
-# Per text: the claim (BEGIN IMMEDIATE, the SELECT that joins what the send needs, the
-# lease UPDATE, COMMIT) and the sent record (BEGIN IMMEDIATE, UPDATE, the part's INSERT,
-# the event's INSERT, COMMIT). Per burst: the due-time read before the first claim, and
-# the claim that finds nothing (BEGIN, SELECT, COMMIT).
-PER_TEXT = 9
+# Per text: its sent record and the next text's claim, in one transaction (BEGIN IMMEDIATE,
+# the sent UPDATE, the part's INSERT, the event's INSERT, the claim's SELECT that joins what
+# the send needs, the lease UPDATE, COMMIT). Per burst: the due-time read and the first
+# claim (BEGIN IMMEDIATE, SELECT, UPDATE, COMMIT), less the lease the last SELECT finds
+# nothing to take.
+PER_TEXT = 7
 PER_BURST = 4
 NUMBERS = [f"+1212555{n:04d}" for n in range(101, 101 + TEXTS)]
 
@@ -97,7 +99,7 @@ def _statements(sql_seen: Counter) -> str:
     return ", ".join(f"{name} x{count}" for name, count in sql_seen.most_common())
 
 
-def test_a_staff_reply_costs_nine_statements(rig):
+def test_a_staff_reply_costs_seven_statements_and_one_commit(rig):
     worker, store, sim, modem = rig
     for number in NUMBERS:
         store.queue_message(number, "staff_reply", "Your plumber is on the way.", utcnow() - timedelta(seconds=1))
@@ -108,6 +110,8 @@ def test_a_staff_reply_costs_nine_statements(rig):
         f"{total} statements for {TEXTS} texts ({total / TEXTS:.1f} per text, at most {PER_TEXT}): "
         f"{_statements(seen)}")
     assert all(m.status == "sent" for m in (store.thread(n)[0] for n in NUMBERS))
+    # One commit (one fsync of the WAL) per text, and the first claim's.
+    assert seen["COMMIT"] <= TEXTS + 1, _statements(seen)
 
 
 def test_a_text_back_reads_its_call_and_opt_out_in_the_claim(rig):
@@ -148,3 +152,21 @@ def test_a_burst_of_staff_replies_does_not_count_the_sim_again_per_text_and_the_
     # Read (two counts) before the first claim and when our own count reached the cap,
     # not after each of the six.
     assert seen["COUNT message"] <= 4, _statements(seen)
+
+
+def test_a_stop_that_comes_in_mid_burst_is_taken_before_the_next_claim(rig):
+    """The next text is claimed with the last one's sent record, unless a text came in: a
+    STOP from the next customer in the queue is read first, and their text is not sent."""
+    worker, store, sim, modem = rig
+    first, stopping = NUMBERS[0], NUMBERS[1]
+    store.queue_message(first, "staff_reply", "Your plumber is on the way.", utcnow() - timedelta(seconds=2))
+    store.queue_message(stopping, "staff_reply", "We can come at 3.", utcnow() - timedelta(seconds=1))
+    sim.inject_sms(stopping, "STOP")
+    wait_until(worker.receiver.pending, what="the STOP reaching the worker")
+    worker._send_due(modem)
+    to_stopping = [m.text for m in sim.sent_messages() if m.destination == stopping]
+    assert "We can come at 3." not in to_stopping
+    assert [(m.kind, m.status) for m in store.thread(stopping) if m.kind == "staff_reply"] == [
+        ("staff_reply", "cancelled")]
+    assert store.is_opted_out(stopping)
+    assert [m.text for m in sim.sent_messages() if m.destination == first] == ["Your plumber is on the way."]

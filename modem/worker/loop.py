@@ -412,31 +412,40 @@ class Worker:
     # -- sending ------------------------------------------------------------------------------
     def _send_due(self, modem: ModemPort) -> int:
         sent = 0
+        claim: ClaimedText | None = None
         while not self.stop_event.is_set():
-            now = self.now()
-            # Text-backs and follow-ups wait for the gap and the caps; the rest go.
-            hold = self.pacer.hold(now)
-            # Several modems: only this modem's texts and those for any (store/routing.py).
-            sim, takeover = self.settings.modem_name, self.settings.takeover_after
-            # Only a read while nothing is due: the claim is a write transaction, and the
-            # AGI hook must not queue behind one every 100 ms. While claims keep finding
-            # texts (a burst) the next claim goes straight on: the one that finds nothing
-            # ends the burst, once, not every 100 ms.
-            if not sent:
-                due = self.store.next_due_at(hold, modem=sim, takeover_after=takeover)
-                if due is None or due > now:
-                    break
-            claim = self.store.claim_text(self.owner, self.settings.lease_seconds, now, hold=hold, modem=sim,
-                                          takeover_after=takeover)
             if claim is None:
-                break
+                now = self.now()
+                # Text-backs and follow-ups wait for the gap and the caps; the rest go.
+                hold = self.pacer.hold(now)
+                # Only a read while nothing is due: the claim is a write transaction, and the
+                # AGI hook must not queue behind one every 100 ms.
+                # Several modems: only this modem's texts and those for any (store/routing.py).
+                sim, takeover = self.settings.modem_name, self.settings.takeover_after
+                if not sent:
+                    due = self.store.next_due_at(hold, modem=sim, takeover_after=takeover)
+                    if due is None or due > now:
+                        break
+                claim = self.store.claim_text(self.owner, self.settings.lease_seconds, now, hold=hold, modem=sim,
+                                              takeover_after=takeover)
+                if claim is None:
+                    break
             if self.stop_event.is_set():
                 self.store.release(claim.message.id, self.owner)
                 break
-            self._send_one(modem, claim)
+            # The next text is claimed in the same transaction as this one's sent record (one
+            # commit per text), unless a text came in: a STOP is taken before a claim reads
+            # the opt-outs.
+            tried, claim = self._send_one(modem, claim, claim_next=not self.receiver.pending())
             sent += 1
             if self.receiver.pending():
+                if claim is not None:
+                    # It came in while that claim read the opt-outs: claim again after it.
+                    self.store.release(claim.message.id, self.owner)
+                    claim = None
                 self.receiver.drain(modem)     # a STOP must not wait behind a long queue
+            elif tried and claim is None:
+                break                          # nothing more is due: the next pass looks again
         return sent
 
     def _expired(self, claim: ClaimedText) -> bool:
@@ -463,16 +472,20 @@ class Worker:
                     f"; {settled - 1} follow-up(s) cancelled with it" if settled > 1 else "")
         return True
 
-    def _send_one(self, modem: ModemPort, claim: ClaimedText) -> None:
+    def _send_one(self, modem: ModemPort, claim: ClaimedText,
+                  claim_next: bool = False) -> tuple[bool, ClaimedText | None]:
+        """Send one claimed text and record what happened. With `claim_next`, a text sent is
+        recorded together with the claim of the next one: (True, that claim or None when
+        none is due); otherwise (False, None)."""
         message = claim.message
         if self._expired(claim):
-            return
+            return False, None
         if message.kind not in (KEYWORD_REPLY_KIND, FORWARD_KIND) and claim.opted_out:
             # The number opted out after the text was queued (read in the claim, under its
             # lock): honour it.
             self.store.cancel_message(message.id, "opted_out")
             log.info("text %s to %s not sent: opted out", message.id, message.number)
-            return
+            return False, None
         text = sms_text.as_sent(message.body, self.settings.emoji)
         # A long text a modem error cut off resumes after the parts that went (kept in the
         # store), with the same concatenation reference, so the phone joins them into one
@@ -486,7 +499,7 @@ class Worker:
             # A number or text that can never be sent: fail it now, never retry.
             self.store.mark_failed(message.id, str(exc))
             log.error("text %s to %s failed: %s", message.id, message.number, exc)
-            return
+            return False, None
         except ModemLost as exc:
             self._keep_parts(message, exc, done)
             if not self.store.release(message.id, self.owner):
@@ -508,8 +521,9 @@ class Worker:
                                                                else ""))
                 status = "failed"
             log.warning("text %s to %s: modem said %s; now %s", message.id, message.number, exc.text, status)
-            return
-        self._sent(message, references, first_seq=done + 1, claimed=message)
+            return False, None
+        return claim_next, self._sent(message, references, first_seq=done + 1, claimed=message,
+                                      claim_next=claim_next)
 
     def _keep_parts(self, message: MessageRecord, exc: ModemError, done: int) -> None:
         """Parts of a long text went out before the modem error: record them, so the
@@ -523,11 +537,24 @@ class Worker:
                     message.id, message.number, first, last)
 
     def _sent(self, message: MessageRecord, references: Sequence[int], first_seq: int = 1,
-              claimed: MessageRecord | None = None) -> None:
-        # Every part's reference: each part gets its own status report (store/delivery.py).
+              claimed: MessageRecord | None = None, claim_next: bool = False) -> ClaimedText | None:
+        """Record the send (every part's reference: each part gets its own status report,
+        store/delivery.py); with `claim_next`, claim the next due text in the same
+        transaction and return it."""
+        now = self.now()
+        # The SIM sent it, recorded or not: the gap and the counts take it now, and the
+        # next claim's hold follows from them.
+        self.pacer.sent(now, message.kind, self.settings.modem_name)     # the SIM the store counts it for
+        next_claim = None
         try:
-            self.store.mark_sent(message.id, list(references), self.owner, self.now(), first_seq=first_seq,
-                                 modem=self.settings.modem_name, claimed=claimed)
+            if claim_next:
+                next_claim = self.store.mark_sent_and_claim(
+                    message.id, list(references), self.owner, now, first_seq=first_seq,
+                    modem=self.settings.modem_name, claimed=claimed, lease_seconds=self.settings.lease_seconds,
+                    hold=self.pacer.hold(now), takeover_after=self.settings.takeover_after)
+            else:
+                self.store.mark_sent(message.id, list(references), self.owner, now, first_seq=first_seq,
+                                     modem=self.settings.modem_name, claimed=claimed)
         except self._store_failures as exc:
             # Sent, not recorded: kept (memory + journal file) and recorded on a later
             # pass, never sent again (modem/worker/settlements.py).
@@ -537,8 +564,7 @@ class Worker:
                         "every pass; it is not sent again", message.id, message.number, store_problem_text(exc))
             raise
         self._failing_in_a_row = 0
-        self.pacer.sent(self.now(), message.kind, message.modem)
-        self._status["last_sent_at"] = self.now()
+        self._status["last_sent_at"] = now
         resumed = f"; resumed at part {first_seq}" if first_seq > 1 else ""
         log.info("text sent: %s %s to %s (reference %s%s)", message.kind, message.id, message.number,
                  ",".join(map(str, references)) or "-", resumed)
@@ -548,6 +574,7 @@ class Worker:
             log.warning("text %s to %s was for modem %s, which has not sent it for %s: sent from modem %s "
                         "instead (its number, not %s's)", message.id, message.number, message.modem,
                         self.settings.takeover_after, mine, message.modem)
+        return next_claim
 
     # -- status reports (modem notification thread) ---------------------------------------------
     def _take_report(self, report: StatusReport) -> None:

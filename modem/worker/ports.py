@@ -183,6 +183,12 @@ class LoopStore(Protocol):
                   now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None,
                   claimed: MessageRecord | None = None) -> None: ...
 
+    def mark_sent_and_claim(self, message_id: int, reference: int | Sequence[int], owner: str,
+                            now: datetime | None = None, *, first_seq: int = 1, modem: str | None = None,
+                            claimed: MessageRecord | None = None, lease_seconds: float,
+                            hold: Hold | None = None,
+                            takeover_after: timedelta | None = None) -> ClaimedText | None: ...
+
     def mark_failed(self, message_id: int, error: str) -> None: ...
 
     def retry_later(self, message_id: int, error: str, now: datetime | None = None, *,
