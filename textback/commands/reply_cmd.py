@@ -15,6 +15,7 @@ import click
 
 from modem.sms.measure import as_sent, describe, explain_non_gsm
 from store.records import Answer
+from textback.commands import status_fleet
 from textback.commands.shop_store import (
     load_settings,
     open_store,
@@ -58,7 +59,9 @@ def reply(ctx, ref, text, force, sender):
             _confirm_double_answer(recent, e164, ref, out)
         message_id = store.queue_message(e164, "staff_reply", text, due_at=datetime.now(timezone.utc),
                                          sent_by=sender)
-        note = worker_note(newest_worker(store), datetime.now(timezone.utc), out)
+        queued = store.message(message_id)
+        sim = queued.modem if queued is not None else None
+        note = _worker_note(store, sim, out)
     log.debug("reply %s to %s queued by %s", message_id, e164, sender)
     if measure.encoding == "UCS-2":
         why = "emoji" if measure.has_emoji else explain_non_gsm(sent)
@@ -67,8 +70,23 @@ def reply(ctx, ref, text, force, sender):
         click.echo(f"warning: {measure.segments} SMS parts; each one is billed", err=True)
     when = ("the worker sends it within seconds" if note is None else
             f"it waits until the worker runs: {note}")
+    # Several modems: it leaves from the SIM the customer last wrote to (store/routing.py).
+    via = f" via modem {sim}, the SIM they last wrote to or were texted from" if sim else ""
     click.echo(f"Queued reply {message_id} to {out.number(e164)} from {out.human(sender, 'text')} "
-               f"({measure.summary()}); {when} (check with: textback thread {ref.strip()}).")
+               f"({measure.summary()}){via}; {when} (check with: textback thread {ref.strip()}).")
+
+
+def _worker_note(store, sim: str | None, out) -> str | None:
+    """What the reply waits for: the worker of the modem it leaves from (several modems:
+    another modem's worker never sends it), else the newest worker; None while it runs."""
+    now = datetime.now(timezone.utc)
+    if sim is None:
+        return worker_note(newest_worker(store), now, out)
+    status = next((s for s in store.worker_statuses() if s.modem_name == sim), None)
+    if status is None or status.beat_at is None:
+        return (f"the worker for modem {sim} has never run on this store; start it with: "
+                f"systemctl start {status_fleet.unit(sim)} (or textback worker --modem {sim})")
+    return worker_note(status, now, out)
 
 
 def _confirm_double_answer(recent: Answer, e164: str, ref: str, out) -> None:
