@@ -77,6 +77,18 @@ def test_a_silent_port_is_told_which_port_answers_on_each_family():
         "(PC UI)); try `textback doctor`")
 
 
+def test_a_modem_that_names_itself_only_in_ati_is_still_recognised():
+    with ModemSimulator(profile="sim7600") as sim:
+        sim.fail_next(1, "ERROR", command="+CGMI")
+        sim.fail_next(1, "ERROR", command="+CGMM")
+        with open_modem(sim) as modem:
+            assert "ATI" in sim.commands_seen and modem.family.name == "sim7600"
+            assert modem.health().identity == "a modem that gave no name, set-up sim7600 (detected)"
+    with ModemSimulator(profile="ec25") as sim, open_modem(sim) as modem:
+        assert "ATI" not in sim.commands_seen       # only when AT+CGMI/CGMM say nothing
+        assert modem.health().identity == "Quectel EC25, set-up ec25 (detected)"
+
+
 def test_every_profile_is_tested_here():
     assert set(PROFILES) == {"generic", "sim800", "huawei", "ec25", "eg25g", "ec25-no-ims", "sim7600", "a7670"}
 
