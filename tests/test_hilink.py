@@ -8,10 +8,13 @@ through click, and the store is a real SQLite file.
 """
 from __future__ import annotations
 
+import pytest
 from cli_helpers import make_site, run
 from sysfs_helpers import HILINK_LINE, usb_net, virtual
 
+from modem.device.errors import ModemSetupError
 from modem.device.hilink import SYSFS_ENV, HiLinkStick, hilink_sticks
+from modem.device.modem import Modem
 
 
 def test_a_hilink_stick_is_found_and_the_others_are_not(tmp_path):
@@ -43,3 +46,13 @@ def test_doctor_says_it_in_one_line(tmp_path, monkeypatch):
     assert lines.count(f"[FAIL] modem has an AT port: {HILINK_LINE}") == 1
     at = lines.index(f"[FAIL] modem has an AT port: {HILINK_LINE}")
     assert lines[at + 1].startswith("[skip] modem port not held by another program: no device")
+
+
+def test_the_worker_is_told_too(tmp_path, monkeypatch):
+    # The worker logs the Modem's open error as it is ("modem not available: ..."): the
+    # same line, not "is the modem plugged in?" for a stick that is plugged in.
+    usb_net(tmp_path / "sys", "eth1", usb="1-1", vendor="12d1", product="14dc", driver="cdc_ether")
+    monkeypatch.setenv(SYSFS_ENV, str(tmp_path / "sys"))
+    with pytest.raises(ModemSetupError) as raised:
+        Modem.open("/dev/textback-no-such-modem")
+    assert raised.value.text == f"no modem at /dev/textback-no-such-modem: {HILINK_LINE}"

@@ -25,6 +25,7 @@ from cli_helpers import make_site, run
 from sim_helpers import AtClient, wait_until
 from sysfs_helpers import HILINK_LINE, usb_net
 
+from modem.device.families import FAMILIES, only_2g_warning
 from modem.device.hilink import SYSFS_ENV
 from modem.simulator.pty_modem import ModemSimulator
 
@@ -87,7 +88,7 @@ textback modem test on {sim.link}: texting (212) 555-0188 (the first of [staff] 
 [PASS] port             N.Ns  {sim.link} opened; the modem answers AT
 [PASS] modem            N.Ns  Textback SIMULATED-GSM, revision 1.0
 [PASS] SIM              N.Ns  ready (no PIN asked)
-[PASS] set-up           N.Ns  PDU mode, memories SM,ME, new texts into ME, notifications AT+CNMI=2,1,0,1,0
+[PASS] set-up           N.Ns  generic (detected): PDU mode, memories SM,ME, new texts into ME, notifications AT+CNMI=2,1,0,1,0
 [PASS] signal           N.Ns  -71 dBm (CSQ 21 of 31)
 [PASS] network          N.Ns  registered (home) on Test Network, access technology not reported
 [PASS] SMSC             N.Ns  +447700900100
@@ -320,3 +321,36 @@ def test_no_delivery_report_still_waits_for_the_reply(tmp_path):
         "1 text(s) that came in during the test (the reply included) stay on the modem: the worker files them when "
         "it starts.",
     ]
+
+
+def test_sms_over_lte_not_provisioned_fails_at_the_send_with_what_to_do(tmp_path, simulator):
+    # An EC25 whose carrier gives the SIM neither IMS nor SGs: AT+CMGS on LTE gets +CMS ERROR: 500
+    # (the ec25-no-ims profile, modem/simulator/profiles.py).
+    sim = simulator("--auto-answer", "--profile", "ec25-no-ims")
+    site = shop(tmp_path, sim.link)
+    result = run(site, "modem", "test", "--timeout", "5")
+    assert result.exit_code == 1
+    assert shape(result.output).splitlines()[4:] == [
+        "[PASS] set-up           N.Ns  ec25 (detected): PDU mode, memories SM,ME, new texts into ME, notifications "
+        "AT+CNMI=2,1,0,1,0",
+        "[PASS] signal           N.Ns  -71 dBm (CSQ 21 of 31)",
+        "[PASS] network          N.Ns  registered (home) on Test Network, LTE",
+        "[PASS] SMSC             N.Ns  +447700900100",
+        "[FAIL] send             N.Ns  SMS over LTE not provisioned: texts fail (+CMS ERROR: 500 (unknown error) for "
+        "the message PDU) while registered on LTE with IMS as the carrier profile decides and not registered "
+        '(AT+QCFG="ims" says 0,0)',
+        '       fix: send AT+QCFG="ims",1 and restart the modem (AT+CFUN=1,1), or ask the carrier to provision SMS '
+        "over LTE (IMS or SGs) for this SIM; do not turn IMS off (that breaks incoming calls on some carriers)",
+        "[skip] delivery report     -  not tried: the send step failed",
+        "[skip] reply               -  not tried: the send step failed",
+        "FAIL at the send step after N.Ns (7 passed, 2 not tried): fix it as its line says and run the test again.",
+    ]
+    assert sim.say("sent") == "the modem has sent nothing yet"
+    # On 2G the same SIM's texts go: the test passes, and says the modem is held on 2G.
+    assert sim.say("network 2g").startswith("the modem")
+    passed = run(site, "modem", "test", "--timeout", "10")
+    assert passed.exit_code == 0, passed.output
+    network = next(line for line in passed.output.splitlines() if line.startswith("[PASS] network"))
+    # The device layer's own sentence for an LTE modem held on 2G (its wording is tested there).
+    assert network.endswith("registered (home) on Test Network, 2G (GSM); "
+                            + only_2g_warning(FAMILIES["ec25"], 0))

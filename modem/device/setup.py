@@ -27,6 +27,7 @@ from gsmmodem.exceptions import CommandError, TimeoutException
 from modem.device import lte_sms
 from modem.device.errors import ModemError, ModemLost, ModemSetupError
 from modem.device.families import Family, act_name, at_port_hint, choose_family, only_2g_warning
+from modem.device.hilink import hilink_sticks
 from modem.device.link import ModemLink
 from modem.device.records import StoredSms
 from modem.sms.pdu import StatusReport
@@ -103,6 +104,9 @@ def _open_failure(port: str, exc: Exception) -> str:
     code = getattr(exc, "errno", None)
     text = str(exc)
     if code == errno.ENOENT or "No such file" in text:
+        sticks = hilink_sticks()
+        if sticks:      # plugged in, but a network card with no AT port: say so, not "plug it in"
+            return f"no modem at {port}: " + "; ".join(stick.problem() for stick in sticks)
         return (f"no modem at {port}: the device does not exist. Is the modem plugged in? "
                 "`ls -l /dev/serial/by-id/` lists the ports; set [modem] port")
     if code == errno.EACCES or "Permission denied" in text:

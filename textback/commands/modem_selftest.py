@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from modem.device import lte_sms
 from modem.device.errors import ModemError
+from modem.device.families import only_2g_warning
 from modem.device.modem import Modem
 from modem.device.records import StoredSms
-from modem.device.replies import operator_of, registration_of
 from modem.device.setup import ModemSettings
 from modem.sms.pdu import StatusReport
 
@@ -52,18 +53,20 @@ class _Watch:
     sent: list[tuple[str, float]] = field(default_factory=list)
     identity: dict[str, str | None] = field(default_factory=dict)
     answers: dict[str, str | None] = field(default_factory=dict)    # identity the set-up asked itself
-    identified: tuple[float, float] | None = None      # (from, to)
+    identified: bool = False
 
     def phase_of(self, at: str) -> str:
-        return "SIM" if at.upper().startswith("AT+CPIN") else "set-up"
+        name = at.upper()
+        if name.startswith("AT+CPIN"):
+            return "SIM"
+        return "modem" if name in ("AT+CGMI", "AT+CGMM", "AT+CGMR", "ATI") else "set-up"
 
     def times(self, until: float) -> dict[str, float]:
-        """Seconds per set-up step: port (open, AT), modem (identity), SIM, set-up (the rest)."""
+        """Seconds per set-up step: port (open, the first AT), modem (who it is), SIM, set-up
+        (the rest): each command counts until the next one is sent."""
         marks = [(self.phase_of(at), t) for at, t in self.sent]
-        first = self.identified[0] if self.identified else (marks[0][1] if marks else until)
-        spent = {"port": first - self.started, "modem": 0.0, "SIM": 0.0, "set-up": 0.0}
-        if self.identified:
-            spent["modem"] = self.identified[1] - self.identified[0]
+        spent = {"port": (marks[0][1] if marks else until) - self.started, "modem": 0.0, "SIM": 0.0,
+                 "set-up": 0.0}
         for i, (phase, t) in enumerate(marks):
             end = marks[i + 1][1] if i + 1 < len(marks) else until
             spent[phase] += end - t
@@ -75,11 +78,11 @@ def _watched_modem(watch: _Watch) -> type[Modem]:
         def command(self, at: str, *, timeout: float | None = None, prompt: bool = False,
                     term: str = "\r") -> list[str]:
             if not watch.identified and at.upper().startswith("AT+CPIN"):
-                begun = time.monotonic()
-                # What the set-up asked already (a family's detection) is not asked twice.
+                watch.identified = True
+                watch.sent.append(("AT+CGMR", time.monotonic()))    # its time is the modem step's
+                # What the set-up asked already (to find the family) is not asked twice.
                 watch.identity = {q: watch.answers[q] if q in watch.answers else self._value(q)
                                   for q in ("AT+CGMI", "AT+CGMM", "AT+CGMR")}
-                watch.identified = (begun, time.monotonic())
             watch.sent.append((at, time.monotonic()))
             lines = super().command(at, timeout=timeout, prompt=prompt, term=term)
             if at.upper() in ("AT+CGMI", "AT+CGMM", "AT+CGMR"):
@@ -175,8 +178,9 @@ class SelfTest:
         self._sim_seconds = spent["SIM"]
         memories = ",".join(modem.memories)
         cnmi = f"notifications AT+CNMI={modem.cnmi}" if modem.cnmi else "no notifications (found by sweeping)"
-        self._setup_step = Step("set-up", PASS, spent["set-up"],
-                                f"PDU mode, memories {memories}, new texts into {modem.receive_memory}, {cnmi}")
+        family = f"{modem.family.name} ({modem.checks.chosen_by})"
+        self._setup_step = Step("set-up", PASS, spent["set-up"], f"{family}: PDU mode, memories {memories}, "
+                                f"new texts into {modem.receive_memory}, {cnmi}")
         return modem
 
     def _opening_failed(self, watch: _Watch, exc: ModemError) -> None:
@@ -234,19 +238,21 @@ class SelfTest:
 
     def _network(self, modem: Modem) -> bool:
         begun = time.monotonic()
-        registration, registered = registration_of(_lines(modem, "AT+CREG?"))
-        cops = _lines(modem, "AT+COPS?")
-        operator = operator_of(cops)
-        self.access = _access(cops)
+        health = modem.health()         # the worker's own reading: registration, operator, radio
+        act = health.access_technology
+        self.access = None if act is None else ACCESS.get(act, f"access technology {act}")
         seconds = time.monotonic() - begun
-        if not registered:
-            return self._add("network", FAIL, seconds, f"not registered ({registration})",
+        if not health.registered:
+            return self._add("network", FAIL, seconds, f"not registered ({health.registration})",
                              "check the antenna and the signal, that the SIM is active and may roam here; "
                              "a 2G-only modem finds no network where 2G is switched off")
-        where = f" on {operator}" if operator else ""
+        where = f" on {health.operator}" if health.operator else ""
         access = self.access or "access technology not reported"
-        note = "; 2G is being switched off in many countries: plan an LTE modem" if access.startswith("2G") else ""
-        return self._add("network", PASS, seconds, f"registered ({registration}){where}, {access}{note}")
+        # An LTE modem held on 2G says so in its own words (families.py); a 2G-only modem is told here.
+        two_g = only_2g_warning(modem.family, act)
+        note = (f"; {two_g}" if two_g else
+                "; 2G is being switched off in many countries: plan an LTE modem" if access.startswith("2G") else "")
+        return self._add("network", PASS, seconds, f"registered ({health.registration}){where}, {access}{note}")
 
     def _smsc(self, modem: Modem) -> bool:
         begun = time.monotonic()
@@ -265,7 +271,12 @@ class SelfTest:
         try:
             references = modem.send(self.target.number, self.text)
         except ModemError as exc:
-            return self._add("send", FAIL, time.monotonic() - begun, exc.text, _send_fix(exc, self.access))
+            seconds = time.monotonic() - begun
+            # A Quectel on LTE without IMS nor SGs: the device layer names it (lte_sms.py).
+            lte = next((f for f in modem.flags if f.startswith("SMS over LTE not provisioned")), None)
+            if lte is not None:
+                return self._add("send", FAIL, seconds, lte.replace(f"; {lte_sms.FIX}", ""), lte_sms.FIX)
+            return self._add("send", FAIL, seconds, exc.text, _send_fix(exc, self.access))
         refs = ", ".join(map(str, references))
         if not self._add("send", PASS, time.monotonic() - begun,
                          f"text to {self.target.shown} taken by the network, reference {refs}"):
@@ -353,16 +364,6 @@ def _value(modem: Modem, at: str, prefix: str) -> str | None:
     return None
 
 
-def _access(cops: list[str]) -> str | None:
-    """The access technology from +COPS: 0,0,"Operator",7 (27.007 §7.3), None if unsaid."""
-    for line in cops:
-        fields = line.split(":", 1)[1].split(",") if line.startswith("+COPS:") else []
-        if len(fields) >= 4 and fields[3].strip().isdigit():
-            act = int(fields[3])
-            return ACCESS.get(act, f"access technology {act}")
-    return None
-
-
 def _port_fix(exc: ModemError) -> str:
     if exc.command == "AT":
         return ("check [modem] port is the modem's AT port (a stick has several: ls -l /dev/serial/by-id/) "
@@ -393,9 +394,8 @@ def _send_fix(exc: ModemError, access: str | None) -> str:
     if exc.code == 331:
         return "the modem lost the network: check the antenna and the signal, then run the test again"
     if access is not None and access.startswith("LTE") and exc.kind == "CMS":
-        return ("the modem is on LTE and the network refused the text: SMS over LTE is probably not set up "
-                'on this modem (Quectel: AT+QCFG="ims",1 or the SMS domain AT+CGSMS; see README "Modems"), '
-                "or the SIM's plan has no SMS over LTE: ask the operator")
+        return ("the modem is on LTE and the network refused the text: SMS over LTE may not be provisioned for "
+                "this SIM (IMS or SGs): ask the operator, or try the SIM in a phone")
     return "check the SIM has credit and may send texts (try it in a phone); the worker would fail the same way"
 
 
