@@ -3,9 +3,8 @@ ending with a real text to a person's phone, its delivery report and the person'
 
 It opens the modem with the worker's own Modem class and settings (modem/device/modem.py),
 so what passes here is what the worker will do; the only addition is a watch on the
-set-up's commands (_watched_modem): when each phase ran, for the step times, and who the
-modem is, asked before the SIM (AT+CGMI/CGMM/CGMR need no SIM, so a locked SIM still
-shows the model).
+set-up's commands (modem_watch.py): when each phase ran, for the step times, and who the
+modem is, asked before the SIM (so a locked SIM still shows the model).
 
 Nothing received is lost: the test deletes nothing from the modem. Its reply, and any
 other text that arrives meanwhile, stays on the SIM for the worker, which files it when it
@@ -16,7 +15,7 @@ from __future__ import annotations
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from modem.device import lte_sms
 from modem.device.errors import ModemError
@@ -25,6 +24,7 @@ from modem.device.modem import Modem
 from modem.device.records import StoredSms
 from modem.device.setup import ModemSettings
 from modem.sms.pdu import StatusReport
+from textback.commands.modem_watch import SetupWatch, watched_modem
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "skip"
 STEPS = ("port", "modem", "SIM", "set-up", "signal", "network", "SMSC", "send", "delivery report", "reply")
@@ -43,63 +43,6 @@ class Step:
     seconds: float
     detail: str
     fix: str = ""
-
-
-@dataclass
-class _Watch:
-    """What the set-up sent, and when (time.monotonic())."""
-
-    started: float
-    sent: list[tuple[str, float]] = field(default_factory=list)
-    identity: dict[str, str | None] = field(default_factory=dict)
-    answers: dict[str, str | None] = field(default_factory=dict)    # identity the set-up asked itself
-    identified: bool = False
-
-    def phase_of(self, at: str) -> str:
-        name = at.upper()
-        if name.startswith("AT+CPIN"):
-            return "SIM"
-        return "modem" if name in ("AT+CGMI", "AT+CGMM", "AT+CGMR", "ATI") else "set-up"
-
-    def times(self, until: float) -> dict[str, float]:
-        """Seconds per set-up step: port (open, the first AT), modem (who it is), SIM, set-up
-        (the rest): each command counts until the next one is sent."""
-        marks = [(self.phase_of(at), t) for at, t in self.sent]
-        spent = {"port": (marks[0][1] if marks else until) - self.started, "modem": 0.0, "SIM": 0.0,
-                 "set-up": 0.0}
-        for i, (phase, t) in enumerate(marks):
-            end = marks[i + 1][1] if i + 1 < len(marks) else until
-            spent[phase] += end - t
-        return spent
-
-
-def _watched_modem(watch: _Watch) -> type[Modem]:
-    class WatchedModem(Modem):
-        def command(self, at: str, *, timeout: float | None = None, prompt: bool = False,
-                    term: str = "\r") -> list[str]:
-            if not watch.identified and at.upper().startswith("AT+CPIN"):
-                watch.identified = True
-                watch.sent.append(("AT+CGMR", time.monotonic()))    # its time is the modem step's
-                # What the set-up asked already (to find the family) is not asked twice.
-                watch.identity = {q: watch.answers[q] if q in watch.answers else self._value(q)
-                                  for q in ("AT+CGMI", "AT+CGMM", "AT+CGMR")}
-            watch.sent.append((at, time.monotonic()))
-            lines = super().command(at, timeout=timeout, prompt=prompt, term=term)
-            if at.upper() in ("AT+CGMI", "AT+CGMM", "AT+CGMR"):
-                watch.answers[at.upper()] = _first_value(lines)
-            return lines
-
-        def _value(self, at: str) -> str | None:
-            try:
-                return _first_value(super().command(at))
-            except ModemError:
-                return None
-    return WatchedModem
-
-
-def _first_value(lines: list[str]) -> str | None:
-    values = [line.strip() for line in lines if line.strip() and line != "OK"]
-    return values[0] if values else None
 
 
 @dataclass
@@ -165,9 +108,9 @@ class SelfTest:
     # -- opening: port, modem, SIM, set-up --------------------------------------------------
     def _open(self) -> Modem | None:
         settings = self.settings
-        watch = _Watch(time.monotonic())
+        watch = SetupWatch(time.monotonic())
         try:
-            modem = _watched_modem(watch).from_settings(
+            modem = watched_modem(watch).from_settings(
                 replace(settings, on_sms=self.texts.put, on_status_report=self.reports.put))
         except ModemError as exc:
             self._opening_failed(watch, exc)
@@ -183,7 +126,7 @@ class SelfTest:
                                 f"new texts into {modem.receive_memory}, {cnmi}")
         return modem
 
-    def _opening_failed(self, watch: _Watch, exc: ModemError) -> None:
+    def _opening_failed(self, watch: SetupWatch, exc: ModemError) -> None:
         spent = watch.times(time.monotonic())
         # Until the SIM is asked, a failure is the port's: it did not open, or the modem went
         # silent (a wrong port answers nothing; an unplugged one is lost).
@@ -204,7 +147,7 @@ class SelfTest:
                   "the worker's set-up fails the same way: try another [modem] port (a stick has several), "
                   "or see the line for the key to change")
 
-    def _identity(self, watch: _Watch, seconds: float, modem: Modem | None) -> None:
+    def _identity(self, watch: SetupWatch, seconds: float, modem: Modem | None) -> None:
         maker = watch.identity.get("AT+CGMI") or (modem.manufacturer if modem else None)
         model = watch.identity.get("AT+CGMM") or (modem.model if modem else None)
         revision = watch.identity.get("AT+CGMR")
