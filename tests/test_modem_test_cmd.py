@@ -354,3 +354,29 @@ def test_sms_over_lte_not_provisioned_fails_at_the_send_with_what_to_do(tmp_path
     # The device layer's own sentence for an LTE modem held on 2G (its wording is tested there).
     assert network.endswith("registered (home) on Test Network, 2G (GSM); "
                             + only_2g_warning(FAMILIES["ec25"], 0))
+
+
+def test_a_second_textback_on_the_port_is_taken_for_the_worker(tmp_path, simulator):
+    # A worker that stopped beating (hung) still holds the port: named by its process.
+    sim = simulator()
+    fake = tmp_path / "textback"
+    shutil.copy("/bin/sleep", fake)
+    with open(sim.link, "rb") as port:
+        holder = subprocess.Popen([str(fake), "30"], stdin=port)
+    try:
+        time.sleep(0.2)
+        lines = run(shop(tmp_path, sim.link), "modem", "test").output.splitlines()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lines[1:3] == [f"[FAIL] port             0.0s  {sim.link} is held by textback (pid {holder.pid})",
+                          "       fix: stop the worker first: sudo systemctl stop textback-worker"]
+
+
+def test_doctor_does_not_take_the_simulator_for_a_program_in_the_way(simulator):
+    # simulate-modem keeps the pty's slave open too (pty.py); it is the modem, not a holder.
+    from textback.commands.doctor_access import port_free
+
+    sim = simulator()
+    check = port_free(str(sim.link))
+    assert check.mark == "ok", check.detail
