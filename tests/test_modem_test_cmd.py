@@ -27,6 +27,7 @@ from sysfs_helpers import HILINK_LINE, usb_net
 
 from modem.device.families import FAMILIES, only_2g_warning
 from modem.device.hilink import SYSFS_ENV
+from modem.device.modem import Modem
 from modem.simulator.pty_modem import ModemSimulator
 
 STAFF = "+12125550188"
@@ -380,3 +381,18 @@ def test_doctor_does_not_take_the_simulator_for_a_program_in_the_way(simulator):
     sim = simulator()
     check = port_free(str(sim.link))
     assert check.mark == "ok", check.detail
+
+
+def test_a_stored_report_for_an_earlier_text_stays_for_the_worker(tmp_path):
+    # Reports kept in the modem's SR memory (cnmi ds=2): the test deletes its own once read,
+    # never one for a text the worker sent before it was stopped.
+    with ModemSimulator() as sim:
+        with Modem.open(sim.device, cnmi="2,1,0,2,0") as earlier:
+            [reference] = earlier.send("+12125550145", "Hi, this is the shop")
+        sim.deliver_status_report(reference)
+        sim.auto_answer(delay=0.1)
+        site = shop(tmp_path, sim.device, modem_extra='cnmi = "2,1,0,2,0"\n')
+        result = run(site, "modem", "test", "--timeout", "10")
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[-1] == "1 status report(s) for earlier texts stay on the modem for the worker."
+        assert [m.reference for m in sim.stored("SR").values()] == [reference]

@@ -98,6 +98,8 @@ def test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | N
     if selftest.left_on_modem:
         notes.append(f"{selftest.left_on_modem} text(s) that came in during the test (the reply included) stay on "
                      "the modem: the worker files them when it starts.")
+    if selftest.reports_left:
+        notes.append(f"{selftest.reports_left} status report(s) for earlier texts stay on the modem for the worker.")
     if worker_ran and not refusal:
         notes.append(f"Start the worker again: sudo systemctl start {worker_unit(settings.modem_name or '')}")
     if as_json:

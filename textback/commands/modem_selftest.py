@@ -6,9 +6,10 @@ so what passes here is what the worker will do; the only addition is a watch on 
 set-up's commands (modem_watch.py): when each phase ran, for the step times, and who the
 modem is, asked before the SIM (so a locked SIM still shows the model).
 
-Nothing received is lost: the test deletes nothing from the modem. Its reply, and any
-other text that arrives meanwhile, stays on the SIM for the worker, which files it when it
-starts, exactly like a text that arrives while the worker is stopped.
+Nothing received is lost: the test deletes nothing from the modem but its own text's status
+report. Its reply, any other text that arrives meanwhile and a stored report for an earlier
+text stay on the SIM for the worker, which files them when it starts, exactly like what
+arrives while the worker is stopped.
 """
 from __future__ import annotations
 
@@ -70,11 +71,17 @@ class SelfTest:
         self.texts: queue.Queue[StoredSms] = queue.Queue()
         self.reports: queue.Queue[StatusReport] = queue.Queue()
         self.left_on_modem = 0          # texts that arrived during the test (the reply included)
+        self.watch: SetupWatch | None = None
         self.access: str | None = None  # the network step's access technology (LTE, 2G...)
         self._sim_seconds = 0.0
         self._setup_step = Step("set-up", PASS, 0.0, "")
 
     # -- running --------------------------------------------------------------------------
+    @property
+    def reports_left(self) -> int:
+        """Stored status reports for earlier texts, left on the modem for the worker."""
+        return len(self.watch.reports_left) if self.watch else 0
+
     def _add(self, name: str, result: str, seconds: float, detail: str, fix: str = "") -> bool:
         step = Step(name, result, round(seconds, 3), detail, fix)
         self.steps.append(step)
@@ -108,7 +115,8 @@ class SelfTest:
     # -- opening: port, modem, SIM, set-up --------------------------------------------------
     def _open(self) -> Modem | None:
         settings = self.settings
-        watch = SetupWatch(time.monotonic())
+        watch = SetupWatch(time.monotonic(), keep_report=lambda report: not self.target.same(report.recipient))
+        self.watch = watch
         try:
             modem = watched_modem(watch).from_settings(
                 replace(settings, on_sms=self.texts.put, on_status_report=self.reports.put))

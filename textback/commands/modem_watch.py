@@ -7,11 +7,16 @@ second driver, and nothing sent that the worker's set-up would not send but AT+C
 """
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from modem.device.errors import ModemError
 from modem.device.modem import Modem
+from modem.sms.pdu import StatusReport
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,6 +28,10 @@ class SetupWatch:
     identity: dict[str, str | None] = field(default_factory=dict)
     answers: dict[str, str | None] = field(default_factory=dict)    # identity the set-up asked itself
     identified: bool = False
+    # A stored status report this says is not the test's stays on the modem for the worker
+    # (the Modem deletes a report once handed over); `reports_left` are their slots.
+    keep_report: Callable[[StatusReport], bool] = lambda report: False
+    reports_left: set[tuple[str, int]] = field(default_factory=set)
 
     def phase_of(self, at: str) -> str:
         name = at.upper()
@@ -59,6 +68,15 @@ def watched_modem(watch: SetupWatch) -> type[Modem]:
             if at.upper() in ("AT+CGMI", "AT+CGMM", "AT+CGMR"):
                 watch.answers[at.upper()] = _first_value(lines)
             return lines
+
+        def _hand_report(self, report: StatusReport) -> None:
+            if report.memory is not None and report.index is not None and watch.keep_report(report):
+                if (report.memory, report.index) not in watch.reports_left:
+                    watch.reports_left.add((report.memory, report.index))
+                    log.info("status report for an earlier text (reference %d) left on the modem for the worker",
+                             report.reference)
+                return
+            super()._hand_report(report)
 
         def _value(self, at: str) -> str | None:
             try:
