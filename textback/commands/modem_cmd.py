@@ -48,6 +48,21 @@ def test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | N
 
     Nothing received is lost: the reply, and any text that arrives during the test, stays on
     the modem for the worker, which files it when it starts."""
+    import logging
+
+    device_log = logging.getLogger("modem")
+    quiet = logging.getLogger().level != logging.DEBUG
+    before = device_log.level
+    if quiet:
+        # Each step says what the device layer would log (ready, flags); -v shows its log too.
+        device_log.setLevel(logging.ERROR)
+    try:
+        _test(ctx, to, timeout, modem_name, as_json)
+    finally:
+        device_log.setLevel(before)
+
+
+def _test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | None, as_json: bool) -> None:
     from modem.device.setup import ModemSettings
     from textback.commands.modem_selftest import FAIL, PASS, SKIP, SelfTest, Step
     from textback.worker_settings import worker_settings
