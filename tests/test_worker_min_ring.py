@@ -47,6 +47,7 @@ def test_without_dialedtime_the_ring_time_is_the_channel_age_from_its_uniqueid(r
     wait_until(lambda: rig.sent_to(US2), what="the caller who waited ten seconds texted")
     calls = {c.fact.caller_raw: c for c in map(rig.store.call, (1, 2))}
     short = wait_until(lambda: (c := rig.store.call(calls[US].id)) and c.state != "new" and c, what="planned")
-    assert (short.state, short.skip_reason, short.fact.ring_seconds) == ("skipped", "too_short", 1)
-    assert calls[US2].fact.ring_seconds in (10, 11)
+    # 1 s when the hook ran at once; 2 s when a loaded box started it late (still under 3).
+    assert (short.state, short.skip_reason) == ("skipped", "too_short") and short.fact.ring_seconds in (1, 2)
+    assert calls[US2].fact.ring_seconds in (10, 11, 12)
     assert rig.sent_to(US) == []
