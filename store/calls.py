@@ -120,26 +120,30 @@ def call_data(row: rows.Row, plan: CallPlan, state: str, skip: str | None,
             "cancelled_pending": plan.cancel_pending, "texts": texts}
 
 
-def last_text_back_at(models: Models, number: str) -> datetime | None:
+def last_text_back_at(models: Models, number: str, modems: tuple[str, ...] = ()) -> datetime | None:
     Message = models.Message
-    value = (Message.select(pw.fn.MAX(Message.created_at).alias("at"))
-             .where((Message.number == number) & (Message.kind == "text_back")
-                    & (Message.direction == "out") & (Message.status != "cancelled"))
-             .scalar())
+    where = ((Message.number == number) & (Message.kind == "text_back")
+             & (Message.direction == "out") & (Message.status != "cancelled"))
+    if modems:
+        where &= Message.modem.in_(modems)
+    value = Message.select(pw.fn.MAX(Message.created_at).alias("at")).where(where).scalar()
     return times.from_db(value)
 
 
-def texts_for_cap(models: Models, since: datetime) -> int:
+def texts_for_cap(models: Models, since: datetime, modems: tuple[str, ...] = ()) -> int:
     """Two counts, each on one index: the sent ones by message_sent_at (an hour's worth of
     rows), the waiting ones by the status index. `status || ''` keeps SQLite off the
     status index for the first (it would walk every text ever delivered)."""
     Message = models.Message
-    sent = (Message.select().where((Message.sent_at >= since) & (Message.direction == "out")
-                                   & Message.status.concat("").in_(("sent", "delivered", "failed")))
-            .count())
-    waiting = (Message.select().where(Message.status.in_(("scheduled", "sending"))
-                                      & (Message.kind == "text_back") & (Message.direction == "out"))
-               .count())
+    sent_where = ((Message.sent_at >= since) & (Message.direction == "out")
+                  & Message.status.concat("").in_(("sent", "delivered", "failed")))
+    waiting_where = (Message.status.in_(("scheduled", "sending"))
+                     & (Message.kind == "text_back") & (Message.direction == "out"))
+    if modems:
+        sent_where &= Message.modem.in_(modems)
+        waiting_where &= Message.modem.in_(modems)
+    sent = Message.select().where(sent_where).count()
+    waiting = Message.select().where(waiting_where).count()
     return int(sent + waiting)
 
 

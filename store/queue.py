@@ -151,15 +151,16 @@ class Store:
         """
         return calls.plan_call(self.models, call_id, plan, now or times.utcnow(), modem)
 
-    def last_text_back_at(self, number: str) -> datetime | None:
-        """When the last text_back to `number` was created (any status but cancelled)."""
-        return calls.last_text_back_at(self.models, number)
+    def last_text_back_at(self, number: str, modems: tuple[str, ...] = ()) -> datetime | None:
+        """When the last text_back to `number` was created (any status but cancelled);
+        `modems`: only those leaving from these SIMs (one shop's box on a shared store)."""
+        return calls.last_text_back_at(self.models, number, modems)
 
-    def texts_for_cap(self, since: datetime) -> int:
+    def texts_for_cap(self, since: datetime, modems: tuple[str, ...] = ()) -> int:
         """What the hourly cap counts: texts handed to the modem since `since`, plus first
         texts already planned and still waiting to go — so a burst of calls planned in one
-        pass cannot slip past the cap before any of them is sent."""
-        return calls.texts_for_cap(self.models, since)
+        pass cannot slip past the cap before any of them is sent. `modems`: only these SIMs'."""
+        return calls.texts_for_cap(self.models, since, modems)
 
     def has_new_calls(self) -> bool:
         """Whether any call waits to be planned (one row of the call_new index)."""

@@ -56,3 +56,26 @@ def test_a_call_no_worker_serves_is_said_once_after_a_while_and_not_read_again(s
                     "for that line, and no other worker on this store has planned it; add the line to a modem's "
                     "lines (or leave one modem's lines out: it texts for every other line)")
     assert store.call(call_id).state == "new"
+
+
+def test_two_shops_on_one_store_each_text_a_caller_who_rang_both(store):
+    # Shop A's box and shop B's box share the store: the duplicate window and the hourly cap
+    # count each box's own texts, so a caller who rang both shops hears from both...
+    from dataclasses import replace
+
+    shop_a, shop_b = (("a", (FRONT,)),), (("b", (ELSEWHERE,)),)
+    capped = replace(SETTINGS, hourly_cap=1)
+    _call(store, "s.1", "+12125550123", FRONT)
+    assert Planner(store, capped, shop_a).plan_new_calls(NOW) == 1
+    _call(store, "s.2", "+12125550123", ELSEWHERE)
+    _call(store, "s.3", "+12125550124", ELSEWHERE)
+    assert Planner(store, capped, shop_b).plan_new_calls(NOW + timedelta(minutes=5)) == 1
+    assert [(c.state, c.skip_reason) for c in map(store.call, (1, 2))] == [("planned", None), ("planned", None)]
+    assert store.call(3).state == "new"                       # shop B's own cap of 1 holds its second caller
+    assert sorted(m.modem for m in store.thread("+12125550123") if m.kind == "text_back") == ["a", "b"]
+    # ...while one shop's two lines are one shop: ringing its second line is a duplicate.
+    _call(store, "s.4", "+12125550125", FRONT)
+    _call(store, "s.5", "+12125550125", SERVICE)
+    assert Planner(store, SETTINGS, TWO).plan_new_calls(NOW + timedelta(minutes=10)) == 2
+    assert [(c.state, c.skip_reason) for c in map(store.call, (4, 5))] == [("planned", None),
+                                                                            ("skipped", "duplicate")]

@@ -38,6 +38,9 @@ class Planner:
         # Several modems: (name, lines) of each; a call is planned only when one of them
         # serves its line, its texts tied to that modem. (): the one [modem], every call.
         self.modems = modems
+        # The duplicate window and the hourly cap count this box's own texts: on a store
+        # shared by several shops, a caller who rang shop A and then shop B hears from both.
+        self.own_modems = tuple(name for name, _ in modems)
         self._held: set[int] = set()
         self._failed: dict[int, datetime] = {}     # call id -> when to try it again
         self._others: dict[int, bool] = {}         # another box's call -> said it waits unserved
@@ -74,7 +77,7 @@ class Planner:
         if not number:
             return CallerHistory(texts_last_hour=texts_last_hour)
         contact = self.store.contact(number)
-        return CallerHistory(last_text_back_at=self.store.last_text_back_at(number),
+        return CallerHistory(last_text_back_at=self.store.last_text_back_at(number, self.own_modems),
                              texts_last_hour=texts_last_hour,
                              opted_out=bool(contact and contact.opted_out),
                              blocked=bool(contact and contact.blocked),
@@ -85,7 +88,7 @@ class Planner:
         if not self.store.has_new_calls():
             return 0            # the idle pass: one index probe, no counting
         # One count for the pass, raised by each first text this pass plans.
-        texts_last_hour = self.store.texts_for_cap(now - timedelta(hours=1))
+        texts_last_hour = self.store.texts_for_cap(now - timedelta(hours=1), self.own_modems)
         cap = self.settings.hourly_cap
         capped = cap is not None and texts_last_hour >= cap
         # While the cap is reached, a held call would only be held again: leave it unread.
