@@ -66,9 +66,16 @@ def main(argv: list[str] | None = None) -> int:
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {took:.0f} s\n{machine}")
     print(render(rows, title))
     if args.markdown:
+        # The sections after the table (before/after comparisons, the worker A/B) are kept.
+        try:
+            with open(args.markdown, encoding="utf-8") as fh:
+                old = fh.read()
+        except FileNotFoundError:
+            old = ""
+        kept = old[old.index("\n## ") + 1:] if "\n## " in old else ""
         with open(args.markdown, "w", encoding="utf-8") as fh:
             fh.write(f"# Benchmarks\n\nThe last full run of `python -m bench` ({title.splitlines()[0]}).\n\n"
-                     f"Machine: {machine}\n\n{markdown(rows)}\n")
+                     f"Machine: {machine}\n\n{markdown(rows)}\n" + (f"\n{kept}" if kept else ""))
     failed = [r.metric for r in rows if r.fails_run]
     if failed:
         print(f"\nbench: FAILED (lost or errors): {', '.join(failed)}", file=sys.stderr)

@@ -35,3 +35,13 @@ def test_a_part_that_breaks_is_a_failed_row_not_a_traceback(monkeypatch, capsys)
     assert bench_main.main(["--quick", "--only", "hook"]) == 1
     assert "hook: could not run" in capsys.readouterr().out
     assert table.ms(0.0123) == "12.3 ms"
+
+
+def test_the_markdown_table_is_rewritten_and_the_sections_after_it_are_kept(monkeypatch, tmp_path, capsys):
+    page = tmp_path / "BENCHMARKS.md"
+    page.write_text("# Benchmarks\n\nold table\n\n## Worker A/B\n\nkept as written\n", encoding="utf-8")
+    monkeypatch.setattr(bench_main.hook_bench, "run", lambda quick: [Row("hook", goal="<= 3x", measured="2x")])
+    assert bench_main.main(["--quick", "--only", "hook", "--markdown", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "old table" not in text and "| hook | <= 3x | 2x |" in text
+    assert text.endswith("\n\n## Worker A/B\n\nkept as written\n")
