@@ -16,8 +16,8 @@ from pathlib import Path
 from bench.history_store import build_history
 from store.schema import SCHEMA_VERSION
 
-BENCH_TOML = """\
-# Written by `python -m bench`: a shop open around the clock that texts at once.
+SHOP_TOML = """\
+# Written by the benchmark (bench/rig.py): a shop open around the clock that texts at once.
 [business]
 name = "Brightside Plumbing"
 country = "US"
@@ -43,14 +43,6 @@ enabled = false
 [guard]
 hourly_cap = 10000
 
-[sending]
-# The path's speed, not the carrier pacing's: the gap between text-backs and the caps
-# (textback.example.toml [sending]) would make speed to lead measure the policy.
-min_gap = "0s"
-gap_jitter = "0s"
-daily_cap = 0
-recipients_cap = 0
-
 [modem]
 port = "{port}"
 delivery_reports = false
@@ -61,6 +53,17 @@ spool_dir = "{spool}"
 
 [log]
 level = "warning"
+"""
+
+# Apart, because bench.worker_ab runs revisions whose configuration may not know [sending].
+PACING_OFF = """
+[sending]
+# The path's speed, not the carrier pacing's: the gap between text-backs and the caps
+# (textback.example.toml [sending]) would make speed to lead measure the policy.
+min_gap = "0s"
+gap_jitter = "0s"
+daily_cap = 0
+recipients_cap = 0
 """
 
 # History ends a month ago (older than any default listing window: the same recent
@@ -99,14 +102,17 @@ def history_store(rows: int, say=print) -> Path:
     return path
 
 
-def shop(root: Path, port: str, store_file: Path | None = None) -> Path:
-    """A configuration (and, from `store_file`, a private copy of its store) under root."""
+def shop(root: Path, port: str, store_file: Path | None = None, pacing_off: bool = True) -> Path:
+    """A configuration (and, from `store_file`, a private copy of its store) under root:
+    root/textback.toml, its store root/textback.db; [sending] pacing off unless `pacing_off`
+    is False (the shop's pacing as shipped)."""
     root.mkdir(parents=True, exist_ok=True)
     db = root / "textback.db"
     if store_file is not None:
         shutil.copyfile(store_file, db)
     path = root / "textback.toml"
-    path.write_text(BENCH_TOML.format(port=port, db=db, spool=root / "spool"))
+    text = SHOP_TOML.format(port=port, db=db, spool=root / "spool")
+    path.write_text(text + PACING_OFF if pacing_off else text, encoding="utf-8")
     return path
 
 

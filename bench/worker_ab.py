@@ -30,53 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rig import shop
 from bench.worker_bench import _queue, _sent
-
-TOML = """\
-[business]
-name = "Brightside Plumbing"
-country = "US"
-timezone = "America/New_York"
-callback_number = "(212) 555-0100"
-own_numbers = ["+12125550100"]
-
-[business.hours]
-mon = "00:00-23:59"
-tue = "00:00-23:59"
-wed = "00:00-23:59"
-thu = "00:00-23:59"
-fri = "00:00-23:59"
-sat = "00:00-23:59"
-sun = "00:00-23:59"
-
-[textback]
-delay = "0s"
-
-[followups]
-enabled = false
-
-[guard]
-hourly_cap = 10000
-
-[modem]
-port = "{port}"
-delivery_reports = false
-
-[store]
-url = "sqlite:///{db}"
-spool_dir = "{spool}"
-
-[log]
-level = "warning"
-"""
-
-PACING_OFF = """
-[sending]
-min_gap = "0s"
-gap_jitter = "0s"
-daily_cap = 0
-recipients_cap = 0
-"""
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -104,11 +59,9 @@ def one_round(side: Side, n: int, pacing: str) -> float:
 
     with tempfile.TemporaryDirectory(prefix="textback-ab-") as tmp, ModemSimulator() as sim:
         root = Path(tmp)
-        db, config = root / "textback.db", root / "textback.toml"
-        text = TOML.format(port=sim.device, db=db, spool=root / "spool")
-        if pacing == "off" and side.knows_pacing():
-            text += PACING_OFF
-        config.write_text(text, encoding="utf-8")
+        # The benchmark's shop (bench/rig.py), its pacing as shipped unless turned off.
+        config = shop(root, sim.device, pacing_off=pacing == "off" and side.knows_pacing())
+        db = root / "textback.db"
         side.python("-c", f"from store import Store; Store.open({f'sqlite:///{db}'!r}).close()")
         with open(root / "worker.log", "wb") as log:
             proc = subprocess.Popen([sys.executable, "-m", "textback.cli", "--config", str(config), "worker"],
