@@ -187,6 +187,28 @@ def replay_fastagi(transcript: Transcript, host: str, port: int, *, hangup_line:
 # -- helpers shared by the AGI tests ----------------------------------------------------
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a FastAGI server to take."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Until the FastAGI server `proc` accepts connections on `port`; fails at once, with its
+    stderr, if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"textback fastagi did not start listening on port {port} within {timeout:.0f} s")
+
+
+
 def hook_command() -> list[str]:
     """The installed console script next to this interpreter (as a PBX would run it)."""
     import shutil

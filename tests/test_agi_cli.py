@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from agi_replay import load_transcripts, make_site, replay_fastagi
+from agi_replay import free_port, load_transcripts, make_site, replay_fastagi, wait_listening
 from click.testing import CliRunner
 
 from textback.cli import main
@@ -94,31 +94,13 @@ def test_calls_before_any_call_says_how_to_check(site):
     assert empty.exit_code == 0 and "test-call" in empty.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_listening(port: int, proc) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("fastagi did not start listening")
-
-
 def test_fastagi_command_serves_calls_and_stops_cleanly_on_sigterm(site):
-    port = _free_port()
+    port = free_port()
     textback = os.path.join(os.path.dirname(sys.executable), "textback")
     proc = subprocess.Popen([textback, "--config", str(site.config), "fastagi", "--listen", f"127.0.0.1:{port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        _wait_listening(port, proc)
+        wait_listening(port, proc)
         transcript = BY_NAME["fastagi"]
         # Start a session and send SIGTERM while it is still open: the call must finish.
         with socket.create_connection(("127.0.0.1", port)) as sock:
@@ -164,7 +146,7 @@ def test_fastagi_socket_activation(site):
                              "fastagi", "--listen", "127.0.0.1:1"], pass_fds=(fd,), stderr=subprocess.PIPE)
     listener.close()
     try:
-        _wait_listening(port, proc)
+        wait_listening(port, proc)
         result = replay_fastagi(BY_NAME["hh-busy"], "127.0.0.1", port)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=15)

@@ -5,14 +5,13 @@ spooled (the dialplan still hears "queued") and imported once when it is back.""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from agi_replay import load_transcripts, replay_fastagi
+from agi_replay import free_port, load_transcripts, replay_fastagi, wait_listening
 
 from store import Store
 from store.spool import import_spool, pending_spool
@@ -28,37 +27,19 @@ def session(n: int):
                             exchanges=TRANSCRIPT.exchanges)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _listening(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("textback fastagi did not start listening")
-
-
 @pytest.mark.slow
 def test_fastagi_on_postgresql_records_concurrent_calls_and_spools_through_an_outage(tmp_path, pg_cluster, pg_url):
     spool = tmp_path / "spool"
     config = tmp_path / "textback.toml"
     config.write_text(f'[store]\nurl = "{pg_url}"\nspool_dir = "{spool}"\n', encoding="utf-8")
     Store.open(pg_url).close()
-    port = _free_port()
+    port = free_port()
     textback = os.path.join(os.path.dirname(sys.executable), "textback")
     env = {**os.environ, "TEXTBACK_RAM_SPOOL": str(tmp_path / "ram-spool")}
     proc = subprocess.Popen([textback, "--config", str(config), "fastagi", "--listen", f"127.0.0.1:{port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        _listening(port, proc)
+        wait_listening(port, proc)
         with ThreadPoolExecutor(max_workers=16) as pool:
             first = list(pool.map(lambda n: replay_fastagi(session(n), "127.0.0.1", port), range(32)))
         assert all(QUEUED in r.sent for r in first), [r.sent for r in first if QUEUED not in r.sent][:1]
