@@ -6,19 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from cli_helpers import make_site, run
+from modem_fleet import two_modems
 
 CUSTOMER = "+12125550123"
-MODEMS = """
-[[modem]]
-name = "front-desk"
-port = "/dev/textback-modem"
-lines = ["+12125550100"]
-
-[[modem]]
-name = "service"
-port = "/dev/textback-modem-service"
-lines = ["+12125550111"]
-"""
+MODEMS = two_modems()
 
 
 def test_a_reply_says_which_sim_it_leaves_from_and_waits_for_that_modems_worker(tmp_path):

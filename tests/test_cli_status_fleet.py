@@ -11,28 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from cli_helpers import make_site, run
+from modem_fleet import VAN_LINE, modem_entry, two_modems
 
 NY = ZoneInfo("America/New_York")
-MODEMS = """
-[sending]
-daily_cap = 10
-recipients_cap = 200
-
-[[modem]]
-name = "front-desk"
-port = "/dev/textback-modem"
-lines = ["+12125550100"]
-
-[[modem]]
-name = "service"
-port = "/dev/textback-modem-service"
-lines = ["+12125550111"]
-
-[[modem]]
-name = "van"
-port = "/dev/textback-modem-van"
-lines = ["+12125550122"]
-"""
+CAPS = "\n[sending]\ndaily_cap = 10\nrecipients_cap = 200\n"
+MODEMS = CAPS + two_modems() + modem_entry("van", "/dev/textback-modem-van", VAN_LINE)
 
 
 @pytest.fixture(autouse=True)
@@ -188,9 +171,7 @@ def test_doctor_checks_each_modem_and_names_the_worker_to_start(tmp_path):
     agi.mkdir()
     etc.mkdir()
     with ModemSimulator() as service:
-        site = make_site(tmp_path, extra=MODEMS.replace("/dev/textback-modem-service", service.device)
-                         .replace('[[modem]]\nname = "van"\nport = "/dev/textback-modem-van"\nlines = ["+12125550122"]\n',
-                                  ""))
+        site = make_site(tmp_path, extra=CAPS + two_modems(service_port=service.device))
         now = datetime.now(timezone.utc)
         with site.store() as store:
             store.write_worker_status(modem_name="front-desk", pid=4242, beat_at=now, beat_seconds=5.0,

@@ -3,24 +3,15 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from modem_fleet import FRONT_DESK_LINE, SERVICE_LINE, modem_entry
 
 from textback.cli import main
 from textback.config import ConfigError, parse_config
 from textback.worker_settings import worker_settings
 
 BUSINESS = '[business]\nname = "Brightside Plumbing"\ncallback_number = "(212) 555-0100"\n'
-TWO = BUSINESS + """
-[[modem]]
-name = "front-desk"
-port = "/dev/ttyUSB2"
-lines = ["+12125550100"]
-
-[[modem]]
-name = "service"
-port = "/dev/ttyUSB6"
-pin = "1234"
-lines = ["+12125550111", "+12125550112"]
-"""
+TWO = (BUSINESS + modem_entry("front-desk", "/dev/ttyUSB2", FRONT_DESK_LINE)
+       + modem_entry("service", "/dev/ttyUSB6", SERVICE_LINE, "+12125550112", pin="1234"))
 
 
 def test_two_modems_each_with_its_name_port_and_lines():

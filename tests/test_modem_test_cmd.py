@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 
 import pytest
 from cli_helpers import make_site, run
+from modem_fleet import FRONT_DESK_LINE, VAN_LINE, modem_entry
 from sim_helpers import AtClient, wait_until
 from sysfs_helpers import HILINK_LINE, usb_net
 
@@ -271,16 +272,9 @@ def test_bad_input_is_a_clear_error(tmp_path):
 
 def test_with_several_modems_it_tests_the_one_named_and_names_its_unit(tmp_path, simulator):
     sim = simulator("--auto-answer")
-    site = make_site(tmp_path, extra=f"""[staff]\nnumbers = ["{STAFF}"]
-[[modem]]
-name = "front-desk"
-port = "/dev/textback-no-such-modem"
-lines = ["+12125550100"]
-[[modem]]
-name = "van"
-port = "{sim.link}"
-lines = ["+12125550122"]
-""")
+    site = make_site(tmp_path, extra=f'[staff]\nnumbers = ["{STAFF}"]\n'
+                     + modem_entry("front-desk", "/dev/textback-no-such-modem", FRONT_DESK_LINE)
+                     + modem_entry("van", str(sim.link), VAN_LINE))
     both = run(site, "modem", "test")
     assert both.exit_code == 2
     assert "has 2 modems (front-desk, van): say which to test, e.g. textback modem test --modem front-desk" \

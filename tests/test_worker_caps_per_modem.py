@@ -11,7 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_worker_support import STAFF, write_config
+from modem_fleet import two_modems
+from test_worker_support import STAFF, write_fleet_config
 
 from modem.device.modem import Modem
 from modem.simulator.pty_modem import ModemSimulator
@@ -20,28 +21,13 @@ from store import Store
 from textback.config import load_config
 from textback.worker_settings import worker_settings
 
-CAPS = 'min_gap = "0s"\ngap_jitter = "0s"\ndaily_cap = 3\nrecipients_cap = 0\n'
 CUSTOMERS = ["+12125550121", "+12125550122", "+12125550123"]
 NEW_CALLER, OTHER_CALLER, WRITER = "+12125550131", "+12125550132", "+12125550141"
 
 
 def two_modem_config(tmp_path, front: str, service: str):
-    path = write_config(tmp_path, port=front)
-    text = path.read_text()
-    start, end = text.index("[sending]"), text.index("[store]")
-    path.write_text(text[:start] + "[sending]\n" + CAPS + f"""
-[[modem]]
-name = "front-desk"
-port = "{front}"
-lines = ["+12125550100"]
-
-[[modem]]
-name = "service"
-port = "{service}"
-lines = ["+12125550111"]
-
-""" + text[end:])
-    return load_config(str(path))
+    # Each SIM's daily cap at 3, no gaps: the caps are what is tested here.
+    return load_config(str(write_fleet_config(tmp_path, two_modems(front, service), sending={"daily_cap": "3"})))
 
 
 @pytest.fixture

@@ -12,41 +12,25 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from modem_fleet import SERVICE_LINE, two_modems
 from sim_helpers import wait_until
-from test_worker_support import BASE_TOML, SHOP_LINE, STAFF, Clock, missed_call
+from test_worker_support import SHOP_LINE, STAFF, Clock, missed_call, write_fleet_config
 
-LINE_A, LINE_B = SHOP_LINE, "+12125550111"     # front desk's line, the service line
+LINE_A, LINE_B = SHOP_LINE, SERVICE_LINE     # front desk's line, the service line
 CALLERS = [f"+121255501{i:02d}" for i in range(20, 40)]
-
-MODEMS = """
-[[modem]]
-name = "front"
-port = "{front}"
-lines = ["{line_a}"]
-
-[[modem]]
-name = "service"
-port = "{service}"
-lines = ["{line_b}"]
-"""
-
 
 class TwoModems:
     """Two simulators behind stable link names (so one can be unplugged and replugged), a
     worker thread for each, one store."""
 
-    def __init__(self, root: Path, sending: str = ""):
+    def __init__(self, root: Path, sending: dict[str, str] | None = None):
         from modem.simulator.pty_modem import ModemSimulator
         from store import Store
         from textback.config import load_config
 
         self.sims = {name: ModemSimulator(link=str(root / f"modem-{name}")).start() for name in ("front", "service")}
-        text = BASE_TOML.format(shop=SHOP_LINE, delay="0s", emoji="keep", staff=STAFF, port="unused",
-                                url=f"sqlite:///{root / 'textback.db'}", spool=root / "spool")
-        text = text.replace('[modem]\nport = "unused"\n', MODEMS.format(
-            front=self.sims["front"].device, service=self.sims["service"].device, line_a=LINE_A, line_b=LINE_B))
-        self.config_path = root / "textback.toml"
-        self.config_path.write_text(text.replace("recipients_cap = 0\n", f"recipients_cap = 0\n{sending}"))
+        self.config_path = write_fleet_config(
+            root, two_modems(self.sims["front"].device, self.sims["service"].device, front="front"), sending=sending)
         self.config = load_config(str(self.config_path))
         self.store = Store.open(self.config.store.url)
         self.clock = Clock()
@@ -179,7 +163,7 @@ def test_replies_stop_and_staff_answers_stay_on_the_sim_the_customer_wrote_to(sh
 
 def test_with_takeover_the_other_sim_sends_a_down_modems_text_and_says_so(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="modem.worker")
-    shop = TwoModems(tmp_path, sending='takeover_after = "10m"\n').start()
+    shop = TwoModems(tmp_path, sending={"takeover_after": '"10m"'}).start()
     try:
         starts = sorted(r.getMessage() for r in caplog.records if " started" in r.getMessage())
         assert starts == [

@@ -11,25 +11,12 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from modem_fleet import SERVICE_LINE, two_modems
 from sim_helpers import wait_until
-from test_worker_support import BASE_TOML, SHOP_LINE, STAFF, start_worker_process, stop_process
+from test_worker_support import SHOP_LINE, STAFF, start_worker_process, stop_process, write_fleet_config
 
 COUNT = 1000
-LINE_A, LINE_B = SHOP_LINE, "+12125550111"
-MODEMS = """
-[[modem]]
-name = "front"
-port = "{front}"
-lines = ["{line_a}"]
-
-[[modem]]
-name = "service"
-port = "{service}"
-lines = ["{line_b}"]
-
-[guard]
-hourly_cap = 10000
-"""
+LINE_A, LINE_B = SHOP_LINE, SERVICE_LINE
 
 
 def _modem_of(i: int) -> str | None:
@@ -48,11 +35,8 @@ def test_two_modems_race_over_1000_texts_each_sent_once_from_its_own_sim(tmp_pat
     texts = {f"Your booking #{i} is confirmed": (numbers[i % len(numbers)], _modem_of(i)) for i in range(COUNT)}
     with ModemSimulator() as front, ModemSimulator() as service, Store.open(pg_url) as store:
         sims = {"front": front, "service": service}
-        config = tmp_path / "textback.toml"
-        text = BASE_TOML.format(shop=SHOP_LINE, delay="0s", emoji="keep", staff=STAFF, port="unused", url=pg_url,
-                                spool=tmp_path / "spool")
-        config.write_text(text.replace('[modem]\nport = "unused"\n', MODEMS.format(
-            front=front.device, service=service.device, line_a=LINE_A, line_b=LINE_B)))
+        config = write_fleet_config(tmp_path, two_modems(front.device, service.device, front="front"), url=pg_url,
+                                    extra="\n[guard]\nhourly_cap = 10000\n")
         opens = utcnow() + timedelta(seconds=4)          # both workers up when the queue opens
         with store.db.atomic():
             for body, (number, modem) in texts.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -88,6 +89,22 @@ def write_config(root: Path, *, port: str, delay: str = "0s", emoji: str = "keep
     path.write_text(BASE_TOML.format(shop=SHOP_LINE, delay=delay, emoji=emoji, staff=STAFF, port=port,
                                      url=url or f"sqlite:///{root / 'textback.db'}",
                                      spool=spool or root / "spool") + extra)
+    return path
+
+
+def write_fleet_config(root: Path, modems: str, *, url: str | None = None, sending: dict[str, str] | None = None,
+                       extra: str = "") -> Path:
+    """write_config's shop with several modems: `modems` (its [[modem]] entries, from
+    tests/modem_fleet.py) in place of the one [modem]; `sending` sets keys of [sending], each
+    value as TOML writes it (e.g. {"takeover_after": '"10m"'}); `extra` adds tables."""
+    path = write_config(root, port="unused", url=url, extra=extra)
+    text = path.read_text()
+    for key, value in (sending or {}).items():
+        line = f"{key} = {value}\n"
+        text, swapped = re.subn(rf"^{key} = .*\n", line, text, count=1, flags=re.M)
+        if not swapped:
+            text = text.replace("[sending]\n", "[sending]\n" + line, 1)
+    path.write_text(text.replace('[modem]\nport = "unused"\n', modems.lstrip("\n")))
     return path
 
 
