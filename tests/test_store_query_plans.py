@@ -122,29 +122,8 @@ def _hot_queries(store: Store) -> dict[str, callable]:
     }
 
 
-def test_no_hot_query_reads_a_whole_table(history):
-    failures = {}
-    peewee_log = logging.getLogger("peewee")
-    for verb, run in _hot_queries(history).items():
-        handler = _SQL()
-        peewee_log.addHandler(handler)
-        old_level = peewee_log.level
-        peewee_log.setLevel(logging.DEBUG)
-        try:
-            run()
-        finally:
-            peewee_log.removeHandler(handler)
-            peewee_log.setLevel(old_level)
-        assert handler.statements, f"{verb}: no SQL seen; the capture is broken"
-        for sql, params in handler.statements:
-            if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
-                scans = _scans(history, sql, params)
-                if scans:
-                    failures.setdefault(verb, []).append(f"{'; '.join(scans)} in {sql[:160]}")
-    assert failures == {}, "\n".join(f"{k}: {v}" for k, v in failures.items())
-
-
 def _statements_of(run) -> list[tuple[str, tuple]]:
+    """The SQL statements (with their parameters) that `run()` sends, as peewee logs them."""
     handler = _SQL()
     peewee_log = logging.getLogger("peewee")
     peewee_log.addHandler(handler)
@@ -156,6 +135,19 @@ def _statements_of(run) -> list[tuple[str, tuple]]:
         peewee_log.removeHandler(handler)
         peewee_log.setLevel(old_level)
     return handler.statements
+
+
+def test_no_hot_query_reads_a_whole_table(history):
+    failures = {}
+    for verb, run in _hot_queries(history).items():
+        statements = _statements_of(run)
+        assert statements, f"{verb}: no SQL seen; the capture is broken"
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+                scans = _scans(history, sql, params)
+                if scans:
+                    failures.setdefault(verb, []).append(f"{'; '.join(scans)} in {sql[:160]}")
+    assert failures == {}, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
 def test_the_modem_filter_rides_in_the_claims_own_statements(history):
