@@ -5,7 +5,12 @@ through python-gsmmodem-new, gammu or smsd exactly as they would talk to /dev/tt
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import serial
 
@@ -25,6 +30,23 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02, what: st
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {timeout}s")
         time.sleep(interval)
+
+
+@contextmanager
+def port_held_by(program: str, port: str | Path, where: Path) -> Iterator[subprocess.Popen]:
+    """A process named `program` (a copy of sleep in `where`) holding `port` open, as
+    ModemManager or a hung worker holds a modem's port; killed on leaving."""
+    fake = where / program
+    shutil.copy("/bin/sleep", fake)
+    fake.chmod(0o755)
+    with open(port, "rb") as opened:
+        holder = subprocess.Popen([str(fake), "30"], stdin=opened)
+    try:
+        time.sleep(0.2)             # until it has the port open
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 class AtClient:

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+from sim_helpers import port_held_by
 from test_install import _install, _stage
 from user_helpers import ASTERISK_GID, ASTERISK_UID, as_user
 
@@ -81,17 +82,8 @@ def test_a_running_asterisk_is_judged_by_its_real_groups_and_passes_after_instal
 
 
 def test_a_port_held_by_modemmanager_is_named(tmp_path, sim):
-    fake = tmp_path / "ModemManager"
-    shutil.copy("/bin/sleep", fake)
-    fake.chmod(0o755)
-    with open(sim.device, "rb") as port:
-        holder = subprocess.Popen([str(fake), "30"], stdin=port)
-    try:
-        time.sleep(0.2)
+    with port_held_by("ModemManager", sim.device, tmp_path) as holder:
         check = port_free(sim.device)
         assert (check.mark, check.detail) == ("FAIL", f"{sim.device} is held by ModemManager (pid {holder.pid})")
         assert "ID_MM_DEVICE_IGNORE" not in check.fix and "sudo systemctl disable --now ModemManager" in check.fix
-    finally:
-        holder.kill()
-        holder.wait()
     assert port_free(sim.device).mark == "ok"

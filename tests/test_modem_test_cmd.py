@@ -11,19 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timezone
 
 import pytest
 from cli_helpers import make_site, run
 from modem_fleet import FRONT_DESK_LINE, VAN_LINE, modem_entry
-from sim_helpers import AtClient, wait_until
+from sim_helpers import AtClient, port_held_by, wait_until
 from sysfs_helpers import HILINK_LINE, usb_net
 
 from modem.device.families import FAMILIES, only_2g_warning
@@ -180,17 +178,9 @@ def test_a_wrong_pin_is_tried_once_and_never_again(tmp_path):
 
 def test_a_port_held_by_modemmanager_is_named_and_not_opened(tmp_path, simulator):
     sim = simulator()
-    fake = tmp_path / "ModemManager"
-    shutil.copy("/bin/sleep", fake)
-    with open(sim.link, "rb") as port:
-        holder = subprocess.Popen([str(fake), "30"], stdin=port)
-    try:
-        time.sleep(0.2)
+    with port_held_by("ModemManager", sim.link, tmp_path) as holder:
         site = shop(tmp_path, sim.link)
         result = run(site, "modem", "test", "--timeout", "5")
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[1] == f"[FAIL] port             0.0s  {sim.link} is held by ModemManager (pid {holder.pid})"
@@ -354,16 +344,8 @@ def test_sms_over_lte_not_provisioned_fails_at_the_send_with_what_to_do(tmp_path
 def test_a_second_textback_on_the_port_is_taken_for_the_worker(tmp_path, simulator):
     # A worker that stopped beating (hung) still holds the port: named by its process.
     sim = simulator()
-    fake = tmp_path / "textback"
-    shutil.copy("/bin/sleep", fake)
-    with open(sim.link, "rb") as port:
-        holder = subprocess.Popen([str(fake), "30"], stdin=port)
-    try:
-        time.sleep(0.2)
+    with port_held_by("textback", sim.link, tmp_path) as holder:
         lines = run(shop(tmp_path, sim.link), "modem", "test").output.splitlines()
-    finally:
-        holder.kill()
-        holder.wait()
     assert lines[1:3] == [f"[FAIL] port             0.0s  {sim.link} is held by textback (pid {holder.pid})",
                           "       fix: stop the worker first: sudo systemctl stop textback-worker"]
 
