@@ -98,3 +98,20 @@ def test_takeover_after_is_off_unless_set():
     assert worker_settings(taking, modem_name="service").takeover_after == timedelta(minutes=30)
     with pytest.raises(ConfigError, match="takeover_after"):
         parse_config(TWO + '[sending]\ntakeover_after = "30 days"\n')
+
+
+def test_config_check_shows_every_modem_entry_not_only_the_first(tmp_path):
+    """With two [[modem]] entries, `config check` lists both (the first alone read as the only modem)."""
+    path = tmp_path / "textback.toml"
+    path.write_text(TWO + f'[store]\nurl = "sqlite:///{tmp_path}/t.db"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    report = result.output.splitlines()
+    start = report.index("[[modem]]")
+    assert report[start:start + 24] == [
+        "[[modem]]", '  name = "front-desk"', '  lines = ["+12125550100"]', '  port = "/dev/ttyUSB2"',
+        "  baudrate = 115200", '  pin = ""', '  smsc = ""', "  flow_control = false", '  cnmi = "auto"',
+        '  model = "auto"', "  delivery_reports = true", '  sweep_interval = "1m"',
+        "[[modem]]", '  name = "service"', '  lines = ["+12125550111", "+12125550112"]', '  port = "/dev/ttyUSB6"',
+        "  baudrate = 115200", '  pin = "****"', '  smsc = ""', "  flow_control = false", '  cnmi = "auto"',
+        '  model = "auto"', "  delivery_reports = true", '  sweep_interval = "1m"']
+    assert report[start + 24] == "[store]" and "[modem]" not in report

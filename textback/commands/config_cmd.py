@@ -291,6 +291,11 @@ def settings_report(config: cfg.Config) -> list[str]:
         if f.name == "notify":
             out += [notify_line(t) for t in value]
             continue
+        if f.name == "modem" and config.modem_entries:
+            # [[modem]] entries: each one, as the file writes them (`modem` is only the first).
+            for entry in config.modem_entries:
+                out += ["[[modem]]"] + _section_lines("modem", entry)[1:]
+            continue
         out += _section_lines(f.name, value)
     return out
 
