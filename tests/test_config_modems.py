@@ -115,3 +115,20 @@ def test_config_check_shows_every_modem_entry_not_only_the_first(tmp_path):
         "  baudrate = 115200", '  pin = "****"', '  smsc = ""', "  flow_control = false", '  cnmi = "auto"',
         '  model = "auto"', "  delivery_reports = true", '  sweep_interval = "1m"']
     assert report[start + 24] == "[store]" and "[modem]" not in report
+
+
+def test_a_modem_table_beside_modem_entries_is_named_not_a_bare_toml_error(tmp_path):
+    """The example's [modem] with its commented [[modem]] lines uncommented (what its comment
+    invites) is a TOML error; the shop is told which line to delete, not "Cannot overwrite a value"."""
+    path = tmp_path / "textback.toml"
+    path.write_text(BUSINESS + '[modem]\nbaudrate = 115200\n' + TWO[len(BUSINESS):], encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert (result.exit_code, result.output) == (1, (
+        f"error: {path}: not valid TOML: the [modem] table (line 4) and [[modem]] entries cannot be mixed: "
+        "with several modems delete the [modem] line and write each modem as [[modem]] with its name, port "
+        "and lines (a key such as pin or baudrate goes into each [[modem]] that needs it)\n"))
+    path.write_text(TWO + 'name = "again"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert (result.exit_code, result.output) == (1, (
+        f"error: {path}: not valid TOML: Cannot overwrite a value (at line 15, column 15): a key written "
+        "twice in one section (or a section written twice)\n"))

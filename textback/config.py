@@ -45,6 +45,7 @@ from textback.config_parsers import (  # noqa: F401
     parse_duration,
     template_placeholders,
 )
+from textback.config_toml_errors import toml_error_hint
 
 # What templates may use. Texts to callers: MESSAGE_PLACEHOLDERS; the staff forward: FORWARD_PLACEHOLDERS.
 MESSAGE_PLACEHOLDERS = ("business", "caller_name", "callback_number", "booking_link", "opens_at")
@@ -417,7 +418,7 @@ def parse_config(text: str, source: str = "textback.toml") -> Config:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+        raise ConfigError(f"{source}: not valid TOML: {toml_error_hint(text, e)}") from None
     entries = doc.pop("modem") if isinstance(doc.get("modem"), list) else None   # [[modem]]: several
     tables = {f.name: f.metadata.get("table") for f in fields(Config) if not f.metadata.get("internal")}
     for name, value in doc.items():
