@@ -63,6 +63,17 @@ class Profile:
         return self.ims is None or self.ims[1] == 1 or self.sms_over_sgs or self.creg_act != 7
 
 
+def _quectel_lte(name: str, model: str, revision: str, *, ims: tuple[int, int], sms_over_sgs: bool = True) -> Profile:
+    """A Quectel LTE module: the EC25 and the EG25-G (one platform) identify themselves and
+    answer alike (the EC25's entry says where that is documented); what AT+QCFG="ims"
+    answers (`ims`) and whether SMS goes over SGs are the SIM's and the carrier's."""
+    return Profile(name=name, manufacturer="Quectel", model=model, revision=revision,
+                   ati_lines=("Quectel", model, f"Revision: {revision}"),
+                   creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
+                   extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
+                   ims=ims, cgsms=1, sms_over_sgs=sms_over_sgs)
+
+
 PROFILES: dict[str, Profile] = {
     # A plain 27.005/27.007 modem: everything in the spec, nothing more.
     "generic": Profile(
@@ -96,35 +107,17 @@ PROFILES: dict[str, Profile] = {
     # commands (AT+QCFG, AT+QINDCFG) listed by AT+CLAC.
     # Here on a carrier with VoLTE: `+QCFG: "ims",1,1` (IMS on and registered, as
     # pinephone_modem_sdk issue #250 shows a working SIM answer), SMS domain 1.
-    "ec25": Profile(
-        name="ec25", manufacturer="Quectel", model="EC25", revision="EC25EFAR06A06M4G",
-        ati_lines=("Quectel", "EC25", "Revision: EC25EFAR06A06M4G"),
-        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
-        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
-        ims=(1, 1), cgsms=1,
-    ),
+    "ec25": _quectel_lte("ec25", "EC25", "EC25EFAR06A06M4G", ims=(1, 1)),
     # Quectel EG25-G (the PinePhone's modem; Quectel EG25-G AT Commands Manual): AT+CGMM says
     # "EG25". On a SIM without VoLTE: `+QCFG: "ims",0,0` (pinephone_modem_sdk issue #250),
     # so texts go over SGs, which this carrier relays.
-    "eg25g": Profile(
-        name="eg25g", manufacturer="Quectel", model="EG25", revision="EG25GGBR07A08M2G",
-        ati_lines=("Quectel", "EG25", "Revision: EG25GGBR07A08M2G"),
-        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
-        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
-        ims=(0, 0), cgsms=1,
-    ),
+    "eg25g": _quectel_lte("eg25g", "EG25", "EG25GGBR07A08M2G", ims=(0, 0)),
     # An EC25 whose carrier gives this SIM no SMS over LTE: IMS not registered and no SMS
     # over SGs, so every AT+CMGS on LTE fails (pinephone_modem_sdk issue #40: "SMS send
     # don't work in 4G-mode", works in 2G). The issue shows only ModemManager's timeout; we
     # answer +CMS ERROR: 500 (unknown error), what a SIM7600G-H on LTE answered to the
     # same refusal (Xinyuan-LilyGO/T-SIM7600X issue #85: "+CMS ERROR: Unknown error").
-    "ec25-no-ims": Profile(
-        name="ec25-no-ims", manufacturer="Quectel", model="EC25", revision="EC25EFAR06A06M4G",
-        ati_lines=("Quectel", "EC25", "Revision: EC25EFAR06A06M4G"),
-        creg_act=7, capacity={"SM": 50, "ME": 255, "SR": 50},
-        extra_commands=("AT+QCFG", "AT+QINDCFG", "AT+QCCID", "AT+CGSMS"),
-        ims=(0, 0), cgsms=1, sms_over_sgs=False,
-    ),
+    "ec25-no-ims": _quectel_lte("ec25-no-ims", "EC25", "EC25EFAR06A06M4G", ims=(0, 0), sms_over_sgs=False),
     # SIMCom SIM7600G-H (SIM7500_SIM7600 Series AT Command Manual; identity as a LilyGo board
     # prints it, Xinyuan-LilyGO/LilyGo-Modem-Series issue #380): cannot send SMS after power-up
     # until AT&F (LilyGo-Modem-Series issue #340, OVMS issue #1153); refused sends answer
