@@ -207,3 +207,18 @@ def test_an_own_number_the_guard_cannot_read_is_a_warning(tmp_path):
     result = run("config", "check", "--config", path)
     assert result.exit_code == 0, result.output
     assert "own number '+15551234567' is not a valid number for US" in result.output
+
+
+def test_modem_lines_left_at_the_examples_numbers_are_an_error(tmp_path):
+    """The example's commented [[modem]] entries, uncommented as they are: every real call is to
+    another line, so no modem would ever text a caller. config check passed it as OK."""
+    modems = ('[[modem]]\nname = "front-desk"\nport = "/dev/textback-modem"\nlines = ["+12015550100"]\n'
+              '[[modem]]\nname = "service"\nport = "/dev/textback-modem-2"\nlines = ["+12125550111", "+12015550111"]\n')
+    result = run("config", "check", "--config", write(tmp_path, GOOD + modems))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-3:] == [
+        "error: [[modem]] front-desk lines still holds the example's +12015550100: list the business lines "
+        "(the numbers callers dial) this SIM texts for",
+        "error: [[modem]] service lines still holds the example's +12015550111: list the business lines "
+        "(the numbers callers dial) this SIM texts for",
+        "NOT OK: 2 errors to fix before a caller is texted (0 warnings)."]

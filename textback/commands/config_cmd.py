@@ -9,6 +9,7 @@ rules, so what is shown is what a caller would get.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, time, timedelta, timezone
 from importlib import resources
@@ -155,6 +156,13 @@ def identity_errors(config: cfg.Config) -> list[str]:
     if stale:
         errors.append(f"[business] own_numbers still holds the example's {', '.join(stale)}: list your business "
                       "lines and the modem's SIM number instead")
+    # The example's [[modem]] entries are comments, so their numbers are read from its text.
+    example_numbers = set(re.findall(r"\+\d{8,15}", example_text()))
+    for modem in config.modem_entries:
+        kept = [n for n in modem.lines if n in example_numbers]
+        if kept:
+            errors.append(f"[[modem]] {modem.name} lines still holds the example's {', '.join(kept)}: list the "
+                          "business lines (the numbers callers dial) this SIM texts for")
     for ln in config.lines:
         if ln.name is not None and not ln.name.strip():
             errors.append(f'[lines."{ln.did}"] name is empty: texts for that line would name no business; '
