@@ -372,3 +372,15 @@ def test_a_stored_report_for_an_earlier_text_stays_for_the_worker(tmp_path):
         assert result.exit_code == 0, result.output
         assert result.output.splitlines()[-1] == "1 status report(s) for earlier texts stay on the modem for the worker."
         assert [m.reference for m in sim.stored("SR").values()] == [reference]
+
+
+def test_a_port_that_cannot_be_opened_says_what_to_do_once(tmp_path, monkeypatch):
+    """The open error already names the fix; a "fix: see the line: it says what to check"
+    under it only made the technician read the line again."""
+    monkeypatch.setenv(SYSFS_ENV, str(tmp_path / "no-sys"))
+    result = run(shop(tmp_path, "/dev/textback-no-such-modem"), "modem", "test")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:3] == [
+        "[FAIL] port             0.0s  no modem at /dev/textback-no-such-modem: the device does not exist. Is "
+        "the modem plugged in? `ls -l /dev/serial/by-id/` lists the ports; set [modem] port",
+        "[skip] modem               -  not tried: the port step failed"]

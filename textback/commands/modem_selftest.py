@@ -319,6 +319,8 @@ def _port_fix(exc: ModemError) -> str:
     if exc.command == "AT":
         return ("check [modem] port is the modem's AT port (a stick has several: ls -l /dev/serial/by-id/) "
                 "and [modem] baudrate")
+    if exc.command == "open" and not exc.text.startswith("cannot open"):
+        return ""       # not there, no permission, held: the line itself says what to do
     return "see the line: it says what to check"
 
 
