@@ -206,3 +206,21 @@ def test_fastagi_server_refuses_beyond_its_bound_and_serves_many_at_once(site):
         server.shutdown()
         server.server_close()
     assert len(site.calls()) == 20
+
+
+def test_test_call_to_a_line_no_modem_texts_for_says_it_waits_unplanned(site):
+    """Several [[modem]] entries, each with its lines: a test call to another line (or with no
+    --line) is never planned; test-call said "The worker is running: it plans the call"."""
+    from modem_fleet import SERVICE_LINE, two_modems
+
+    site.config.write_text(site.config.read_text() + two_modems(), encoding="utf-8")
+    result = _run(site, "test-call", "--from", "+12125550123")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "No modem of this configuration texts for the line dialled ((none given)): the call stays "
+        "unplanned. Give --line one of +12125550100, +12125550111, or add the line to a [[modem]]'s lines.")
+    served = _run(site, "test-call", "--from", "+12125550124", "--line", SERVICE_LINE)
+    assert served.output.splitlines()[-1] == (
+        "No text yet: the worker for modem service has never run on this store; start it with: systemctl "
+        "start textback-worker@service (or textback worker --modem service). The call waits in the store "
+        "and is texted when the worker runs.")

@@ -15,7 +15,6 @@ import click
 
 from modem.sms.measure import as_sent, describe, explain_non_gsm
 from store.records import Answer
-from textback.commands import status_fleet
 from textback.commands.shop_store import (
     load_settings,
     open_store,
@@ -23,7 +22,7 @@ from textback.commands.shop_store import (
     resolve_contact,
     staff_login,
 )
-from textback.commands.status_cmd import newest_worker, worker_note
+from textback.commands.status_cmd import modem_worker_note
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ def reply(ctx, ref, text, force, sender):
                                          sent_by=sender)
         queued = store.message(message_id)
         sim = queued.modem if queued is not None else None
-        note = _worker_note(store, sim, out)
+        note = modem_worker_note(store, sim, out)
     log.debug("reply %s to %s queued by %s", message_id, e164, sender)
     if measure.encoding == "UCS-2":
         why = "emoji" if measure.has_emoji else explain_non_gsm(sent)
@@ -74,19 +73,6 @@ def reply(ctx, ref, text, force, sender):
     via = f" via modem {sim}, the SIM they last wrote to or were texted from" if sim else ""
     click.echo(f"Queued reply {message_id} to {out.number(e164)} from {out.human(sender, 'text')} "
                f"({measure.summary()}){via}; {when} (check with: textback thread {ref.strip()}).")
-
-
-def _worker_note(store, sim: str | None, out) -> str | None:
-    """What the reply waits for: the worker of the modem it leaves from (several modems:
-    another modem's worker never sends it), else the newest worker; None while it runs."""
-    now = datetime.now(timezone.utc)
-    if sim is None:
-        return worker_note(newest_worker(store), now, out)
-    status = next((s for s in store.worker_statuses() if s.modem_name == sim), None)
-    if status is None or status.beat_at is None:
-        return (f"the worker for modem {sim} has never run on this store; start it with: "
-                f"systemctl start {status_fleet.unit(sim)} (or textback worker --modem {sim})")
-    return worker_note(status, now, out)
 
 
 def _confirm_double_answer(recent: Answer, e164: str, ref: str, out) -> None:

@@ -59,6 +59,19 @@ def worker_note(status: WorkerStatus | None, now: datetime, out=None) -> str | N
     return f"the worker is {state.upper()} (last seen {seen}); {how}"
 
 
+def modem_worker_note(store, sim: str | None, out) -> str | None:
+    """What a queued reply or call waits for: the worker of the modem it leaves from (several modems:
+    another modem's worker never sends it), else the newest worker; None while it runs."""
+    now = datetime.now(timezone.utc)
+    if sim is None:
+        return worker_note(newest_worker(store), now, out)
+    status = next((s for s in store.worker_statuses() if s.modem_name == sim), None)
+    if status is None or status.beat_at is None:
+        return (f"the worker for modem {sim} has never run on this store; start it with: "
+                f"systemctl start {status_fleet.unit(sim)} (or textback worker --modem {sim})")
+    return worker_note(status, now, out)
+
+
 def spool_backlog(spool_dir: str) -> int | None:
     """Calls the AGI hook spooled while the store was down; None when the directory is unreadable."""
     from store.spool import pending_spool

@@ -69,12 +69,10 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
                    "the worker imports it when the store is back (see `textback calls` later).")
         return
     from store import Store, StoreError
-    from textback.commands.status_cmd import newest_worker
     url, _, _ = _store_settings(ctx)
     try:
         with Store.open(url) as store:
             record = store.call(call_id)
-            worker = newest_worker(store)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if record is None:
@@ -84,15 +82,40 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
     for key, value in _row(record).items():
         if value not in ("", None):
             click.echo(f"  {key:14} {value}")
-    from datetime import datetime, timezone
-
-    from textback.commands.status_cmd import worker_note
-    note = worker_note(worker, datetime.now(timezone.utc))
+    sim, unserved = _modem_of(ctx, record.fact.business_line)
+    if unserved:
+        click.echo(f"No modem of this configuration texts for the line dialled "
+                   f"({record.fact.business_line or '(none given)'}): the call stays unplanned. Give --line one "
+                   f"of {', '.join(unserved)}, or add the line to a [[modem]]'s lines.")
+        return
+    from textback.commands.status_cmd import modem_worker_note
+    try:
+        with Store.open(url) as store:
+            note = modem_worker_note(store, sim, None)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     if note is None:
         click.echo("The worker is running: it plans the call and sends its text "
                    "(see it with: textback calls).")
     else:
         click.echo(f"No text yet: {note}. The call waits in the store and is texted when the worker runs.")
+
+
+def _modem_of(ctx: click.Context, line: str) -> tuple[str | None, list[str]]:
+    """(the [[modem]] that texts callers of `line`: None for the one [modem]; the lines the
+    modems do text for, when none of them serves `line`: that call is never planned)."""
+    from store.rules.routing import modem_for_line
+    from textback import config as cfg
+    from textback.worker_settings import rules_settings
+    try:
+        conf = cfg.load_config((ctx.obj or {}).get("config_path"))
+    except cfg.ConfigError:
+        return None, []         # the hook took the call with it; the worker will say what is wrong
+    entries = tuple((m.name, m.lines) for m in conf.modem_entries)
+    if not entries:
+        return None, []
+    sim = modem_for_line(line, entries, rules_settings(conf).guard)
+    return sim, ([] if sim else [ln for _, lines in entries for ln in lines])
 
 
 def _row(record) -> dict:
