@@ -384,3 +384,14 @@ def test_a_port_that_cannot_be_opened_says_what_to_do_once(tmp_path, monkeypatch
         "[FAIL] port             0.0s  no modem at /dev/textback-no-such-modem: the device does not exist. Is "
         "the modem plugged in? `ls -l /dev/serial/by-id/` lists the ports; set [modem] port",
         "[skip] modem               -  not tried: the port step failed"]
+
+
+def test_two_failed_steps_are_both_named_in_the_summary(tmp_path, simulator):
+    """No delivery report and no reply: the summary named only the first FAIL, "(8 passed,
+    0 not tried)", leaving the technician to count the second."""
+    sim = simulator()
+    result = run(shop(tmp_path, sim.link), "modem", "test", "--timeout", "1")
+    assert result.exit_code == 1
+    assert shape(result.output).splitlines()[-1] == (
+        "FAIL at the delivery report and reply steps after N.Ns (8 passed, 0 not tried): fix them as their "
+        "lines say and run the test again.")

@@ -106,9 +106,12 @@ def _test(ctx: click.Context, to: str | None, timeout: float, modem_name: str | 
         summary = f"All {passed} steps passed in {format_seconds(total)}"
         summary += f" ({', '.join(skipped)} skipped)." if skipped else "."
     else:
-        failed = next(s.name for s in steps if s.result == FAIL)
-        summary = (f"FAIL at the {failed} step after {format_seconds(total)} ({passed} passed, "
-                   f"{len(skipped)} not tried): fix it as its line says and run the test again.")
+        failed = [s.name for s in steps if s.result == FAIL]
+        which = (f"the {failed[0]} step" if len(failed) == 1
+                 else f"the {', '.join(failed[:-1])} and {failed[-1]} steps")
+        fix = "fix it as its line says" if len(failed) == 1 else "fix them as their lines say"
+        summary = (f"FAIL at {which} after {format_seconds(total)} ({passed} passed, "
+                   f"{len(skipped)} not tried): {fix} and run the test again.")
     notes = []
     if selftest.left_on_modem:
         notes.append(f"{selftest.left_on_modem} text(s) that came in during the test (the reply included) stay on "
