@@ -217,8 +217,10 @@ def test_test_call_to_a_line_no_modem_texts_for_says_it_waits_unplanned(site):
     result = _run(site, "test-call", "--from", "+12125550123")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        "No modem of this configuration texts for the line dialled ((none given)): the call stays "
+        "No modem of this configuration texts for a call with no line: the call stays "
         "unplanned. Give --line one of +12125550100, +12125550111, or add the line to a [[modem]]'s lines.")
+    other = _run(site, "test-call", "--from", "+12125550123", "--line", "+12125550199")
+    assert other.output.splitlines()[-1].startswith("No modem of this configuration texts for line +12125550199: ")
     served = _run(site, "test-call", "--from", "+12125550124", "--line", SERVICE_LINE)
     assert served.output.splitlines()[-1] == (
         "No text yet: the worker for modem service has never run on this store; start it with: systemctl "

@@ -84,9 +84,10 @@ def _show_recorded(ctx: click.Context, call_id: int | None) -> None:
             click.echo(f"  {key:14} {value}")
     sim, unserved = _modem_of(ctx, record.fact.business_line)
     if unserved:
-        click.echo(f"No modem of this configuration texts for the line dialled "
-                   f"({record.fact.business_line or '(none given)'}): the call stays unplanned. Give --line one "
-                   f"of {', '.join(unserved)}, or add the line to a [[modem]]'s lines.")
+        dialled = record.fact.business_line
+        click.echo(f"No modem of this configuration texts for {f'line {dialled}' if dialled else 'a call with no line'}"
+                   f": the call stays unplanned. Give --line one of {', '.join(unserved)}, or add the line to a "
+                   "[[modem]]'s lines.")
         return
     from textback.commands.status_cmd import modem_worker_note
     try:
