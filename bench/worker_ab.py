@@ -49,8 +49,8 @@ class Side:
         return subprocess.run([sys.executable, *args], cwd=self.root, env=self.env(), check=True, **kwargs)
 
     def knows_pacing(self) -> bool:
-        config = self.root / "textback" / "config.py"
-        return config.exists() and "min_gap" in config.read_text(encoding="utf-8")
+        # The schema was textback/config.py; since the split it is config_schema.py.
+        return any("min_gap" in p.read_text(encoding="utf-8") for p in (self.root / "textback").glob("config*.py"))
 
 
 def one_round(side: Side, n: int, pacing: str) -> float:

@@ -135,7 +135,7 @@ def concat_key(sender: str, reference: int, total: int, first_sent_at: datetime 
 
 # The statuses Asterisk leaves on a call, and the ones that mean "missed" by default: one
 # vocabulary for the hook (agi/environment.py), the rules (store/rules/dialstatus.py) and
-# the configuration's choices (textback/config.py).
+# the configuration's choices (textback/config_schema.py).
 DIAL_STATUSES: tuple[str, ...] = ("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL",
                                   "DONTCALL", "TORTURE", "INVALIDARGS")
 QUEUE_STATUSES: tuple[str, ...] = ("TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL",

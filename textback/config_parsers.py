@@ -3,10 +3,10 @@
 One job: a parser takes one value as tomllib read it (text, number, list, time...) and
 returns the checked Python value (timedelta, time, a tuple of opening spans, an E.164
 number...) or raises BadValue saying what is allowed. It knows nothing of files,
-sections or keys: textback/config.py names the parser for each key in its schema and
-adds the file, section and key to the message.
+sections or keys: textback/config_schema.py names the parser for each key and
+textback/config_loading.py adds the file, section and key to the message.
 
-Standard library only, like config.py: the AGI hook imports both on every call.
+Standard library only, like the schema and the loading.
 """
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def template_placeholders(text: str) -> list[str]:
 
 
 def template(v: Any) -> str:
-    # Whether it can be rendered at all; which {names} each key allows, config.py checks.
+    # Whether it can be rendered at all; which {names} each key allows, config_loading.py checks.
     template_placeholders(text(v))
     return v
 

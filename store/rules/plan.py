@@ -80,7 +80,7 @@ class RulesSettings:
 
     guard: GuardSettings
     hours: Hours
-    profile: LineProfile                                  # the texts (textback/config.py has the defaults)
+    profile: LineProfile                                  # the texts (textback/config_schema.py has the defaults)
     lines: tuple[LineProfile, ...] = ()                  # per-DID overrides
     statuses: StatusSettings = field(default_factory=StatusSettings)
     quiet: QuietHours = field(default_factory=QuietHours)
