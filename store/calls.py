@@ -60,6 +60,10 @@ def new_calls(models: Models, limit: int, exclude: set[int] | frozenset[int]) ->
     return [rows.call_record(r) for r in found]
 
 
+# plan_call's answer when the call was no longer new: ALREADY + the state another worker gave it.
+ALREADY = "already "
+
+
 def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime, modem: str | None = None) -> str:
     Call, Message = models.Call, models.Message
     with rows.write(models):
@@ -73,8 +77,9 @@ def plan_call(models: Models, call_id: int, plan: CallPlan, now: datetime, modem
         if row is None:
             raise StoreError(f"no call with id {call_id}")
         if row.state != "new":
-            log.info("call %s is already %s; plan ignored", call_id, row.state)
-            return str(row.state)
+            # Another worker planned it first: say so, so its planner does not log the plan
+            # it made as if it had been applied (one call would read as planned twice).
+            return ALREADY + str(row.state)
         contact = rows.contact_row(models, plan.caller_number) if plan.caller_number else None
         if plan.cancel_pending and plan.caller_number:
             outbound.cancel_pending(models, plan.caller_number, plan.cancel_pending, None)

@@ -148,6 +148,8 @@ class Store:
         As a last guard, a number that is opted out or blocked *now* is skipped
         whatever the plan says: STOP must win a race with the planner.
         `modem`: the [[modem]] the texts must leave from (the dialled line's; None: any).
+        A call another worker planned first is left as it is: "already planned" (or
+        "already skipped"...), nothing queued twice.
         """
         return calls.plan_call(self.models, call_id, plan, now or times.utcnow(), modem)
 

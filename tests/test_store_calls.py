@@ -73,7 +73,7 @@ def test_plan_for_an_opted_out_or_blocked_number_is_skipped(store):
 def test_plan_applies_once(store):
     call_id = record(store, "c.1")
     store.plan_call(call_id, texted())
-    assert store.plan_call(call_id, texted()) == "planned"
+    assert store.plan_call(call_id, texted()) == "already planned"     # the first plan stands; the second is not applied
     assert len(store.thread(BOB)) == 2
 
 

@@ -84,7 +84,7 @@ def test_planning_ties_a_calls_texts_to_the_modem_it_names(store):
     assert store.plan_call(call_id, plan, T0, modem="service") == "planned"
     assert {m.modem for m in store.thread(BOB)} == {"service"}
     # The second worker to plan the same call finds it planned: nothing queued twice.
-    assert store.plan_call(call_id, plan, T0, modem="front") == "planned"
+    assert store.plan_call(call_id, plan, T0, modem="front") == "already planned"
     assert len(store.thread(BOB)) == 2
 
 

@@ -79,3 +79,18 @@ def test_two_shops_on_one_store_each_text_a_caller_who_rang_both(store):
     assert Planner(store, SETTINGS, TWO).plan_new_calls(NOW + timedelta(minutes=10)) == 2
     assert [(c.state, c.skip_reason) for c in map(store.call, (4, 5))] == [("planned", None),
                                                                             ("skipped", "duplicate")]
+
+
+def test_the_worker_that_loses_the_race_to_plan_a_call_says_so_once(store, caplog):
+    # Two workers of one shop read the same new call; the first plans it. The second's plan
+    # is not applied, and its log says so instead of "planned 3 text(s)" a second time.
+    _call(store, "r.1", "+12125550123", FRONT)
+    [seen_by_both] = store.new_calls(10, exclude=set())
+    assert Planner(store, SETTINGS, TWO).plan_new_calls(NOW) == 1
+    late = Planner(store, SETTINGS, TWO)
+    with caplog.at_level(logging.INFO):
+        state = late._plan(seen_by_both, 0, NOW, "front")
+    assert state == "already planned"
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"call {seen_by_both.id} from +12125550123: planned by another worker"]
+    assert len([m for m in store.thread("+12125550123") if m.kind == "text_back"]) == 1

@@ -156,8 +156,8 @@ class Planner:
         self._failed.pop(call.id, None)
         state = self.store.plan_call(call.id, plan, now, modem=modem)
         who = plan.caller_number or call.fact.caller_raw or "an unknown caller"
-        if state == "planned" and not plan.messages:
-            # Another worker on this store planned it first (its text-back made ours a duplicate).
+        if state.startswith("already ") or (state == "planned" and not plan.messages):
+            # Another worker on this store planned it first (or its text-back made ours a duplicate).
             log.info("call %s from %s: planned by another worker", call.id, who)
         elif state == "planned":
             first = plan.messages[0]
