@@ -170,6 +170,10 @@ def thread_items(models: Models, number: str) -> list[ThreadItem]:
                 detail = f"to {m.number}" + (f"; {detail}" if detail else "")
             if m.sent_by:
                 detail = f"by {m.sent_by}" + (f"; {detail}" if detail else "")
+        if m.modem:
+            # Several SIMs ([[modem]]): which one the text came in on or left (or must leave)
+            # from, so a receptionist of a two-line shop knows which number the customer uses.
+            detail = f"via modem {m.modem}" + (f"; {detail}" if detail else "")
         items.append(ThreadItem(at=at, item="message", id=m.id, direction=m.direction, kind=m.kind,
                                 body=m.body, state=m.status, outcome=m.status, detail=detail or "",
                                 sent_by=m.sent_by, due_at=m.due_at))

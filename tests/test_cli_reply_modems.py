@@ -3,6 +3,7 @@ wrote to, the command says so, and it says when that modem's worker is not runni
 other modem's worker never sends it). A real SQLite store; the CLI through CliRunner."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from cli_helpers import make_site, run
@@ -34,3 +35,17 @@ def test_a_reply_says_which_sim_it_leaves_from_and_waits_for_that_modems_worker(
     again = run(site, "reply", CUSTOMER, "See you then", "--as", "alice").output
     assert "via modem service, the SIM they last wrote to or were texted from; the worker sends it within seconds" \
         in again
+
+
+def test_the_thread_says_which_sim_each_text_came_in_on_and_leaves_from(tmp_path):
+    site = make_site(tmp_path, extra=MODEMS)
+    now = datetime.now(timezone.utc)
+    with site.store() as store:
+        store.record_inbound(CUSTOMER, "Are you open Sunday?", now - timedelta(minutes=3), key="k1",
+                             modem="service")
+    assert run(site, "reply", CUSTOMER, "Yes, 10 to 4", "--as", "alice").exit_code == 0
+    rows = run(site, "thread", CUSTOMER, "--json")
+    details = [(r["direction"], r["detail"]) for r in json.loads(rows.output)]
+    assert details == [("in", "via modem service"), ("out", "via modem service; by alice")]
+    table = run(site, "thread", CUSTOMER).output
+    assert table.count("via modem service") == 2
