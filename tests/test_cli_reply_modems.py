@@ -13,12 +13,18 @@ CUSTOMER = "+12125550123"
 MODEMS = two_modems()
 
 
-def test_a_reply_says_which_sim_it_leaves_from_and_waits_for_that_modems_worker(tmp_path):
+def shop_where_the_customer_wrote_to_service(tmp_path):
+    """Two modems; the customer's question came in on the service SIM three minutes ago."""
     site = make_site(tmp_path, extra=MODEMS)
     now = datetime.now(timezone.utc)
     with site.store() as store:
         store.record_inbound(CUSTOMER, "Are you open Sunday?", now - timedelta(minutes=3), key="k1",
                              modem="service")
+    return site, now
+
+def test_a_reply_says_which_sim_it_leaves_from_and_waits_for_that_modems_worker(tmp_path):
+    site, now = shop_where_the_customer_wrote_to_service(tmp_path)
+    with site.store() as store:
         # The front desk's worker runs; the service modem's never did.
         store.write_worker_status(modem_name="front-desk", pid=2, beat_at=now, beat_seconds=5.0, stopped_at=None)
     result = run(site, "reply", CUSTOMER, "Yes, 10 to 4", "--as", "alice")
@@ -38,11 +44,7 @@ def test_a_reply_says_which_sim_it_leaves_from_and_waits_for_that_modems_worker(
 
 
 def test_the_thread_says_which_sim_each_text_came_in_on_and_leaves_from(tmp_path):
-    site = make_site(tmp_path, extra=MODEMS)
-    now = datetime.now(timezone.utc)
-    with site.store() as store:
-        store.record_inbound(CUSTOMER, "Are you open Sunday?", now - timedelta(minutes=3), key="k1",
-                             modem="service")
+    site, _ = shop_where_the_customer_wrote_to_service(tmp_path)
     assert run(site, "reply", CUSTOMER, "Yes, 10 to 4", "--as", "alice").exit_code == 0
     rows = run(site, "thread", CUSTOMER, "--json")
     details = [(r["direction"], r["detail"]) for r in json.loads(rows.output)]
