@@ -10,8 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from agi_replay import free_port, wait_listening
 from hostile_rig import Site
-from sim_helpers import wait_until
 from test_worker_support import hh_noanswer
 from user_helpers import program
 
@@ -77,10 +77,7 @@ def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
     """stderr is a pipe nobody reads (a stuck journald, a terminal on ^S): today's main hung
     every session on the logging lock once the pipe was full."""
     ledger_row.scenario = "case 1: FastAGI log blocked"
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     server = subprocess.Popen([*program("textback"), "--config", str(site.config), "fastagi",
                                "--listen", f"127.0.0.1:{port}", "--max-calls", "4"],
                               env=site.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -88,14 +85,7 @@ def test_fastagi_sessions_do_not_hang_on_a_blocked_log(site, ledger_row):
     try:
         fcntl.fcntl(server.stderr.fileno(), 1031, 4096)     # F_SETPIPE_SZ: the smallest pipe
         site.fastagi_port = port
-
-        def listening() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return True
-            except OSError:
-                return False
-        wait_until(listening, timeout=10, what="fastagi listening")
+        wait_listening(port, server, timeout=10)
         slowest = 0.0
         for i in range(60):                                  # ~200 bytes of log each: 3x the pipe
             started = time.monotonic()
