@@ -59,7 +59,8 @@ def record_calls(url: str, facts: list[CallFact], timeout: float = 2.0, *, leave
     deadline = time.monotonic() + timeout
     path = parsed.path
     if not os.path.exists(path):
-        _create_with_store(url, timeout)
+        from store.schema_setup import create_with_store  # peewee: the rare path only
+        create_with_store(url, timeout)
     try:
         conn = sqlite3.connect(path, timeout=max(deadline - time.monotonic(), 0.05), isolation_level=None)
     except sqlite3.Error as exc:
@@ -73,7 +74,8 @@ def record_calls(url: str, facts: list[CallFact], timeout: float = 2.0, *, leave
             version = 0
         if version != SCHEMA_VERSION:
             conn.close()
-            _create_with_store(url, max(deadline - time.monotonic(), 0.05))
+            from store.schema_setup import create_with_store  # peewee: the rare path only
+            create_with_store(url, max(deadline - time.monotonic(), 0.05))
             conn = sqlite3.connect(path, timeout=max(deadline - time.monotonic(), 0.05), isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(max(deadline - time.monotonic(), 0.05) * 1000)}")
         conn.execute("PRAGMA synchronous = FULL")
@@ -120,13 +122,3 @@ def hold_open(url: str) -> sqlite3.Connection | None:
 def _schema_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0
-
-
-def _create_with_store(url: str, timeout: float) -> None:
-    """Rare path: create or migrate the schema through the full Store."""
-    from store.queue import Store  # imports peewee; only here
-
-    try:
-        Store.open(url, busy_timeout=timeout).close()
-    except StoreError as exc:
-        raise StoreUnavailable(str(exc)) from None

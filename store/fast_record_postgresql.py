@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from store import times
-from store.errors import StoreError, StoreUnavailable
+from store.errors import StoreUnavailable
 from store.facts import CALL_FACT_FIELDS, FILLABLE_FIELDS, CallFact
 from store.schema import SCHEMA_VERSION
 from store.url import DatabaseURL
@@ -47,7 +47,8 @@ def record_calls(url: str, parsed: DatabaseURL, facts: list[CallFact], timeout: 
     try:
         if _schema_version(psycopg, conn) != SCHEMA_VERSION:
             conn.close()
-            _create_with_store(url, max(deadline - time.monotonic(), 0.5))
+            from store.schema_setup import create_with_store  # peewee: the rare path only
+            create_with_store(url, max(deadline - time.monotonic(), 0.5))
             conn = _connect(psycopg, parsed, max(deadline - time.monotonic(), 0.5))
         with conn.transaction():
             call_ids = []
@@ -81,16 +82,6 @@ def _schema_version(psycopg: Any, conn: Any) -> int:
     except psycopg.errors.UndefinedTable:
         return 0
     return int(row[0]) if row else 0
-
-
-def _create_with_store(url: str, timeout: float) -> None:
-    """Rare path: create or migrate the schema through the full Store (imports peewee)."""
-    from store.queue import Store
-
-    try:
-        Store.open(url, busy_timeout=timeout).close()
-    except StoreError as exc:
-        raise StoreUnavailable(str(exc)) from None
 
 
 def _one_line(exc: BaseException) -> str:
