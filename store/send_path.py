@@ -127,10 +127,10 @@ def mark_sent(models: Models, claimed: MessageRecord, references: Sequence[int],
     """Inside the caller's write transaction: record the text sent (from `modem`'s SIM, kept
     on the text; None: leave it), if it is still as the claim left it (leased to `owner`,
     sending). False, having written nothing, otherwise."""
-    db = models.database
-    first_reference = references[0] if first_seq == 1 and references else None
     if first_seq != 1:
         return False      # a resumed text: part 1's reference is in the store (the careful path)
+    db = models.database
+    first_reference = references[0] if references else None
     changed = db.execute_sql(statement(models, "sent"),
                              (first_reference, len(references), times.to_db(now), modem,
                               claimed.id, owner)).rowcount
